@@ -1,0 +1,3 @@
+export * from './revocation-entry.js';
+export * from './revocation-index.js';
+export * from './token-subject.js';

@@ -1,0 +1,34 @@
+/** The kinds of revocation entries, per the revocation rule in DESIGN.md. */
+export const REVOCATION_KINDS = ['session', 'token', 'user', 'group', 'role', 'client', 'all'] as const;
+export type RevocationKind = (typeof REVOCATION_KINDS)[number];
+
+/** Reason codes shared by the server, the feed and the audit trail. */
+export const REVOCATION_REASONS = [
+  'offboarding',
+  'security_incident',
+  'role_change',
+  'contractor_end',
+  'credential_change',
+  'manual',
+  'canary',
+] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+/**
+ * One entry of the revocation feed. `at` and `expires_at` are NumericDates (unix seconds),
+ * the unit of the `iat` claim they are compared with.
+ */
+export interface RevocationEntry {
+  readonly seq: number;
+  readonly kind: RevocationKind;
+  readonly key: string;
+  readonly at: number;
+  readonly expires_at: number;
+  readonly reason: RevocationReason | string;
+}
+
+export const isRevocationKind = (value: unknown): value is RevocationKind =>
+  typeof value === 'string' && (REVOCATION_KINDS as readonly string[]).includes(value);
+
+export const isRevocationReason = (value: unknown): value is RevocationReason =>
+  typeof value === 'string' && (REVOCATION_REASONS as readonly string[]).includes(value);

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { AuditEventRecord, NewAuditEvent } from './records.js';
+
+/** The hash that precedes the first event of a chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The event as it is hashed and exported: snake_case, ISO timestamps, no derived fields. */
+export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }): Record<string, unknown> => ({
+  seq: event.seq,
+  ts: event.ts.toISOString(),
+  action: event.action,
+  actor: { type: event.actor.type, id: event.actor.id },
+  target: event.target,
+  reason: event.reason,
+  counts: event.counts,
+  request: event.request,
+  details: event.details,
+});
+
+/** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonicalization). */
+export const computeAuditHash = (prevHash: string, event: NewAuditEvent & { readonly seq: number }): string => {
+  const canonical = canonicalize(auditEventBody(event));
+  if (canonical === undefined) throw new TypeError('audit event cannot be canonicalized');
+  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
+};
+
+export interface ChainVerification {
+  readonly ok: boolean;
+  readonly count: number;
+  readonly headHash: string;
+  /** The first seq whose hash or link does not match, when `ok` is false. */
+  readonly brokenAt: number | null;
+}
+
+/** Folds over events in seq order; call `result()` at the end. */
+export class AuditChainVerifier {
+  #prevHash = GENESIS_HASH;
+  #count = 0;
+  #brokenAt: number | null = null;
+
+  add(event: AuditEventRecord): void {
+    this.#count += 1;
+    if (this.#brokenAt !== null) return;
+    if (event.prevHash !== this.#prevHash || computeAuditHash(event.prevHash, event) !== event.hash) {
+      this.#brokenAt = event.seq;
+    }
+    this.#prevHash = event.hash;
+  }
+
+  result(): ChainVerification {
+    return { ok: this.#brokenAt === null, count: this.#count, headHash: this.#prevHash, brokenAt: this.#brokenAt };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The one registry of Cutoff's error codes. Every error a caller can see has a code here, a
+ * status, the short `error` string of the JSON body and a public message. Internal detail
+ * (what a developer needs to debug) travels separately and never reaches the response body.
+ */
+export const ERROR_REGISTRY = {
+  ERR_VALIDATION: { status: 400, error: 'invalid_request', message: 'The request is malformed.' },
+  ERR_INVALID_CREDENTIALS: {
+    status: 401,
+    error: 'invalid_credentials',
+    message: 'The username, password or one-time code is wrong, or the account is inactive.',
+  },
+  ERR_MFA_REQUIRED: {
+    status: 401,
+    error: 'mfa_required',
+    message: 'A one-time code (TOTP) is required for this account.',
+  },
+  ERR_UNAUTHENTICATED: {
+    status: 401,
+    error: 'unauthenticated',
+    message: 'A valid credential is required.',
+  },
+  ERR_INVALID_TOKEN: { status: 401, error: 'invalid_token', message: 'The access token is not valid.' },
+  ERR_FORBIDDEN: {
+    status: 403,
+    error: 'forbidden',
+    message: 'The credential does not grant the scope this call needs.',
+  },
+  ERR_NOT_FOUND: { status: 404, error: 'not_found', message: 'No such resource.' },
+  ERR_CONFLICT: { status: 409, error: 'conflict', message: 'The resource already exists.' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    error: 'unsupported_media_type',
+    message: 'The content type of the request is not supported.',
+  },
+  ERR_RATE_LIMITED: {
+    status: 429,
+    error: 'rate_limited',
+    message: 'Too many attempts. Try again later.',
+  },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    error: 'store_unavailable',
+    message: 'The store cannot be reached; nothing was changed.',
+  },
+  ERR_INTERNAL: { status: 500, error: 'internal_error', message: 'An internal error occurred.' },
+} as const satisfies Record<string, { status: number; error: string; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_REGISTRY;
+
+export interface CutoffErrorOptions {
+  /** Replaces the registry's public message; must not carry secrets. */
+  readonly message?: string;
+  /** For logs only; never sent to the caller. */
+  readonly detail?: string;
+  readonly cause?: unknown;
+  /** Extra public fields, e.g. `retry_after_seconds`. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export class CutoffError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly error: string;
+  readonly detail: string | undefined;
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, options: CutoffErrorOptions = {}) {
+    const entry = ERROR_REGISTRY[code];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.name = 'CutoffError';
+    this.code = code;
+    this.status = entry.status;
+    this.error = entry.error;
+    this.detail = options.detail;
+    this.extra = options.extra;
+  }
+}
+
+export const isCutoffError = (value: unknown): value is CutoffError => value instanceof CutoffError;

@@ -1,0 +1,143 @@
+import type { RevocationKind } from '@cutoff/guard/rule';
+import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from './ids.js';
+
+export interface UserRecord {
+  readonly id: UserId;
+  readonly username: string;
+  readonly email: string | null;
+  /** argon2id PHC string; null for accounts that cannot log in with a password. */
+  readonly passwordHash: string | null;
+  readonly roles: readonly string[];
+  readonly groups: readonly string[];
+  readonly active: boolean;
+  /** Base32 TOTP secret; null until enrolled. */
+  readonly totpSecret: string | null;
+  /** Forces MFA at the next login (step-up after a security incident). */
+  readonly mfaRequired: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type SessionStatus = 'active' | 'revoked' | 'ended';
+
+export interface SessionRecord {
+  readonly id: SessionId;
+  readonly userId: UserId;
+  readonly clientId: ClientId;
+  readonly status: SessionStatus;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly amr: readonly string[];
+  readonly revokedAt: Date | null;
+  readonly revokedReason: string | null;
+}
+
+export type RefreshTokenStatus = 'active' | 'rotated' | 'revoked';
+
+export interface RefreshTokenRecord {
+  readonly id: RefreshTokenId;
+  readonly sessionId: SessionId;
+  /** sha256 (hex) of the opaque token; the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly status: RefreshTokenStatus;
+  readonly createdAt: Date;
+  readonly rotatedAt: Date | null;
+  readonly expiresAt: Date;
+}
+
+export type ClientType = 'public' | 'confidential';
+
+export interface ClientRecord {
+  readonly id: ClientId;
+  readonly name: string;
+  readonly type: ClientType;
+  /** sha256 (hex) of the generated client secret; null for public clients. */
+  readonly secretHash: string | null;
+  readonly grantTypes: readonly string[];
+  /** Roles carried by client_credentials tokens of this client. */
+  readonly roles: readonly string[];
+  readonly createdAt: Date;
+}
+
+export const API_KEY_SCOPES = ['admin', 'feed:read', 'scim', 'introspect', 'hooks'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface ApiKeyRecord {
+  readonly id: ApiKeyId;
+  readonly name: string;
+  /** sha256 (hex) of the key; the key itself is shown once at creation. */
+  readonly keyHash: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export type SigningKeyStatus = 'current' | 'previous' | 'retired';
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
+
+export interface SigningKeyRecord {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  /** JWK JSON of the private key. */
+  readonly privateJwk: string;
+  /** JWK JSON of the public key, as published in the JWKS. */
+  readonly publicJwk: string;
+  readonly status: SigningKeyStatus;
+  readonly createdAt: Date;
+}
+
+export interface Actor {
+  readonly type: 'admin' | 'api_key' | 'user' | 'client' | 'system' | 'scim' | 'webhook';
+  readonly id: string;
+}
+
+export interface RevocationRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly kind: RevocationKind;
+  readonly key: string;
+  /** NumericDate (seconds): the watermark. */
+  readonly at: number;
+  /** NumericDate (seconds) after which no token the entry could match is valid. */
+  readonly expiresAt: number;
+  readonly reason: string;
+  readonly note: string | null;
+  readonly actor: Actor;
+  readonly createdAt: Date;
+}
+
+export type NewRevocation = Omit<RevocationRecord, 'seq'>;
+
+export interface AuditTarget {
+  readonly type: string;
+  readonly id: string;
+}
+
+export interface AuditRequestInfo {
+  readonly ip: string | null;
+  readonly user_agent: string | null;
+}
+
+/** What a use-case hands the store; seq and the hash chain are assigned by the store. */
+export interface NewAuditEvent {
+  readonly ts: Date;
+  readonly action: string;
+  readonly actor: Actor;
+  readonly target: AuditTarget | null;
+  readonly reason: string | null;
+  readonly counts: Readonly<Record<string, number>> | null;
+  readonly request: AuditRequestInfo | null;
+  /** Non-secret context (e.g. the revocation seq, a username). */
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditEventRecord extends NewAuditEvent {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
