@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import type { AuditEventRecord, NewAuditEvent } from './records.js';
 
 /** The hash that precedes the first event of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The event as it is hashed and exported: snake_case, ISO timestamps, no derived fields. */
-export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }): Record<string, unknown> => ({
+export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }) => ({
   seq: event.seq,
   ts: event.ts.toISOString(),
   action: event.action,
@@ -18,10 +18,9 @@ export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }):
   details: event.details,
 });
 
-/** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonicalization). */
+/** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonical JSON). */
 export const computeAuditHash = (prevHash: string, event: NewAuditEvent & { readonly seq: number }): string => {
-  const canonical = canonicalize(auditEventBody(event));
-  if (canonical === undefined) throw new TypeError('audit event cannot be canonicalized');
+  const canonical = canonicalJson(auditEventBody(event));
   return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 };
 

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import {
+  SignJWT,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTHeaderParameters,
+  type KeyObject,
+} from 'jose';
+import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
+import type { Store } from '../../ports/store.js';
+import type { AccessTokenClaims, TokenSigner } from '../../ports/token-signer.js';
+
+type Key = CryptoKey | KeyObject;
+
+interface LoadedKey {
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  readonly privateKey: Key;
+  readonly publicKey: Key;
+  readonly publicJwk: JWK;
+}
+
+const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+/** Unknown kids trigger at most one reload per interval, so garbage tokens cannot hammer the store. */
+const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
+
+export interface JoseTokenSignerOptions {
+  readonly store: Store;
+  readonly issuer: string;
+  readonly algorithm: SigningAlgorithm;
+  readonly clockToleranceSeconds: number;
+  readonly now: () => Date;
+}
+
+const loadKey = async (record: SigningKeyRecord): Promise<LoadedKey> => {
+  const publicJwk = JSON.parse(record.publicJwk) as JWK;
+  return {
+    kid: record.kid,
+    alg: record.alg,
+    privateKey: (await importJWK(JSON.parse(record.privateJwk) as JWK, record.alg)) as Key,
+    publicKey: (await importJWK(publicJwk, record.alg)) as Key,
+    publicJwk,
+  };
+};
+
+export const generateSigningKey = async (alg: SigningAlgorithm, now: Date): Promise<SigningKeyRecord> => {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomBytes(12).toString('base64url');
+  return {
+    kid,
+    alg,
+    privateJwk: JSON.stringify(await exportJWK(privateKey)),
+    publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }),
+    status: 'current',
+    createdAt: now,
+  };
+};
+
+/** Key ring backed by the store, so every replica signs with the same current key. */
+export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Promise<TokenSigner> => {
+  const { store, issuer } = options;
+  let current: LoadedKey;
+  let byKid = new Map<string, LoadedKey>();
+  let lastUnknownKidReload = 0;
+
+  const reload = async (): Promise<void> => {
+    let records = await store.signingKeys.listPublished();
+    if (records.length === 0) {
+      await store.signingKeys.insert(await generateSigningKey(options.algorithm, options.now()));
+      records = await store.signingKeys.listPublished();
+    }
+    const loaded = await Promise.all(records.map(loadKey));
+    const first = loaded[0];
+    if (first === undefined) throw new Error('no signing key could be loaded');
+    current = first;
+    byKid = new Map(loaded.map((key) => [key.kid, key]));
+  };
+  await reload();
+
+  const resolveKey = async (header: JWTHeaderParameters): Promise<Key> => {
+    const kid = header.kid;
+    if (kid === undefined) throw new Error('token has no kid');
+    let key = byKid.get(kid);
+    if (key === undefined && Date.now() - lastUnknownKidReload > UNKNOWN_KID_RELOAD_INTERVAL_MS) {
+      lastUnknownKidReload = Date.now();
+      await reload();
+      key = byKid.get(kid);
+    }
+    if (key === undefined) throw new Error('unknown kid');
+    if (header.alg !== key.alg) throw new Error('alg does not match the key');
+    return key.publicKey;
+  };
+
+  return {
+    sign: (claims) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: current.alg, kid: current.kid, typ: 'at+jwt' })
+        .sign(current.privateKey),
+    verify: async (token) => {
+      const { payload } = await jwtVerify(token, resolveKey, {
+        issuer,
+        typ: 'at+jwt',
+        algorithms: [...ALGORITHMS],
+        clockTolerance: options.clockToleranceSeconds,
+        currentDate: options.now(),
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      });
+      return payload as AccessTokenClaims;
+    },
+    jwks: () => Promise.resolve({ keys: [...byKid.values()].map((key) => key.publicJwk) }),
+    generateKey: generateSigningKey,
+    reload,
+  };
+};

@@ -1,0 +1,194 @@
+import { writeFileSync } from 'node:fs';
+import { SingleBar, Presets } from 'cli-progress';
+import type { AdminClient } from '../admin-client.js';
+import { table, type Output } from '../output.js';
+
+interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly roles: readonly string[];
+  readonly groups: readonly string[];
+  readonly active: boolean;
+}
+interface Session {
+  readonly id: string;
+  readonly status: string;
+  readonly created_at: string;
+  readonly last_seen_at: string;
+  readonly ip: string | null;
+  readonly client_id: string;
+  readonly revoked_reason?: string;
+}
+interface AuditEvent {
+  readonly seq: number;
+  readonly ts: string;
+  readonly action: string;
+  readonly actor: { readonly type: string; readonly id: string };
+  readonly target: { readonly type: string; readonly id: string } | null;
+  readonly reason: string | null;
+  readonly counts: Record<string, number> | null;
+}
+
+export interface Deps {
+  readonly client: AdminClient;
+  readonly out: Output;
+}
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+};
+
+export const usersAdd = async (
+  { client, out }: Deps,
+  username: string,
+  options: { email?: string; passwordStdin?: boolean; role?: string[]; group?: string[] },
+): Promise<void> => {
+  const password = options.passwordStdin === true ? await readStdin() : undefined;
+  const user = await client.request<User>('POST', '/v1/users', {
+    username,
+    ...(options.email !== undefined && { email: options.email }),
+    ...(password !== undefined && { password }),
+    roles: options.role ?? [],
+    groups: options.group ?? [],
+  });
+  out.result(user, () => `created user ${user.username} (${user.id})`);
+};
+
+export const usersList = async ({ client, out }: Deps, options: { username?: string }): Promise<void> => {
+  const query = options.username === undefined ? '' : `?username=${encodeURIComponent(options.username)}`;
+  const { users } = await client.request<{ users: User[] }>('GET', `/v1/users${query}`);
+  out.result(users, () =>
+    table([
+      ['ID', 'USERNAME', 'ACTIVE', 'ROLES', 'GROUPS'],
+      ...users.map((user) => [user.id, user.username, String(user.active), user.roles.join(','), user.groups.join(',')]),
+    ]),
+  );
+};
+
+/** Accepts a user id or a username. */
+const resolveUserId = async (client: AdminClient, user: string): Promise<string> => {
+  if (user.startsWith('usr_')) return user;
+  const { users } = await client.request<{ users: User[] }>('GET', `/v1/users?username=${encodeURIComponent(user)}`);
+  const found = users[0];
+  if (found === undefined) throw new Error(`no user named ${user}`);
+  return found.id;
+};
+
+export const sessions = async ({ client, out }: Deps, user: string): Promise<void> => {
+  const id = await resolveUserId(client, user);
+  const result = await client.request<{ sessions: Session[] }>('GET', `/v1/users/${encodeURIComponent(id)}/sessions`);
+  out.result(result.sessions, () =>
+    table([
+      ['SESSION', 'STATUS', 'CREATED', 'LAST SEEN', 'IP', 'CLIENT', 'REASON'],
+      ...result.sessions.map((session) => [
+        session.id,
+        session.status,
+        session.created_at,
+        session.last_seen_at,
+        session.ip ?? '',
+        session.client_id,
+        session.revoked_reason ?? '',
+      ]),
+    ]),
+  );
+};
+
+export const revokeCommand = async (
+  { client, out }: Deps,
+  type: string,
+  id: string,
+  options: { reason: string; note?: string; dryRun?: boolean },
+): Promise<void> => {
+  const targetId = type === 'user' ? await resolveUserId(client, id) : id;
+  const result = await client.request<{
+    id: string | null;
+    seq: number | null;
+    sessions_revoked: number;
+    refresh_tokens_revoked: number;
+    effective_at: string | null;
+  }>('POST', '/v1/revocations', {
+    target: { type, id: targetId },
+    reason: options.reason,
+    ...(options.note !== undefined && { note: options.note }),
+    dry_run: options.dryRun === true,
+  });
+  out.result(result, () =>
+    options.dryRun === true
+      ? `dry run: would revoke ${result.sessions_revoked} sessions and ${result.refresh_tokens_revoked} refresh tokens`
+      : `revoked ${type} ${targetId}: ${result.sessions_revoked} sessions, ${result.refresh_tokens_revoked} refresh tokens (seq ${result.seq}, effective ${result.effective_at})`,
+  );
+};
+
+const renderEvent = (event: AuditEvent): string[] => [
+  String(event.seq),
+  event.ts,
+  event.action,
+  `${event.actor.type}:${event.actor.id}`,
+  event.target === null ? '' : `${event.target.type}:${event.target.id}`,
+  event.reason ?? '',
+  event.counts === null ? '' : Object.entries(event.counts).map(([key, value]) => `${key}=${value}`).join(' '),
+];
+
+export const auditTail = async ({ client, out }: Deps, options: { limit: string; action?: string }): Promise<void> => {
+  // The newest events: find the head, then read the last page.
+  const verify = await client.request<{ count: number }>('GET', '/v1/audit/verify');
+  const limit = Math.max(1, Math.min(1000, Number(options.limit) || 20));
+  const after = Math.max(0, verify.count - limit);
+  const action = options.action === undefined ? '' : `&action=${encodeURIComponent(options.action)}`;
+  const { events } = await client.request<{ events: AuditEvent[] }>('GET', `/v1/audit?limit=${limit}&cursor=${after}${action}`);
+  out.result(events, () => table([['SEQ', 'TIME', 'ACTION', 'ACTOR', 'TARGET', 'REASON', 'COUNTS'], ...events.map(renderEvent)]));
+};
+
+export const auditVerify = async ({ client, out }: Deps): Promise<boolean> => {
+  const result = await client.request<{ ok: boolean; count: number; head_hash: string; broken_at: number | null }>(
+    'GET',
+    '/v1/audit/verify',
+  );
+  out.result(result, () =>
+    result.ok
+      ? `audit chain intact: ${result.count} events, head ${result.head_hash}`
+      : `AUDIT CHAIN BROKEN at seq ${result.broken_at} (${result.count} events)`,
+  );
+  return result.ok;
+};
+
+/** Pages through the whole trail into a JSON Lines file, with a progress bar on a terminal. */
+export const auditExport = async ({ client, out }: Deps, file: string): Promise<void> => {
+  const { count } = await client.request<{ count: number }>('GET', '/v1/audit/verify');
+  const bar = process.stderr.isTTY && !out.json ? new SingleBar({ stream: process.stderr }, Presets.shades_classic) : undefined;
+  bar?.start(count, 0);
+  const lines: string[] = [];
+  let cursor: string | null = '0';
+  while (cursor !== null) {
+    const page: { events: AuditEvent[]; next_cursor: string | null } = await client.request(
+      'GET',
+      `/v1/audit?limit=1000&cursor=${cursor}`,
+    );
+    for (const event of page.events) lines.push(JSON.stringify(event));
+    bar?.update(lines.length);
+    cursor = page.next_cursor;
+  }
+  bar?.stop();
+  writeFileSync(file, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  out.result({ file, events: lines.length }, () => `exported ${lines.length} audit events to ${file}`);
+};
+
+export const keysRotate = async ({ client, out }: Deps, options: { alg?: string }): Promise<void> => {
+  const result = await client.request<{ kid: string; alg: string }>(
+    'POST',
+    '/v1/keys/rotate',
+    options.alg === undefined ? {} : { alg: options.alg },
+  );
+  out.result(result, () => `new signing key ${result.kid} (${result.alg}); the previous key stays in the JWKS`);
+};
+
+export const apiKeysCreate = async ({ client, out }: Deps, options: { name: string; scope: string[] }): Promise<void> => {
+  const result = await client.request<{ id: string; key: string; scopes: string[] }>('POST', '/v1/api-keys', {
+    name: options.name,
+    scopes: options.scope,
+  });
+  out.result(result, () => `created API key ${result.id} (${result.scopes.join(', ')}). Shown once:\n\n  ${result.key}\n`);
+};

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { createAdminClient } from './admin-client.js';
+import {
+  apiKeysCreate,
+  auditExport,
+  auditTail,
+  auditVerify,
+  keysRotate,
+  revokeCommand,
+  sessions,
+  usersAdd,
+  usersList,
+  type Deps,
+} from './commands/admin-commands.js';
+import { serve } from './commands/serve.js';
+import { createOutput } from './output.js';
+
+const program = new Command('cutoff')
+  .description('Cutoff: cut a session, user, group, role, client or everyone off, everywhere, now.')
+  .option('--url <url>', 'Cutoff server URL', process.env.CUTOFF_URL ?? 'http://127.0.0.1:7400')
+  .option('--key <key>', 'admin API key (default: $CUTOFF_ADMIN_KEY)')
+  .option('--json', 'machine-readable output', false);
+
+const deps = (): Deps => {
+  const options = program.opts<{ url: string; key?: string; json: boolean }>();
+  return {
+    client: createAdminClient(options.url, options.key ?? process.env.CUTOFF_ADMIN_KEY),
+    out: createOutput(options.json),
+  };
+};
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+program
+  .command('serve')
+  .description('start the server (SQLite in CUTOFF_DATA_DIR unless CUTOFF_DATABASE_URL names PostgreSQL)')
+  .option('--port <port>', 'port (default $CUTOFF_PORT or 7400)', (value) => Number(value))
+  .option('--host <host>', 'host (default $CUTOFF_HOST or 127.0.0.1)')
+  .action((options: { port?: number; host?: string }) => serve(options));
+
+const users = program.command('users').description('manage users');
+users
+  .command('add <username>')
+  .option('--email <email>')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--role <role>', 'a role (repeatable)', collect)
+  .option('--group <group>', 'a group (repeatable)', collect)
+  .action((username: string, options: Parameters<typeof usersAdd>[2]) => usersAdd(deps(), username, options));
+users
+  .command('list')
+  .option('--username <username>')
+  .action((options: { username?: string }) => usersList(deps(), options));
+
+program
+  .command('sessions <user>')
+  .description("list a user's sessions (user id or username)")
+  .action((user: string) => sessions(deps(), user));
+
+program
+  .command('revoke <type> <id>')
+  .description('revoke a session | token | user | group | role | client | all (id "*")')
+  .addOption(
+    new Option('--reason <reason>', 'reason code')
+      .choices(['offboarding', 'security_incident', 'role_change', 'contractor_end', 'credential_change', 'manual'])
+      .makeOptionMandatory(),
+  )
+  .option('--note <note>', 'free text for the audit trail')
+  .option('--dry-run', 'count what would be revoked; change nothing')
+  .action((type: string, id: string, options: { reason: string; note?: string; dryRun?: boolean }) =>
+    revokeCommand(deps(), type, id, options),
+  );
+
+const audit = program.command('audit').description('the tamper-evident audit trail');
+audit
+  .command('tail')
+  .option('--limit <n>', 'how many events', '20')
+  .option('--action <action>', 'only this action')
+  .action((options: { limit: string; action?: string }) => auditTail(deps(), options));
+audit
+  .command('verify')
+  .description('recompute the hash chain; exits 1 when it is broken')
+  .action(async () => {
+    if (!(await auditVerify(deps()))) process.exitCode = 1;
+  });
+audit
+  .command('export <file>')
+  .description('write every audit event to a JSON Lines file')
+  .action((file: string) => auditExport(deps(), file));
+
+program
+  .command('keys')
+  .description('signing keys')
+  .command('rotate')
+  .addOption(new Option('--alg <alg>').choices(['RS256', 'ES256', 'EdDSA']))
+  .action((options: { alg?: string }) => keysRotate(deps(), options));
+
+program
+  .command('apikeys')
+  .description('API keys')
+  .command('create')
+  .requiredOption('--name <name>')
+  .addOption(
+    new Option('--scope <scope>', 'a scope (repeatable)')
+      .choices(['admin', 'feed:read', 'introspect', 'scim', 'hooks'])
+      .argParser(collect)
+      .makeOptionMandatory(),
+  )
+  .action((options: { name: string; scope: string[] }) => apiKeysCreate(deps(), options));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  createOutput(program.opts<{ json: boolean }>().json).error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

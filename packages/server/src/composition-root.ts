@@ -1,0 +1,129 @@
+import type { DestinationStream } from 'pino';
+import { RevocationIndex } from '@cutoff/guard/rule';
+import type { Config } from './config/config-schema.js';
+import { createArgon2PasswordHasher } from './adapters/crypto/argon2-password-hasher.js';
+import { createJoseTokenSigner } from './adapters/crypto/jose-token-signer.js';
+import { createOtpauthTotpVerifier } from './adapters/crypto/otpauth-totp-verifier.js';
+import { createRedisStreamFeedNotifier } from './adapters/feed/redis-stream-feed-notifier.js';
+import { createPostgresStore, createSqliteStore } from './adapters/storage/index.js';
+import { createApiKeyAuthenticator } from './http/api-key-authenticator.js';
+import { buildApp } from './http/build-app.js';
+import type { FastifyTypebox } from './http/fastify-typebox.js';
+import { createMetrics } from './http/metrics.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
+import { bootstrap } from './use-cases/admin/bootstrap.js';
+import { createLoginRateLimiter } from './use-cases/auth/login-rate-limiter.js';
+import type { UseCaseContext } from './use-cases/context.js';
+import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
+import { createIntrospector } from './use-cases/oauth/introspect.js';
+
+export interface CutoffServer {
+  readonly config: Config;
+  readonly app: FastifyTypebox;
+  readonly ctx: UseCaseContext;
+  readonly hub: RevocationFeedHub;
+  /** Set on the first start without CUTOFF_ADMIN_KEY: print it once, it is not stored in clear. */
+  readonly generatedAdminKey: string | null;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Drains in-flight requests, ends feed streams, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  readonly clock?: Clock;
+  readonly logStream?: DestinationStream;
+  /** Use this store instead of the one the config names (tests with an isolated schema). */
+  readonly store?: Store;
+}
+
+const openStore = (config: Config): Store =>
+  config.databaseUrl === undefined
+    ? createSqliteStore({ dataDir: config.dataDir })
+    : createPostgresStore({ connectionString: config.databaseUrl });
+
+/** The composition root: the one place where concrete adapters meet the use-cases. */
+export const createCutoffServer = async (config: Config, options: CreateServerOptions = {}): Promise<CutoffServer> => {
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? openStore(config);
+  await store.migrate();
+
+  const { registry, metrics } = createMetrics();
+  const index = new RevocationIndex();
+  // Errors of background work (feed fan-out) are logged by the app once it exists.
+  let logError: (error: unknown) => void = () => undefined;
+  const notifier =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisStreamFeedNotifier({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, onError: (error) => logError(error) });
+  const hub = new RevocationFeedHub({
+    store,
+    clock,
+    index,
+    notifier,
+    pollMs: config.feedPollMs,
+    onError: (error) => logError(error),
+  });
+
+  const ctx: UseCaseContext = {
+    config,
+    store,
+    clock,
+    signer: await createJoseTokenSigner({
+      store,
+      issuer: config.issuer,
+      algorithm: config.signingAlgorithm,
+      clockToleranceSeconds: 0,
+      now: () => clock.now(),
+    }),
+    passwords: await createArgon2PasswordHasher(),
+    totp: createOtpauthTotpVerifier('Cutoff'),
+    loginLimiter: createLoginRateLimiter(config.loginMaxFailures, config.loginWindowSeconds),
+    revocationIndex: index,
+    onRevocationCommitted: (entry) => {
+      metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });
+      hub.committed(entry);
+    },
+  };
+  await hub.start();
+  const { generatedAdminKey } = await bootstrap(ctx, { adminKeyConfigured: config.adminKey !== undefined });
+
+  const app = await buildApp(
+    {
+      config,
+      ctx,
+      hub,
+      authenticateKey: createApiKeyAuthenticator(store, config.adminKey),
+      introspect: createIntrospector(ctx),
+      metrics,
+      registry,
+    },
+    { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
+  );
+  logError = (error) => app.log.error({ err: error }, 'background feed error');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    app,
+    ctx,
+    hub,
+    generatedAdminKey,
+    listen: async () => {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    close: () => {
+      closing ??= (async () => {
+        hub.stop();
+        await app.close();
+        await notifier?.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+};

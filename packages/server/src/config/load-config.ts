@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { Value } from 'typebox/value';
+import { ConfigSchema, type Config } from './config-schema.js';
+
+/** Environment variable -> config key, and how to parse it. */
+const ENV: Readonly<Record<string, readonly [keyof Config, 'string' | 'integer' | 'boolean']>> = {
+  CUTOFF_PORT: ['port', 'integer'],
+  CUTOFF_HOST: ['host', 'string'],
+  CUTOFF_DATA_DIR: ['dataDir', 'string'],
+  CUTOFF_DATABASE_URL: ['databaseUrl', 'string'],
+  CUTOFF_REDIS_URL: ['redisUrl', 'string'],
+  CUTOFF_REDIS_KEY_PREFIX: ['redisKeyPrefix', 'string'],
+  CUTOFF_ISSUER: ['issuer', 'string'],
+  CUTOFF_AUDIENCE: ['audience', 'string'],
+  CUTOFF_ADMIN_KEY: ['adminKey', 'string'],
+  CUTOFF_ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds', 'integer'],
+  CUTOFF_REFRESH_GRACE_SECONDS: ['refreshGraceSeconds', 'integer'],
+  CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: ['sessionIdleTimeoutSeconds', 'integer'],
+  CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS: ['sessionAbsoluteLifetimeSeconds', 'integer'],
+  CUTOFF_CLOCK_SKEW_SECONDS: ['clockSkewSeconds', 'integer'],
+  CUTOFF_SIGNING_ALGORITHM: ['signingAlgorithm', 'string'],
+  CUTOFF_LOGIN_MAX_FAILURES: ['loginMaxFailures', 'integer'],
+  CUTOFF_LOGIN_WINDOW_SECONDS: ['loginWindowSeconds', 'integer'],
+  CUTOFF_FEED_HEARTBEAT_MS: ['feedHeartbeatMs', 'integer'],
+  CUTOFF_FEED_POLL_MS: ['feedPollMs', 'integer'],
+  CUTOFF_TRUST_PROXY: ['trustProxy', 'boolean'],
+  CUTOFF_LOG_LEVEL: ['logLevel', 'string'],
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const parseEnvValue = (name: string, raw: string, type: 'string' | 'integer' | 'boolean'): unknown => {
+  if (type === 'string') return raw;
+  if (type === 'boolean') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`${name} must be true or false`);
+  }
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number`);
+  return Number(raw);
+};
+
+/**
+ * Builds the frozen configuration from, in increasing precedence: defaults, the JSON file named
+ * by `CUTOFF_CONFIG`, environment variables, and explicit overrides (tests, the CLI).
+ */
+export const loadConfig = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config => {
+  const input: Record<string, unknown> = {};
+  const file = env.CUTOFF_CONFIG;
+  if (file !== undefined && file !== '') {
+    try {
+      Object.assign(input, JSON.parse(readFileSync(file, 'utf8')) as object);
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+    }
+  }
+  for (const [name, [key, type]] of Object.entries(ENV)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') input[key] = parseEnvValue(name, raw, type);
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) input[key] = value;
+
+  const withDefaults = Value.Default(ConfigSchema, input);
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const details = errors.map((error) => `${error.instancePath || '/'}: ${error.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${details}`);
+  }
+  const valid = Value.Decode(ConfigSchema, withDefaults);
+  if (valid.sessionAbsoluteLifetimeSeconds < valid.sessionIdleTimeoutSeconds) {
+    throw new ConfigError('sessionAbsoluteLifetimeSeconds must not be shorter than sessionIdleTimeoutSeconds');
+  }
+  const issuer = (valid.issuer ?? `http://localhost:${valid.port}`).replace(/\/+$/, '');
+  return Object.freeze({ ...valid, issuer });
+};

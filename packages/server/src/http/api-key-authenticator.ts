@@ -1,0 +1,42 @@
+import type { ApiKeyRecord, ApiKeyScope, Actor } from '../domain/records.js';
+import { hashSecret, secretsEqual } from '../lib/secrets.js';
+import type { Store } from '../ports/store.js';
+
+export interface Principal {
+  readonly actor: Actor;
+  readonly scopes: readonly ApiKeyScope[];
+}
+
+/** API keys are looked up by hash; a short cache keeps feed and introspection calls off the store. */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+
+export const parseBearer = (header: string | undefined): string | undefined => {
+  if (header === undefined) return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
+  return match?.[1];
+};
+
+export const hasScope = (principal: Principal, scope: ApiKeyScope): boolean =>
+  principal.scopes.includes('admin') || principal.scopes.includes(scope);
+
+export const createApiKeyAuthenticator = (store: Store, configuredAdminKey: string | undefined) => {
+  const cache = new Map<string, { readonly record: ApiKeyRecord | undefined; readonly loadedAtMs: number }>();
+
+  return async (presented: string): Promise<Principal | undefined> => {
+    if (configuredAdminKey !== undefined && secretsEqual(presented, configuredAdminKey)) {
+      return { actor: { type: 'admin', id: 'bootstrap' }, scopes: ['admin'] };
+    }
+    const keyHash = hashSecret(presented);
+    const nowMs = Date.now();
+    let cached = cache.get(keyHash);
+    if (cached === undefined || nowMs - cached.loadedAtMs > CACHE_TTL_MS) {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cached = { record: await store.apiKeys.findByHash(keyHash), loadedAtMs: nowMs };
+      cache.set(keyHash, cached);
+    }
+    const record = cached.record;
+    if (record === undefined || record.revokedAt !== null) return undefined;
+    return { actor: { type: 'api_key', id: record.id }, scopes: record.scopes };
+  };
+};

@@ -1,0 +1,104 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { errorHandler } from './error-handler.js';
+import type { FastifyTypebox } from './fastify-typebox.js';
+import type { RouteDeps } from './route-deps.js';
+import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { revocationStreamRoutes } from './routes/revocation-stream.js';
+import { revocationRoutes } from './routes/revocations.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { userRoutes } from './routes/users.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+import { ErrorBody } from './schemas.js';
+
+/** Log redaction: anything that may hold a secret, wherever it appears. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.totp',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.key',
+  '*.secret',
+  '*.adminKey',
+];
+
+export interface BuildAppOptions {
+  readonly logLevel: string;
+  readonly trustProxy: boolean;
+  /** Where logs go (tests capture them to prove no secret is written). */
+  readonly logStream?: DestinationStream | undefined;
+}
+
+export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promise<FastifyTypebox> => {
+  const logger: FastifyServerOptions['logger'] = {
+    level: options.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(options.logStream !== undefined && { stream: options.logStream }),
+  };
+  const app = Fastify({
+    logger,
+    trustProxy: options.trustProxy,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Cutoff',
+        version: '0.1.0',
+        description: 'Session authority: login, tokens, sessions, revocation, audit.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Admin or scoped API key.' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  app.addSchema(ErrorBody);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', code: 'ERR_NOT_FOUND', message: 'No such route.', request_id: request.id }),
+  );
+  app.addHook('onResponse', (request, reply, done) => {
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  for (const routes of [
+    healthRoutes,
+    wellKnownRoutes,
+    authRoutes,
+    oauthRoutes,
+    userRoutes,
+    sessionRoutes,
+    revocationRoutes,
+    revocationStreamRoutes,
+    auditRoutes,
+    adminRoutes,
+  ]) {
+    routes(app, deps);
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  return app;
+};

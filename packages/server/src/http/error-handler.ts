@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CutoffError, ERROR_REGISTRY, type ErrorCode } from '../domain/errors.js';
+import { OAuthError } from '../use-cases/oauth/oauth-error.js';
+
+/** Connection-level failures of either store: the caller gets 503 and nothing was changed. */
+const STORE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+const isStoreUnavailable = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (STORE_UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = (error as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection (is )?closed|database connection is not open|Client has encountered a connection error/i.test(
+      message,
+    )
+  );
+};
+
+const isOAuthRoute = (request: FastifyRequest): boolean => request.url.startsWith('/oauth/');
+
+const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: CutoffError): FastifyReply => {
+  if (error.code === 'ERR_RATE_LIMITED' && typeof error.extra?.retry_after_seconds === 'number') {
+    void reply.header('retry-after', String(error.extra.retry_after_seconds));
+  }
+  if (error.status === 401 && !isOAuthRoute(request)) void reply.header('www-authenticate', 'Bearer realm="cutoff"');
+  return reply.status(error.status).send({
+    error: error.error,
+    code: error.code,
+    message: error.message,
+    request_id: request.id,
+    ...error.extra,
+  });
+};
+
+const fromFastifyError = (error: FastifyError): CutoffError | undefined => {
+  if (error.validation !== undefined) {
+    return new CutoffError('ERR_VALIDATION', { message: `Invalid request: ${error.message}` });
+  }
+  const byCode: Partial<Record<string, ErrorCode>> = {
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'ERR_VALIDATION',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'ERR_VALIDATION',
+    FST_ERR_CTP_BODY_TOO_LARGE: 'ERR_VALIDATION',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_VALIDATION',
+  };
+  const code = byCode[error.code];
+  if (code !== undefined) return new CutoffError(code, { message: `${ERROR_REGISTRY[code].message} ${error.message}` });
+  if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
+    return new CutoffError('ERR_VALIDATION', { message: `Invalid request: ${error.message}` });
+  }
+  return undefined;
+};
+
+/**
+ * One place that turns errors into responses: RFC 6749 bodies on /oauth, the JSON error shape
+ * elsewhere. 5xx bodies never carry detail; the detail goes to the log.
+ */
+export const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  if (error instanceof OAuthError) {
+    if (error.error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="cutoff"');
+    return reply.status(error.status).header('cache-control', 'no-store').send({
+      error: error.error,
+      error_description: error.description,
+    });
+  }
+  let cutoffError: CutoffError;
+  if (error instanceof CutoffError) cutoffError = error;
+  else if (isStoreUnavailable(error)) {
+    request.log.error({ err: error }, 'store unavailable');
+    cutoffError = new CutoffError('ERR_STORE_UNAVAILABLE');
+  } else {
+    const mapped = fromFastifyError(error as FastifyError);
+    if (mapped === undefined) {
+      request.log.error({ err: error }, 'unhandled error');
+      cutoffError = new CutoffError('ERR_INTERNAL');
+    } else cutoffError = mapped;
+  }
+  if (cutoffError.detail !== undefined) request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  if (isOAuthRoute(request) && cutoffError.status < 500) {
+    return reply.status(400).header('cache-control', 'no-store').send({
+      error: 'invalid_request',
+      error_description: cutoffError.message,
+    });
+  }
+  return sendCutoffError(request, reply, cutoffError);
+};

@@ -1,0 +1,50 @@
+import type { AuditEventRecord, ClientRecord, SessionRecord, UserRecord } from '../domain/records.js';
+import { auditEventBody } from '../domain/audit-chain.js';
+
+/** Records -> public JSON. Secrets (password hash, TOTP secret, secret hashes) never leave here. */
+
+export const presentUser = (user: UserRecord) => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  roles: [...user.roles],
+  groups: [...user.groups],
+  active: user.active,
+  mfa_enrolled: user.totpSecret !== null,
+  mfa_required: user.mfaRequired,
+  created_at: user.createdAt.toISOString(),
+  updated_at: user.updatedAt.toISOString(),
+});
+
+export const presentSession = (session: SessionRecord, now: Date) => {
+  const expired = session.status === 'active' && (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now);
+  return {
+    id: session.id,
+    user_id: session.userId,
+    status: expired ? ('expired' as const) : session.status,
+    created_at: session.createdAt.toISOString(),
+    last_seen_at: session.lastSeenAt.toISOString(),
+    ip: session.ip,
+    user_agent: session.userAgent,
+    client_id: session.clientId,
+    amr: [...session.amr],
+    ...(session.revokedAt !== null && { revoked_at: session.revokedAt.toISOString() }),
+    ...(session.revokedReason !== null && { revoked_reason: session.revokedReason }),
+  };
+};
+
+export const presentClient = (client: ClientRecord, clientSecret?: string | null) => ({
+  client_id: client.id,
+  name: client.name,
+  type: client.type,
+  grant_types: [...client.grantTypes],
+  roles: [...client.roles],
+  created_at: client.createdAt.toISOString(),
+  ...(clientSecret != null && { client_secret: clientSecret }),
+});
+
+export const presentAuditEvent = (event: AuditEventRecord) => ({
+  ...auditEventBody(event),
+  prev_hash: event.prevHash,
+  hash: event.hash,
+});

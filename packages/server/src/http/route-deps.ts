@@ -1,0 +1,44 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/config-schema.js';
+import { CutoffError } from '../domain/errors.js';
+import type { ApiKeyScope } from '../domain/records.js';
+import type { UseCaseContext } from '../use-cases/context.js';
+import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
+import type { IntrospectionResponse } from '../use-cases/oauth/introspect.js';
+import { hasScope, parseBearer, type Principal } from './api-key-authenticator.js';
+import type { Metrics } from './metrics.js';
+
+/** What route modules get from the composition root. */
+export interface RouteDeps {
+  readonly config: Config;
+  readonly ctx: UseCaseContext;
+  readonly hub: RevocationFeedHub;
+  readonly authenticateKey: (presented: string) => Promise<Principal | undefined>;
+  readonly introspect: (token: string) => Promise<IntrospectionResponse>;
+  readonly metrics: Metrics;
+  readonly registry: Registry;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** A preHandler that admits Bearer API keys holding `scope` (or `admin`). */
+export const requireScope =
+  (deps: RouteDeps, scope: ApiKeyScope) =>
+  async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const presented = parseBearer(request.headers.authorization);
+    if (presented === undefined) throw new CutoffError('ERR_UNAUTHENTICATED');
+    const principal = await deps.authenticateKey(presented);
+    if (principal === undefined) throw new CutoffError('ERR_UNAUTHENTICATED');
+    if (!hasScope(principal, scope)) throw new CutoffError('ERR_FORBIDDEN');
+    request.principal = principal;
+  };
+
+export const principalOf = (request: FastifyRequest): Principal => {
+  if (request.principal === undefined) throw new CutoffError('ERR_UNAUTHENTICATED');
+  return request.principal;
+};

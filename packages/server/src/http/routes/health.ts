@@ -1,0 +1,20 @@
+import type { FastifyTypebox } from '../fastify-typebox.js';
+import type { RouteDeps } from '../route-deps.js';
+
+export const healthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
+  const hide = { hide: true } as const;
+  app.get('/healthz', { schema: { ...hide } }, () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { ...hide } }, async (_request, reply) => {
+    try {
+      await deps.ctx.store.ping();
+      return { status: 'ready', store: deps.ctx.store.dialect, feed_head: deps.hub.head };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', store: deps.ctx.store.dialect });
+    }
+  });
+  app.get('/metrics', { schema: { ...hide } }, async (_request, reply) => {
+    deps.metrics.feedHead.set(deps.hub.head);
+    deps.metrics.feedSubscribers.set(deps.hub.subscriberCount);
+    return reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics());
+  });
+};

@@ -1,0 +1,83 @@
+import { Type } from 'typebox';
+import type { RevocationEntry } from '@cutoff/guard/rule';
+import type { FastifyTypebox } from '../fastify-typebox.js';
+import { requireScope, type RouteDeps } from '../route-deps.js';
+
+/** A subscriber this far behind is cut; it resumes with Last-Event-ID and misses nothing. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+const parseResumePoint = (lastEventId: string | string[] | undefined, after: number | undefined): number => {
+  const header = Array.isArray(lastEventId) ? lastEventId[0] : lastEventId;
+  if (header !== undefined && /^\d{1,15}$/.test(header)) return Number(header);
+  return after ?? 0;
+};
+
+export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
+  // Streams are hijacked from Fastify, so shutdown must end them itself or it would wait forever.
+  const open = new Set<{ end(): void }>();
+  app.addHook('preClose', (done) => {
+    for (const res of open) res.end();
+    done();
+  });
+  app.get(
+    '/v1/revocations/stream',
+    {
+      preHandler: requireScope(deps, 'feed:read'),
+      schema: {
+        tags: ['revocations'],
+        description:
+          'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time}` at least every second. Resume with `Last-Event-ID` (or `?after=`).',
+        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const after = parseResumePoint(request.headers['last-event-id'], request.query.after);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.flushHeaders();
+      request.raw.socket.setNoDelay(true);
+
+      let closed = false;
+      const write = (chunk: string): void => {
+        if (closed) return;
+        res.write(chunk);
+        if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      };
+      const heartbeat = (): void =>
+        write(`event: heartbeat\ndata: {"head":${deps.hub.head},"server_time":${Date.now()}}\n\n`);
+      const send = (entry: RevocationEntry): void =>
+        write(`event: revocation\nid: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
+
+      write('retry: 500\n\n');
+      const subscription = deps.hub.subscribe(after, send);
+      const timer = setInterval(heartbeat, deps.config.feedHeartbeatMs);
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        subscription.unsubscribe();
+      };
+      open.add(res);
+      request.raw.on('close', close);
+      res.on('close', () => {
+        open.delete(res);
+        close();
+      });
+      try {
+        await subscription.ready;
+        heartbeat();
+      } catch (error) {
+        request.log.error({ err: error }, 'revocation stream could not catch up');
+        close();
+        res.destroy();
+      }
+    },
+  );
+};

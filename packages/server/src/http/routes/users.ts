@@ -1,0 +1,147 @@
+import { Type } from 'typebox';
+import type { FastifyTypebox } from '../fastify-typebox.js';
+import { CutoffError } from '../../domain/errors.js';
+import type { UserId } from '../../domain/ids.js';
+import { createUser } from '../../use-cases/users/create-user.js';
+import { enrolTotp } from '../../use-cases/users/enrol-totp.js';
+import { updateUser } from '../../use-cases/users/update-user.js';
+import { presentSession, presentUser } from '../presenters.js';
+import { requestContext } from '../request-context.js';
+import { principalOf, requireScope, type RouteDeps } from '../route-deps.js';
+import { CreateUserBody, ErrorBody, SessionBody, UpdateUserBody, UserBody } from '../schemas.js';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const tags = ['users'];
+
+export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
+  const admin = requireScope(deps, 'admin');
+  const notFound = (): CutoffError => new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
+
+  app.post(
+    '/v1/users',
+    { preHandler: admin, schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } } },
+    async (request, reply) => {
+      const { body } = request;
+      const user = await createUser(deps.ctx, body, requestContext(request, principalOf(request).actor));
+      return reply.status(201).send(presentUser(user));
+    },
+  );
+
+  app.get(
+    '/v1/users',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        querystring: Type.Object({
+          username: Type.Optional(Type.String({ maxLength: 256 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          cursor: Type.Optional(Type.String({ maxLength: 512 })),
+        }),
+        response: { 200: Type.Object({ users: Type.Array(UserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request) => {
+      const { username, limit, cursor } = request.query;
+      const page = await deps.ctx.store.users.list({
+        limit: limit ?? 100,
+        ...(username !== undefined && { username }),
+        ...(cursor !== undefined && { cursor }),
+      });
+      return { users: page.items.map(presentUser), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/users/:id',
+    { preHandler: admin, schema: { tags, params: IdParams, response: { 200: UserBody, 404: ErrorBody } } },
+    async (request) => {
+      const user = await deps.ctx.store.users.findById(request.params.id as UserId);
+      if (user === undefined) throw notFound();
+      return presentUser(user);
+    },
+  );
+
+  app.patch(
+    '/v1/users/:id',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        description:
+          'Updates a user. Deactivation, a password change, or removing a role or group revokes the user\'s sessions.',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: {
+          200: Type.Intersect([
+            UserBody,
+            Type.Object({
+              revocation: Type.Union([
+                Type.Object({ id: Type.String(), seq: Type.Integer(), reason: Type.String(), sessions_revoked: Type.Integer() }),
+                Type.Null(),
+              ]),
+            }),
+          ]),
+          404: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const result = await updateUser(
+        deps.ctx,
+        request.params.id as UserId,
+        request.body,
+        requestContext(request, principalOf(request).actor),
+      );
+      const { revocation } = result;
+      return {
+        ...presentUser(result.user),
+        revocation:
+          revocation === null
+            ? null
+            : {
+                id: revocation.entry.id,
+                seq: revocation.entry.seq,
+                reason: revocation.entry.reason,
+                sessions_revoked: revocation.sessionsRevoked,
+              },
+      };
+    },
+  );
+
+  app.post(
+    '/v1/users/:id/totp',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        description: 'Enrols TOTP. The secret and otpauth URI are returned once.',
+        params: IdParams,
+        response: { 201: Type.Object({ secret: Type.String(), otpauth_uri: Type.String() }), 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const enrolment = await enrolTotp(
+        deps.ctx,
+        request.params.id as UserId,
+        requestContext(request, principalOf(request).actor),
+      );
+      return reply.status(201).header('cache-control', 'no-store').send({ secret: enrolment.secret, otpauth_uri: enrolment.uri });
+    },
+  );
+
+  app.get(
+    '/v1/users/:id/sessions',
+    {
+      preHandler: admin,
+      schema: { tags, params: IdParams, response: { 200: Type.Object({ sessions: Type.Array(SessionBody) }), 404: ErrorBody } },
+    },
+    async (request) => {
+      const id = request.params.id as UserId;
+      if ((await deps.ctx.store.users.findById(id)) === undefined) throw notFound();
+      const now = deps.ctx.clock.now();
+      const sessions = await deps.ctx.store.sessions.listByUser(id);
+      return { sessions: sessions.map((session) => presentSession(session, now)) };
+    },
+  );
+};

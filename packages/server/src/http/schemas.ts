@@ -1,0 +1,188 @@
+import { Type, type Static } from 'typebox';
+import { REVOCATION_KINDS, REVOCATION_REASONS } from '@cutoff/guard/rule';
+import { NAME_PATTERN, USERNAME_PATTERN } from '../domain/claims.js';
+import { API_KEY_SCOPES } from '../domain/records.js';
+
+/** Request and response schemas: they validate requests and generate /openapi.json. */
+
+/** An enum of strings whose static type is the union of the values. */
+const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
+  Type.Unsafe<T[number]>(
+    Type.Union(
+      values.map((value) => Type.Literal(value)),
+      description === undefined ? {} : { description },
+    ),
+  );
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'Short machine-readable error, e.g. `invalid_credentials`.' }),
+    code: Type.String({ description: 'Registry code, e.g. `ERR_INVALID_CREDENTIALS`.' }),
+    message: Type.String(),
+    request_id: Type.Optional(Type.String()),
+  },
+  { $id: 'Error' },
+);
+
+const Name = Type.String({ pattern: NAME_PATTERN });
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const UserBody = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  roles: Type.Array(Type.String()),
+  groups: Type.Array(Type.String()),
+  active: Type.Boolean(),
+  mfa_enrolled: Type.Boolean(),
+  mfa_required: Type.Boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const CreateUserBody = Type.Object(
+  {
+    username: Type.String({ pattern: USERNAME_PATTERN }),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    roles: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+    groups: Type.Optional(Type.Array(Name, { maxItems: 500 })),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateUserBody = Type.Object(
+  {
+    email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    roles: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+    groups: Type.Optional(Type.Array(Name, { maxItems: 500 })),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const SessionBody = Type.Object({
+  id: Type.String(),
+  user_id: Type.String(),
+  status: literalUnion(['active', 'revoked', 'ended', 'expired'] as const),
+  created_at: Timestamp,
+  last_seen_at: Timestamp,
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  client_id: Type.String(),
+  amr: Type.Array(Type.String()),
+  revoked_at: Type.Optional(Timestamp),
+  revoked_reason: Type.Optional(Type.String()),
+});
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 256 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    totp: Type.Optional(Type.String({ maxLength: 16 })),
+    client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenResponseBody = Type.Object({
+  access_token: Type.String(),
+  refresh_token: Type.Optional(Type.String()),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+  session_id: Type.Optional(Type.String()),
+});
+
+export const RevocationTargetType = literalUnion(REVOCATION_KINDS);
+export const RevocationReasonSchema = literalUnion(REVOCATION_REASONS.filter((reason) => reason !== 'canary'));
+
+export const CreateRevocationBody = Type.Object(
+  {
+    target: Type.Object(
+      { type: RevocationTargetType, id: Type.String({ minLength: 1, maxLength: 512 }) },
+      { additionalProperties: false },
+    ),
+    reason: RevocationReasonSchema,
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    dry_run: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CreateRevocationBody = Static<typeof CreateRevocationBody>;
+
+export const RevocationResultBody = Type.Object({
+  id: Type.Union([Type.String(), Type.Null()]),
+  seq: Type.Union([Type.Integer(), Type.Null()]),
+  dry_run: Type.Boolean(),
+  sessions_revoked: Type.Integer(),
+  refresh_tokens_revoked: Type.Integer(),
+  effective_at: Type.Union([Timestamp, Type.Null()]),
+});
+
+export const FeedEntryBody = Type.Object({
+  seq: Type.Integer(),
+  kind: RevocationTargetType,
+  key: Type.String(),
+  at: Type.Integer({ description: 'NumericDate (seconds): tokens with iat <= at are rejected.' }),
+  expires_at: Type.Integer({ description: 'NumericDate (seconds) after which the entry no longer matters.' }),
+  reason: Type.String(),
+});
+
+export const FeedPageBody = Type.Object({
+  head: Type.Integer(),
+  server_time: Type.Integer({ description: 'Epoch milliseconds.' }),
+  has_more: Type.Boolean(),
+  entries: Type.Array(FeedEntryBody),
+});
+
+export const AuditEventBody = Type.Object({
+  seq: Type.Integer(),
+  ts: Timestamp,
+  action: Type.String(),
+  actor: Type.Object({ type: Type.String(), id: Type.String() }),
+  target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  counts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()]),
+  request: Type.Union([
+    Type.Object({ ip: Type.Union([Type.String(), Type.Null()]), user_agent: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Null(),
+  ]),
+  details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  prev_hash: Type.String(),
+  hash: Type.String(),
+});
+
+export const ApiKeyScopeSchema = literalUnion(API_KEY_SCOPES);
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    scopes: Type.Array(ApiKeyScopeSchema, { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateClientBody = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    type: literalUnion(['public', 'confidential'] as const),
+    grant_types: Type.Optional(
+      Type.Array(literalUnion(['refresh_token', 'client_credentials'] as const), { uniqueItems: true }),
+    ),
+    roles: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ClientBody = Type.Object({
+  client_id: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  grant_types: Type.Array(Type.String()),
+  roles: Type.Array(Type.String()),
+  created_at: Timestamp,
+  client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
+});

@@ -1,0 +1,37 @@
+import { ID_PREFIX, type ApiKeyId } from '../../domain/ids.js';
+import type { ApiKeyRecord, ApiKeyScope } from '../../domain/records.js';
+import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+
+/** Creates a scoped API key; the key is returned once and only its hash is stored. */
+export const createApiKey = async (
+  ctx: Pick<UseCaseContext, 'store' | 'clock'>,
+  input: { readonly name: string; readonly scopes: readonly ApiKeyScope[] },
+  requestContext: RequestContext,
+): Promise<{ readonly record: ApiKeyRecord; readonly key: string }> => {
+  const now = ctx.clock.now();
+  const key = randomSecret(SECRET_PREFIX.apiKey);
+  const record: ApiKeyRecord = {
+    id: randomId(ID_PREFIX.apiKey) as ApiKeyId,
+    name: input.name,
+    keyHash: hashSecret(key),
+    scopes: [...new Set(input.scopes)],
+    createdAt: now,
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await ctx.store.transaction(async (tx) => {
+    await tx.apiKeys.insert(record);
+    await tx.audit.append({
+      ts: now,
+      action: 'api_key.created',
+      actor: requestContext.actor,
+      target: { type: 'api_key', id: record.id },
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: { name: record.name, scopes: record.scopes },
+    });
+  });
+  return { record, key };
+};

@@ -1,0 +1,78 @@
+import { ID_PREFIX, type RefreshTokenId } from '../../domain/ids.js';
+import type { ClientRecord, RefreshTokenRecord, SessionRecord, UserRecord } from '../../domain/records.js';
+import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
+import { toNumericDate } from '../../ports/clock.js';
+import type { AccessTokenClaims } from '../../ports/token-signer.js';
+import type { UseCaseContext } from '../context.js';
+
+export interface TokenResponse {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly expiresIn: number;
+  readonly sessionId?: string;
+}
+
+/** A fresh refresh token: the plaintext for the caller and the record (hash only) to store. */
+export const newRefreshToken = (
+  session: SessionRecord,
+  now: Date,
+): { readonly token: string; readonly record: RefreshTokenRecord } => {
+  const token = randomSecret(SECRET_PREFIX.refreshToken);
+  return {
+    token,
+    record: {
+      id: randomId(ID_PREFIX.refreshToken) as RefreshTokenId,
+      sessionId: session.id,
+      tokenHash: hashSecret(token),
+      status: 'active',
+      createdAt: now,
+      rotatedAt: null,
+      expiresAt: session.absoluteExpiresAt,
+    },
+  };
+};
+
+/** Claims per RFC 9068, with the current roles and groups of the user. */
+export const userAccessTokenClaims = (
+  ctx: Pick<UseCaseContext, 'config'>,
+  user: UserRecord,
+  session: SessionRecord,
+  now: Date,
+): AccessTokenClaims => {
+  const iat = toNumericDate(now);
+  return {
+    iss: ctx.config.issuer,
+    sub: user.id,
+    aud: ctx.config.audience,
+    iat,
+    exp: iat + ctx.config.accessTokenTtlSeconds,
+    jti: randomId('at'),
+    client_id: session.clientId,
+    sid: session.id,
+    roles: user.roles,
+    groups: user.groups,
+    amr: session.amr,
+    auth_time: toNumericDate(session.createdAt),
+  };
+};
+
+export const clientAccessTokenClaims = (
+  ctx: Pick<UseCaseContext, 'config'>,
+  client: ClientRecord,
+  now: Date,
+  scope: string | undefined,
+): AccessTokenClaims => {
+  const iat = toNumericDate(now);
+  return {
+    iss: ctx.config.issuer,
+    sub: client.id,
+    aud: ctx.config.audience,
+    iat,
+    exp: iat + ctx.config.accessTokenTtlSeconds,
+    jti: randomId('at'),
+    client_id: client.id,
+    roles: client.roles,
+    groups: [],
+    ...(scope !== undefined && { scope }),
+  };
+};

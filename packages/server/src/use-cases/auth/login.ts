@@ -1,0 +1,117 @@
+import { CutoffError } from '../../domain/errors.js';
+import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
+import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
+import { randomId } from '../../lib/secrets.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
+
+/** The public client that first-party logins use when they name none. */
+export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;
+
+export interface LoginInput {
+  readonly username: string;
+  readonly password: string;
+  readonly totp?: string | undefined;
+  readonly clientId?: string | undefined;
+}
+
+type FailureReason = 'unknown_user' | 'bad_password' | 'inactive' | 'bad_totp';
+
+export const login = async (
+  ctx: UseCaseContext,
+  input: LoginInput,
+  requestContext: RequestContext,
+): Promise<TokenResponse & { readonly sessionId: string; readonly refreshToken: string }> => {
+  const now = ctx.clock.now();
+  const ip = requestContext.request.ip ?? 'unknown';
+  const retryAfter = ctx.loginLimiter.retryAfterSeconds(input.username, ip, now.getTime());
+  if (retryAfter > 0) {
+    throw new CutoffError('ERR_RATE_LIMITED', { extra: { retry_after_seconds: retryAfter } });
+  }
+
+  const clientId = (input.clientId ?? DEFAULT_CLIENT_ID) as ClientId;
+  const client = await ctx.store.clients.findById(clientId);
+  if (client === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
+
+  const user = await ctx.store.users.findByUsername(input.username);
+  const passwordOk = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
+
+  const fail = async (reason: FailureReason, target: AuditTarget): Promise<never> => {
+    ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
+    await ctx.store.audit.append({
+      ts: now,
+      action: 'login.failed',
+      actor: { type: 'user', id: user?.id ?? input.username },
+      target,
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: { failure: reason, client_id: clientId },
+    });
+    throw new CutoffError('ERR_INVALID_CREDENTIALS');
+  };
+
+  if (user === undefined) return fail('unknown_user', { type: 'username', id: input.username });
+  const userTarget = { type: 'user', id: user.id };
+  if (!passwordOk) return fail('bad_password', userTarget);
+  if (!user.active) return fail('inactive', userTarget);
+
+  const amr = await checkSecondFactor(ctx, user, input.totp, now, () => fail('bad_totp', userTarget));
+
+  const session: SessionRecord = {
+    id: randomId(ID_PREFIX.session) as SessionId,
+    userId: user.id,
+    clientId,
+    status: 'active',
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: new Date(now.getTime() + ctx.config.sessionIdleTimeoutSeconds * 1000),
+    absoluteExpiresAt: new Date(now.getTime() + ctx.config.sessionAbsoluteLifetimeSeconds * 1000),
+    ip: requestContext.request.ip,
+    userAgent: requestContext.request.user_agent,
+    amr,
+    revokedAt: null,
+    revokedReason: null,
+  };
+  const refresh = newRefreshToken(session, now);
+  await ctx.store.transaction(async (tx) => {
+    await tx.sessions.insert(session);
+    await tx.refreshTokens.insert(refresh.record);
+    if (user.mfaRequired && amr.includes('otp')) await tx.users.update(user.id, { mfaRequired: false, updatedAt: now });
+    const actor = { type: 'user', id: user.id } as const;
+    const common = { ts: now, actor, reason: null, counts: null, request: requestContext.request } as const;
+    await tx.audit.append({ ...common, action: 'login.succeeded', target: userTarget, details: { amr, client_id: clientId } });
+    await tx.audit.append({ ...common, action: 'session.created', target: { type: 'session', id: session.id }, details: { user_id: user.id, client_id: clientId } });
+  });
+  ctx.loginLimiter.recordSuccess(input.username, ip);
+
+  const accessToken = await ctx.signer.sign(userAccessTokenClaims(ctx, user, session, now));
+  return {
+    accessToken,
+    refreshToken: refresh.token,
+    expiresIn: ctx.config.accessTokenTtlSeconds,
+    sessionId: session.id,
+  };
+};
+
+/** Returns the session's `amr`; throws `mfa_required` or fails the login on a wrong code. */
+const checkSecondFactor = async (
+  ctx: UseCaseContext,
+  user: UserRecord,
+  code: string | undefined,
+  now: Date,
+  onWrongCode: () => Promise<never>,
+): Promise<readonly string[]> => {
+  if (user.totpSecret === null) {
+    // Step-up was demanded but there is no factor to step up with: refuse rather than ignore it.
+    if (user.mfaRequired) {
+      throw new CutoffError('ERR_MFA_REQUIRED', {
+        message: 'This account must complete MFA enrolment before it can log in again.',
+      });
+    }
+    return ['pwd'];
+  }
+  if (code === undefined || code === '') throw new CutoffError('ERR_MFA_REQUIRED');
+  if (!ctx.totp.verify(user.totpSecret, code, now)) return onWrongCode();
+  return ['pwd', 'otp', 'mfa'];
+};

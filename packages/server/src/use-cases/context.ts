@@ -1,0 +1,32 @@
+import type { Config } from '../config/config-schema.js';
+import type { Actor, AuditRequestInfo, RevocationRecord } from '../domain/records.js';
+import type { Clock } from '../ports/clock.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { Store } from '../ports/store.js';
+import type { TokenSigner } from '../ports/token-signer.js';
+import type { TotpVerifier } from '../ports/totp-verifier.js';
+import type { RevocationIndex } from '@cutoff/guard/rule';
+import type { LoginRateLimiter } from './auth/login-rate-limiter.js';
+
+/** Told about every revocation once it has committed (feed, index, metrics). */
+export type RevocationListener = (entry: RevocationRecord) => void;
+
+/** Everything use-cases depend on; wired once in the composition root. */
+export interface UseCaseContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly signer: TokenSigner;
+  readonly passwords: PasswordHasher;
+  readonly totp: TotpVerifier;
+  readonly loginLimiter: LoginRateLimiter;
+  readonly onRevocationCommitted: RevocationListener;
+  /** The live revocation entries this replica has applied (kept current by the feed hub). */
+  readonly revocationIndex: RevocationIndex;
+}
+
+/** Who asks, and from where: recorded in every audit event. */
+export interface RequestContext {
+  readonly actor: Actor;
+  readonly request: AuditRequestInfo;
+}

@@ -1,0 +1,46 @@
+import { toNumericDate } from '../../ports/clock.js';
+import { hashSecret } from '../../lib/secrets.js';
+import type { UseCaseContext } from '../context.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
+
+export type IntrospectionResponse = { readonly active: false } | ({ readonly active: true } & Record<string, unknown>);
+
+const INACTIVE = Object.freeze({ active: false }) as IntrospectionResponse;
+
+/** RFC 7662: anything revoked, expired, unknown or malformed is exactly `{active: false}`. */
+export const createIntrospector = (ctx: UseCaseContext) => {
+  const verify = createVerifiedTokenCache(ctx.signer, ctx.config.issuer);
+
+  const introspectRefreshToken = async (token: string, now: Date): Promise<IntrospectionResponse> => {
+    const record = await ctx.store.refreshTokens.findByHash(hashSecret(token));
+    if (record?.status !== 'active' || record.expiresAt <= now) return INACTIVE;
+    const session = await ctx.store.sessions.findById(record.sessionId);
+    if (session?.status !== 'active' || session.idleExpiresAt <= now) return INACTIVE;
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      client_id: session.clientId,
+      sub: session.userId,
+      sid: session.id,
+      iss: ctx.config.issuer,
+      iat: toNumericDate(record.createdAt),
+      exp: toNumericDate(record.expiresAt),
+    };
+  };
+
+  return async (token: string): Promise<IntrospectionResponse> => {
+    if (token.length === 0 || token.length > 8192) return INACTIVE;
+    const now = ctx.clock.now();
+    const nowSeconds = toNumericDate(now);
+    if (token.split('.').length !== 3) return introspectRefreshToken(token, now);
+    const verified = await verify(token, nowSeconds);
+    if (verified === undefined) return INACTIVE;
+    if (ctx.revocationIndex.match(verified.subject, nowSeconds) !== undefined) return INACTIVE;
+    const { claims } = verified;
+    return {
+      active: true,
+      token_type: 'Bearer',
+      ...claims,
+    };
+  };
+};

@@ -1,0 +1,100 @@
+import type { ClientRecord, RevocationRecord, SessionRecord, UserRecord } from '../../domain/records.js';
+import { hashSecret } from '../../lib/secrets.js';
+import type { StoreTx } from '../../ports/store.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from '../auth/issue-tokens.js';
+import { applyRevocation } from '../revocation/apply-revocation.js';
+import { OAuthError } from './oauth-error.js';
+
+type Outcome =
+  | { readonly kind: 'issued'; readonly user: UserRecord; readonly session: SessionRecord; readonly token: string }
+  | { readonly kind: 'reused'; readonly entry: RevocationRecord }
+  | { readonly kind: 'invalid'; readonly why: string };
+
+const invalidGrant = (): OAuthError => new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+
+/** Checks the session may still mint tokens and extends its idle lifetime. */
+const continueSession = async (
+  ctx: UseCaseContext,
+  tx: StoreTx,
+  session: SessionRecord,
+  now: Date,
+): Promise<Outcome> => {
+  if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
+  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) return { kind: 'invalid', why: 'session expired' };
+  const user = await tx.users.findById(session.userId);
+  if (user?.active !== true) return { kind: 'invalid', why: 'user inactive' };
+  const next = newRefreshToken(session, now);
+  await tx.refreshTokens.insert(next.record);
+  const idleExpiresAt = new Date(
+    Math.min(now.getTime() + ctx.config.sessionIdleTimeoutSeconds * 1000, session.absoluteExpiresAt.getTime()),
+  );
+  await tx.sessions.touch(session.id, now, idleExpiresAt);
+  return { kind: 'issued', user, session, token: next.token };
+};
+
+/**
+ * Rotation with reuse detection. Exactly one of two concurrent uses of a token wins the
+ * compare-and-set; the loser is a reuse unless it comes within the grace window, and a reuse
+ * revokes the whole session (every token of the family) in the same transaction.
+ */
+export const refreshTokenGrant = async (
+  ctx: UseCaseContext,
+  /** `client` is undefined when a public client did not name itself; confidential clients must. */
+  input: { readonly refreshToken: string; readonly client: ClientRecord | undefined },
+  requestContext: RequestContext,
+): Promise<TokenResponse> => {
+  const now = ctx.clock.now();
+  const presented = await ctx.store.refreshTokens.findByHash(hashSecret(input.refreshToken));
+  if (presented === undefined || presented.expiresAt <= now) throw invalidGrant();
+  const session = await ctx.store.sessions.findById(presented.sessionId);
+  if (session === undefined) throw invalidGrant();
+  if (input.client === undefined) {
+    const owner = await ctx.store.clients.findById(session.clientId);
+    if (owner?.type !== 'public') throw new OAuthError('invalid_client', 'Client authentication failed.');
+  } else if (session.clientId !== input.client.id) throw invalidGrant();
+
+  const outcome = await ctx.store.transaction(async (tx): Promise<Outcome> => {
+    if (await tx.refreshTokens.markRotated(presented.id, now)) {
+      const fresh = await tx.sessions.findById(session.id);
+      return fresh === undefined ? { kind: 'invalid', why: 'session gone' } : continueSession(ctx, tx, fresh, now);
+    }
+    const current = await tx.refreshTokens.findByHash(presented.tokenHash);
+    const fresh = await tx.sessions.findById(session.id);
+    if (current?.status !== 'rotated' || fresh === undefined) return { kind: 'invalid', why: 'token revoked' };
+    const withinGrace =
+      current.rotatedAt !== null && now.getTime() - current.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
+    if (withinGrace && fresh.status === 'active') return continueSession(ctx, tx, fresh, now);
+    if (fresh.status !== 'active') return { kind: 'invalid', why: 'session not active' };
+
+    await tx.audit.append({
+      ts: now,
+      action: 'refresh_token.reused',
+      actor: requestContext.actor,
+      target: { type: 'session', id: session.id },
+      reason: 'security_incident',
+      counts: null,
+      request: requestContext.request,
+      details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
+    });
+    const applied = await applyRevocation(
+      ctx,
+      tx,
+      { target: { type: 'session', id: session.id }, reason: 'security_incident', details: { trigger: 'refresh_token_reuse' } },
+      requestContext,
+    );
+    return { kind: 'reused', entry: applied.entry };
+  });
+
+  switch (outcome.kind) {
+    case 'reused':
+      ctx.onRevocationCommitted(outcome.entry);
+      throw invalidGrant();
+    case 'invalid':
+      throw invalidGrant();
+    case 'issued': {
+      const accessToken = await ctx.signer.sign(userAccessTokenClaims(ctx, outcome.user, outcome.session, now));
+      return { accessToken, refreshToken: outcome.token, expiresIn: ctx.config.accessTokenTtlSeconds };
+    }
+  }
+};

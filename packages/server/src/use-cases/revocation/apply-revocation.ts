@@ -1,0 +1,107 @@
+import { CutoffError } from '../../domain/errors.js';
+import { ID_PREFIX } from '../../domain/ids.js';
+import {
+  revocationAction,
+  revocationTiming,
+  sessionSelectorFor,
+  type RevocationReason,
+  type RevocationTarget,
+} from '../../domain/revocation-plan.js';
+import type { RevocationRecord } from '../../domain/records.js';
+import { randomId } from '../../lib/secrets.js';
+import { toNumericDate } from '../../ports/clock.js';
+import type { StoreTx } from '../../ports/store.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+
+export interface RevocationCounts {
+  readonly sessionsRevoked: number;
+  readonly refreshTokensRevoked: number;
+}
+
+export interface AppliedRevocation extends RevocationCounts {
+  readonly entry: RevocationRecord;
+}
+
+export interface RevocationRequest {
+  readonly target: RevocationTarget;
+  readonly reason: RevocationReason;
+  readonly note?: string | undefined;
+  /** Extra non-secret audit context (e.g. the event that triggered it). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** 404 for targets that name one thing that must exist; groups, roles and `all` may be empty. */
+export const assertTargetExists = async (tx: StoreTx, target: RevocationTarget): Promise<void> => {
+  const missing = async (): Promise<boolean> => {
+    switch (target.type) {
+      case 'user':
+        return (await tx.users.findById(target.id as never)) === undefined;
+      case 'session':
+        return (await tx.sessions.findById(target.id as never)) === undefined;
+      case 'client':
+        return (await tx.clients.findById(target.id as never)) === undefined;
+      case 'token':
+      case 'group':
+      case 'role':
+      case 'all':
+        return false;
+    }
+  };
+  if (await missing()) {
+    throw new CutoffError('ERR_NOT_FOUND', { message: `No ${target.type} with that id.` });
+  }
+};
+
+/** What a revocation would cut, without changing anything. */
+export const countRevocation = async (tx: StoreTx, target: RevocationTarget): Promise<RevocationCounts> => {
+  const selector = sessionSelectorFor(target);
+  if (selector === undefined) return { sessionsRevoked: 0, refreshTokensRevoked: 0 };
+  return {
+    sessionsRevoked: await tx.sessions.countActive(selector),
+    refreshTokensRevoked: await tx.refreshTokens.countActiveForSessions(selector),
+  };
+};
+
+/**
+ * Inside the caller's transaction: marks the sessions, kills their refresh tokens, appends the
+ * feed entry and the audit event. Either all of it commits or none of it does.
+ */
+export const applyRevocation = async (
+  ctx: Pick<UseCaseContext, 'clock' | 'config'>,
+  tx: StoreTx,
+  request: RevocationRequest,
+  requestContext: RequestContext,
+): Promise<AppliedRevocation> => {
+  const now = ctx.clock.now();
+  const { target, reason } = request;
+  const selector = sessionSelectorFor(target);
+  const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
+  const refreshTokensRevoked = selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
+  const timing = revocationTiming(
+    toNumericDate(now),
+    ctx.config.accessTokenTtlSeconds,
+    ctx.config.clockSkewSeconds,
+  );
+  const entry = await tx.revocations.append({
+    id: randomId(ID_PREFIX.revocation),
+    kind: target.type,
+    key: target.id,
+    at: timing.at,
+    expiresAt: timing.expiresAt,
+    reason,
+    note: request.note ?? null,
+    actor: requestContext.actor,
+    createdAt: now,
+  });
+  await tx.audit.append({
+    ts: now,
+    action: revocationAction(target.type),
+    actor: requestContext.actor,
+    target: { type: target.type, id: target.id },
+    reason,
+    counts: { sessions: sessionsRevoked, refresh_tokens: refreshTokensRevoked },
+    request: requestContext.request,
+    details: { revocation_id: entry.id, seq: entry.seq, note: request.note ?? null, ...request.details },
+  });
+  return { entry, sessionsRevoked, refreshTokensRevoked };
+};

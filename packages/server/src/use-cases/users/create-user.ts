@@ -1,0 +1,51 @@
+import { normalizeNames } from '../../domain/claims.js';
+import { ID_PREFIX, type UserId } from '../../domain/ids.js';
+import type { UserRecord } from '../../domain/records.js';
+import { randomId } from '../../lib/secrets.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+
+export interface CreateUserInput {
+  readonly username: string;
+  readonly email?: string | undefined;
+  readonly password?: string | undefined;
+  readonly roles?: readonly string[] | undefined;
+  readonly groups?: readonly string[] | undefined;
+  readonly active?: boolean | undefined;
+}
+
+export const createUser = async (
+  ctx: UseCaseContext,
+  input: CreateUserInput,
+  requestContext: RequestContext,
+): Promise<UserRecord> => {
+  const now = ctx.clock.now();
+  // Hash before the transaction: argon2 is slow and must not hold the write lock.
+  const passwordHash = input.password === undefined ? null : await ctx.passwords.hash(input.password);
+  const user: UserRecord = {
+    id: randomId(ID_PREFIX.user) as UserId,
+    username: input.username,
+    email: input.email ?? null,
+    passwordHash,
+    roles: normalizeNames(input.roles ?? []),
+    groups: normalizeNames(input.groups ?? []),
+    active: input.active ?? true,
+    totpSecret: null,
+    mfaRequired: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.store.transaction(async (tx) => {
+    await tx.users.insert(user);
+    await tx.audit.append({
+      ts: now,
+      action: 'user.created',
+      actor: requestContext.actor,
+      target: { type: 'user', id: user.id },
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: { username: user.username, roles: user.roles, groups: user.groups },
+    });
+  });
+  return user;
+};

@@ -1,0 +1,30 @@
+import { CutoffError } from '../../domain/errors.js';
+import type { UserId } from '../../domain/ids.js';
+import type { TotpEnrolment } from '../../ports/totp-verifier.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+
+/** Enrols (or re-enrols) TOTP; the secret is returned once and never shown again. */
+export const enrolTotp = async (
+  ctx: UseCaseContext,
+  id: UserId,
+  requestContext: RequestContext,
+): Promise<TotpEnrolment> => {
+  const now = ctx.clock.now();
+  return ctx.store.transaction(async (tx) => {
+    const user = await tx.users.findById(id);
+    if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
+    const enrolment = ctx.totp.enrol(user.username);
+    await tx.users.update(id, { totpSecret: enrolment.secret, updatedAt: now });
+    await tx.audit.append({
+      ts: now,
+      action: 'totp.enrolled',
+      actor: requestContext.actor,
+      target: { type: 'user', id },
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: null,
+    });
+    return enrolment;
+  });
+};

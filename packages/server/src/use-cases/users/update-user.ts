@@ -1,0 +1,81 @@
+import { isDowngrade, normalizeNames } from '../../domain/claims.js';
+import { CutoffError } from '../../domain/errors.js';
+import type { UserId } from '../../domain/ids.js';
+import type { RevocationReason } from '../../domain/revocation-plan.js';
+import type { RevocationRecord, UserRecord } from '../../domain/records.js';
+import type { UserPatch } from '../../ports/store.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+import { applyRevocation } from '../revocation/apply-revocation.js';
+
+export interface UpdateUserInput {
+  readonly email?: string | null | undefined;
+  readonly password?: string | undefined;
+  readonly roles?: readonly string[] | undefined;
+  readonly groups?: readonly string[] | undefined;
+  readonly active?: boolean | undefined;
+}
+
+export interface UpdateUserResult {
+  readonly user: UserRecord;
+  /** Set when the change cut the user's existing sessions off. */
+  readonly revocation: { readonly entry: RevocationRecord; readonly sessionsRevoked: number } | null;
+}
+
+/**
+ * Why an update must cut the user's sessions: their tokens carry what was just taken away.
+ * Deactivation wins over a credential change, which wins over a downgrade.
+ */
+const revocationReasonFor = (before: UserRecord, input: UpdateUserInput): RevocationReason | null => {
+  if (input.active === false && before.active) return 'offboarding';
+  if (input.password !== undefined) return 'credential_change';
+  if (input.roles !== undefined && isDowngrade(before.roles, input.roles)) return 'role_change';
+  if (input.groups !== undefined && isDowngrade(before.groups, input.groups)) return 'role_change';
+  return null;
+};
+
+export const updateUser = async (
+  ctx: UseCaseContext,
+  id: UserId,
+  input: UpdateUserInput,
+  requestContext: RequestContext,
+): Promise<UpdateUserResult> => {
+  const now = ctx.clock.now();
+  const passwordHash = input.password === undefined ? undefined : await ctx.passwords.hash(input.password);
+  const patch: UserPatch = {
+    updatedAt: now,
+    ...(input.email !== undefined && { email: input.email }),
+    ...(passwordHash !== undefined && { passwordHash }),
+    ...(input.roles !== undefined && { roles: normalizeNames(input.roles) }),
+    ...(input.groups !== undefined && { groups: normalizeNames(input.groups) }),
+    ...(input.active !== undefined && { active: input.active }),
+  };
+  const result = await ctx.store.transaction(async (tx) => {
+    const before = await tx.users.findById(id);
+    if (before === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
+    const user = await tx.users.update(id, patch);
+    if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
+    await tx.audit.append({
+      ts: now,
+      action: 'user.updated',
+      actor: requestContext.actor,
+      target: { type: 'user', id },
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: {
+        changed: Object.keys(input).filter((key) => input[key as keyof UpdateUserInput] !== undefined),
+        ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
+        ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
+        ...(input.active !== undefined && { active: user.active }),
+      },
+    });
+    const reason = revocationReasonFor(before, input);
+    const revocation =
+      reason === null
+        ? null
+        : await applyRevocation(ctx, tx, { target: { type: 'user', id }, reason }, requestContext);
+    return { user, revocation };
+  });
+  if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation.entry);
+  return result;
+};
