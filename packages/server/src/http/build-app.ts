@@ -17,6 +17,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorBody } from './schemas.js';
+import { createValidatorCompiler } from './validator-compiler.js';
 
 /** Log redaction: anything that may hold a secret, wherever it appears. */
 export const REDACT_PATHS = [
@@ -52,9 +53,9 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     trustProxy: options.trustProxy,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(createValidatorCompiler());
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(swagger, {
     openapi: {
