@@ -73,6 +73,7 @@ export const createCutoffServer = async (config: Config, options: CreateServerOp
     signer: await createJoseTokenSigner({
       store,
       issuer: config.issuer,
+      audience: config.audience,
       algorithm: config.signingAlgorithm,
       clockToleranceSeconds: 0,
       now: () => clock.now(),

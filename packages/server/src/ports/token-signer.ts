@@ -27,6 +27,8 @@ export interface TokenSigner {
    */
   verify(token: string): Promise<AccessTokenClaims>;
   jwks(): Promise<JSONWebKeySet>;
+  /** True while `kid` is published; cached verifications of retired keys must be dropped. */
+  isPublished(kid: string): boolean;
   /** Creates a key record (not yet stored) for rotation. */
   generateKey(alg: SigningAlgorithm, now: Date): Promise<SigningKeyRecord>;
   /** Re-reads the published keys from the store (after a rotation, here or on another replica). */

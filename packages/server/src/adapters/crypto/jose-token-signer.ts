@@ -27,10 +27,14 @@ interface LoadedKey {
 const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 /** Unknown kids trigger at most one reload per interval, so garbage tokens cannot hammer the store. */
 const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
+/** Replicas pick up rotations made elsewhere (and retirements) within this interval. */
+const RELOAD_INTERVAL_MS = 60_000;
 
 export interface JoseTokenSignerOptions {
   readonly store: Store;
   readonly issuer: string;
+  /** The audiences this server issues tokens for; anything else is not one of its tokens. */
+  readonly audience: string;
   readonly algorithm: SigningAlgorithm;
   readonly clockToleranceSeconds: number;
   readonly now: () => Date;
@@ -80,6 +84,8 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
     byKid = new Map(loaded.map((key) => [key.kid, key]));
   };
   await reload();
+  // A failed background reload keeps the last good key set; the next one tries again.
+  setInterval(() => reload().catch(() => undefined), RELOAD_INTERVAL_MS).unref();
 
   const resolveKey = async (header: JWTHeaderParameters): Promise<Key> => {
     const kid = header.kid;
@@ -103,15 +109,17 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
     verify: async (token) => {
       const { payload } = await jwtVerify(token, resolveKey, {
         issuer,
+        audience: options.audience,
         typ: 'at+jwt',
         algorithms: [...ALGORITHMS],
         clockTolerance: options.clockToleranceSeconds,
         currentDate: options.now(),
-        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id'],
       });
       return payload as AccessTokenClaims;
     },
     jwks: () => Promise.resolve({ keys: [...byKid.values()].map((key) => key.publicJwk) }),
+    isPublished: (kid) => byKid.has(kid),
     generateKey: generateSigningKey,
     reload,
   };

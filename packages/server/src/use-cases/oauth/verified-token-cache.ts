@@ -4,7 +4,19 @@ import type { AccessTokenClaims, TokenSigner } from '../../ports/token-signer.js
 export interface VerifiedToken {
   readonly claims: AccessTokenClaims;
   readonly subject: TokenSubject;
+  readonly kid: string;
 }
+
+const kidOf = (token: string): string => {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as {
+      kid?: unknown;
+    };
+    return typeof header.kid === 'string' ? header.kid : '';
+  } catch {
+    return '';
+  }
+};
 
 /**
  * Signature verification is the expensive part of introspection; a token's signature does not
@@ -16,7 +28,7 @@ export const createVerifiedTokenCache = (signer: TokenSigner, issuer: string, ma
   return async (token: string, nowSeconds: number): Promise<VerifiedToken | undefined> => {
     const hit = cache.get(token);
     if (hit !== undefined) {
-      if (hit.claims.exp > nowSeconds) return hit;
+      if (hit.claims.exp > nowSeconds && signer.isPublished(hit.kid)) return hit;
       cache.delete(token);
       return undefined;
     }
@@ -27,7 +39,7 @@ export const createVerifiedTokenCache = (signer: TokenSigner, issuer: string, ma
       return undefined;
     }
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-    const verified = { claims, subject: toTokenSubject(claims, issuer) };
+    const verified = { claims, subject: toTokenSubject(claims, issuer), kid: kidOf(token) };
     cache.set(token, verified);
     return verified;
   };

@@ -1,0 +1,109 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Store, StoreTx } from '../../ports/store.js';
+import { KyselyApiKeyRepository } from './api-key-repository.js';
+import { KyselyAuditRepository } from './audit-repository.js';
+import { KyselyClientRepository } from './client-repository.js';
+import { migrate } from './migrations.js';
+import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';
+import { KyselyRevocationRepository } from './revocation-repository.js';
+import type { Database, StoreDialect } from './schema.js';
+import { KyselySessionRepository } from './session-repository.js';
+import { KyselySigningKeyRepository } from './signing-key-repository.js';
+import type { StoreContext } from './store-context.js';
+import { misuseMessage, TransactionMisuseGuard } from './transaction-guard.js';
+import type { TransactionScope } from './transaction-guard.js';
+import { KyselyUserRepository } from './user-repository.js';
+
+const repositories = (context: StoreContext): StoreTx => ({
+  users: new KyselyUserRepository(context),
+  sessions: new KyselySessionRepository(context),
+  refreshTokens: new KyselyRefreshTokenRepository(context),
+  clients: new KyselyClientRepository(context),
+  apiKeys: new KyselyApiKeyRepository(context),
+  signingKeys: new KyselySigningKeyRepository(context),
+  revocations: new KyselyRevocationRepository(context),
+  audit: new KyselyAuditRepository(context),
+});
+
+export interface KyselyStoreOptions {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  /** PostgreSQL only: the schema to create (if missing) before migrating. */
+  readonly schema?: string;
+  /**
+   * Fail fast when the root store is used from inside a transaction's work, instead of waiting
+   * for the connection that transaction holds (needed with one connection, i.e. SQLite).
+   */
+  readonly singleConnection: boolean;
+}
+
+/** The one Store implementation; the dialect-specific parts live in the factories and migrations. */
+export class KyselyStore implements Store {
+  readonly dialect: StoreDialect;
+  readonly users: StoreTx['users'];
+  readonly sessions: StoreTx['sessions'];
+  readonly refreshTokens: StoreTx['refreshTokens'];
+  readonly clients: StoreTx['clients'];
+  readonly apiKeys: StoreTx['apiKeys'];
+  readonly signingKeys: StoreTx['signingKeys'];
+  readonly revocations: StoreTx['revocations'];
+  readonly audit: StoreTx['audit'];
+
+  readonly #db: Kysely<Database>;
+  readonly #schema: string | undefined;
+  readonly #singleConnection: boolean;
+  readonly #scope = new AsyncLocalStorage<TransactionScope>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: KyselyStoreOptions) {
+    this.dialect = options.dialect;
+    this.#db = options.db;
+    this.#schema = options.schema;
+    this.#singleConnection = options.singleConnection;
+    const root = options.singleConnection
+      ? options.db.withPlugin(new TransactionMisuseGuard(this.#scope))
+      : options.db;
+    const repos = repositories({ db: root, dialect: options.dialect });
+    this.users = repos.users;
+    this.sessions = repos.sessions;
+    this.refreshTokens = repos.refreshTokens;
+    this.clients = repos.clients;
+    this.apiKeys = repos.apiKeys;
+    this.signingKeys = repos.signingKeys;
+    this.revocations = repos.revocations;
+    this.audit = repos.audit;
+  }
+
+  /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */
+  get kysely(): Kysely<Database> {
+    return this.#db;
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.#singleConnection && this.#scope.getStore()?.active === true) throw new Error(misuseMessage);
+    const scope: TransactionScope = { active: true };
+    try {
+      return await this.#scope.run(scope, () =>
+        this.#db.transaction().execute((trx) => work(repositories({ db: trx, dialect: this.dialect }))),
+      );
+    } finally {
+      scope.active = false;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.#db, this.dialect, this.#schema === undefined ? {} : { schema: this.#schema });
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#db.destroy();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,256 @@
+import { Migrator, sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Database, StoreDialect } from './schema.js';
+
+/** Session-level advisory lock held around migrations on PostgreSQL (one per database). */
+const MIGRATION_LOCK_KEY = '4432117101000002';
+
+/**
+ * Column types that differ between the dialects. PostgreSQL text keys use the "C" collation so
+ * that id ordering (and thus cursor paging) is bytewise, as on SQLite, and index-friendly.
+ */
+const columnTypes = (dialect: StoreDialect) =>
+  ({
+    key: dialect === 'postgres' ? sql`text collate "C"` : sql`text`,
+    millis: sql`bigint`,
+    seconds: sql`bigint`,
+    flag: sql`integer`,
+  }) as const;
+
+const initial = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    const t = columnTypes(dialect);
+    const schema = db.schema;
+
+    await schema
+      .createTable('users')
+      .ifNotExists()
+      .addColumn('id', t.key, (c) => c.primaryKey())
+      .addColumn('username', t.key, (c) => c.notNull().unique())
+      .addColumn('email', 'text')
+      .addColumn('password_hash', 'text')
+      .addColumn('roles', 'text', (c) => c.notNull())
+      .addColumn('groups', 'text', (c) => c.notNull())
+      .addColumn('active', t.flag, (c) => c.notNull())
+      .addColumn('totp_secret', 'text')
+      .addColumn('mfa_required', t.flag, (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .addColumn('updated_at', t.millis, (c) => c.notNull())
+      .execute();
+
+    await schema
+      .createTable('user_roles')
+      .ifNotExists()
+      .addColumn('user_id', t.key, (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('role', t.key, (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_roles_pkey', ['user_id', 'role'])
+      .execute();
+    await schema
+      .createIndex('user_roles_role_idx')
+      .ifNotExists()
+      .on('user_roles')
+      .columns(['role', 'user_id'])
+      .execute();
+
+    await schema
+      .createTable('user_groups')
+      .ifNotExists()
+      .addColumn('user_id', t.key, (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('group_name', t.key, (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_groups_pkey', ['user_id', 'group_name'])
+      .execute();
+    await schema
+      .createIndex('user_groups_group_idx')
+      .ifNotExists()
+      .on('user_groups')
+      .columns(['group_name', 'user_id'])
+      .execute();
+
+    await schema
+      .createTable('clients')
+      .ifNotExists()
+      .addColumn('id', t.key, (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text')
+      .addColumn('grant_types', 'text', (c) => c.notNull())
+      .addColumn('roles', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .execute();
+
+    // client_id carries no foreign key: sessions may belong to built-in clients (the console)
+    // that are configured rather than registered.
+    await schema
+      .createTable('sessions')
+      .ifNotExists()
+      .addColumn('id', t.key, (c) => c.primaryKey())
+      .addColumn('user_id', t.key, (c) => c.notNull().references('users.id'))
+      .addColumn('client_id', t.key, (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .addColumn('last_seen_at', t.millis, (c) => c.notNull())
+      .addColumn('idle_expires_at', t.millis, (c) => c.notNull())
+      .addColumn('absolute_expires_at', t.millis, (c) => c.notNull())
+      .addColumn('ip', 'text')
+      .addColumn('user_agent', 'text')
+      .addColumn('amr', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', t.millis)
+      .addColumn('revoked_reason', 'text')
+      .execute();
+    await schema
+      .createIndex('sessions_user_status_idx')
+      .ifNotExists()
+      .on('sessions')
+      .columns(['user_id', 'status'])
+      .execute();
+    await schema
+      .createIndex('sessions_client_status_idx')
+      .ifNotExists()
+      .on('sessions')
+      .columns(['client_id', 'status'])
+      .execute();
+
+    await schema
+      .createTable('refresh_tokens')
+      .ifNotExists()
+      .addColumn('id', t.key, (c) => c.primaryKey())
+      .addColumn('session_id', t.key, (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+      .addColumn('token_hash', t.key, (c) => c.notNull().unique())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .addColumn('rotated_at', t.millis)
+      .addColumn('expires_at', t.millis, (c) => c.notNull())
+      .execute();
+    await schema
+      .createIndex('refresh_tokens_session_status_idx')
+      .ifNotExists()
+      .on('refresh_tokens')
+      .columns(['session_id', 'status'])
+      .execute();
+
+    await schema
+      .createTable('api_keys')
+      .ifNotExists()
+      .addColumn('id', t.key, (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('key_hash', t.key, (c) => c.notNull().unique())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .addColumn('last_used_at', t.millis)
+      .addColumn('revoked_at', t.millis)
+      .execute();
+
+    await schema
+      .createTable('signing_keys')
+      .ifNotExists()
+      .addColumn('kid', t.key, (c) => c.primaryKey())
+      .addColumn('alg', 'text', (c) => c.notNull())
+      .addColumn('private_jwk', 'text', (c) => c.notNull())
+      .addColumn('public_jwk', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .execute();
+    await schema
+      .createIndex('signing_keys_status_idx')
+      .ifNotExists()
+      .on('signing_keys')
+      .columns(['status', 'created_at'])
+      .execute();
+
+    // seq comes from the table itself, but only ever while the append lock is held, so the
+    // order of seqs is the order of commits.
+    await schema
+      .createTable('revocations')
+      .ifNotExists()
+      .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+        dialect === 'postgres' ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
+      )
+      .addColumn('id', t.key, (c) => c.notNull().unique())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('at', t.seconds, (c) => c.notNull())
+      .addColumn('expires_at', t.seconds, (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('actor_type', 'text', (c) => c.notNull())
+      .addColumn('actor_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .execute();
+
+    await schema
+      .createTable('audit_events')
+      .ifNotExists()
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('ts', t.millis, (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('actor_type', 'text', (c) => c.notNull())
+      .addColumn('actor_id', 'text', (c) => c.notNull())
+      .addColumn('target_type', 'text')
+      .addColumn('target_id', 'text')
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    for (const column of ['action', 'actor_id', 'target_id', 'ts'] as const) {
+      await schema
+        .createIndex(`audit_events_${column}_idx`)
+        .ifNotExists()
+        .on('audit_events')
+        .columns([column, 'seq'])
+        .execute();
+    }
+  },
+});
+
+/** The migrations, in order. Names sort lexically; never rename or edit a released one. */
+const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
+  '0001_initial': initial(dialect),
+});
+
+const providerFor = (dialect: StoreDialect): MigrationProvider => ({
+  getMigrations: () => Promise.resolve(migrationsFor(dialect)),
+});
+
+const runMigrator = async (db: Kysely<Database>, dialect: StoreDialect, schema?: string): Promise<void> => {
+  const migrator = new Migrator({
+    db,
+    provider: providerFor(dialect),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined)
+    throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+};
+
+/**
+ * Brings the schema up to date; safe on every start. On PostgreSQL a session-level advisory lock
+ * (held on its own pooled connection) serializes concurrent migrations from several processes,
+ * and the optional schema is created first.
+ */
+export const migrate = async (
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  options: { readonly schema?: string } = {},
+): Promise<void> => {
+  if (dialect === 'sqlite') {
+    await runMigrator(db, dialect);
+    return;
+  }
+  await db.connection().execute(async (lockConnection) => {
+    await sql`select pg_advisory_lock(${sql.raw(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
+    try {
+      if (options.schema !== undefined) {
+        await sql`create schema if not exists ${sql.id(options.schema)}`.execute(db);
+      }
+      // The migrator looks its own tables up across every schema, so name the one in use.
+      const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+      const schema = current.rows[0]?.schema;
+      if (schema === null || schema === undefined) {
+        throw new Error('PostgreSQL has no current schema: check search_path');
+      }
+      await runMigrator(db, dialect, schema);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.raw(MIGRATION_LOCK_KEY)})`.execute(lockConnection);
+    }
+  });
+};

@@ -1,0 +1,261 @@
+import type { Selectable } from 'kysely';
+import { isRevocationKind } from '@cutoff/guard/rule';
+import type {
+  Actor,
+  ApiKeyRecord,
+  ApiKeyScope,
+  AuditEventRecord,
+  AuditRequestInfo,
+  ClientRecord,
+  RefreshTokenRecord,
+  RevocationRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from '../../domain/records.js';
+import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from '../../domain/ids.js';
+import type {
+  ApiKeysTable,
+  AuditEventsTable,
+  ClientsTable,
+  RefreshTokensTable,
+  RevocationsTable,
+  SessionsTable,
+  SigningKeysTable,
+  UsersTable,
+} from './schema.js';
+
+/** Converts between domain records and rows; the only place that knows both shapes. */
+
+export const toMillis = (date: Date): number => date.getTime();
+export const fromMillis = (millis: number): Date => new Date(Number(millis));
+export const toMillisOrNull = (date: Date | null): number | null => (date === null ? null : date.getTime());
+export const fromMillisOrNull = (millis: number | null): Date | null =>
+  millis === null ? null : fromMillis(millis);
+export const toFlag = (value: boolean): number => (value ? 1 : 0);
+const fromFlag = (value: number): boolean => Number(value) !== 0;
+
+export const toJsonText = (value: unknown): string => JSON.stringify(value);
+
+const corrupt = (what: string): Error => new Error(`stored ${what} is not valid`);
+
+const parseJson = (text: string, what: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new Error(`stored ${what} is not valid JSON`, { cause });
+  }
+};
+
+export const parseStringArray = (text: string, what: string): string[] => {
+  const value = parseJson(text, what);
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
+    throw corrupt(what);
+  }
+  return value;
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const rowToUser = (row: Selectable<UsersTable>): UserRecord => ({
+  id: row.id as UserId,
+  username: row.username,
+  email: row.email,
+  passwordHash: row.password_hash,
+  roles: parseStringArray(row.roles, 'user roles'),
+  groups: parseStringArray(row.groups, 'user groups'),
+  active: fromFlag(row.active),
+  totpSecret: row.totp_secret,
+  mfaRequired: fromFlag(row.mfa_required),
+  createdAt: fromMillis(row.created_at),
+  updatedAt: fromMillis(row.updated_at),
+});
+
+export const userToRow = (user: UserRecord): Selectable<UsersTable> => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  password_hash: user.passwordHash,
+  roles: toJsonText(user.roles),
+  groups: toJsonText(user.groups),
+  active: toFlag(user.active),
+  totp_secret: user.totpSecret,
+  mfa_required: toFlag(user.mfaRequired),
+  created_at: toMillis(user.createdAt),
+  updated_at: toMillis(user.updatedAt),
+});
+
+export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => ({
+  id: row.id as SessionId,
+  userId: row.user_id as UserId,
+  clientId: row.client_id as ClientId,
+  status: row.status,
+  createdAt: fromMillis(row.created_at),
+  lastSeenAt: fromMillis(row.last_seen_at),
+  idleExpiresAt: fromMillis(row.idle_expires_at),
+  absoluteExpiresAt: fromMillis(row.absolute_expires_at),
+  ip: row.ip,
+  userAgent: row.user_agent,
+  amr: parseStringArray(row.amr, 'session amr'),
+  revokedAt: fromMillisOrNull(row.revoked_at),
+  revokedReason: row.revoked_reason,
+});
+
+export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> => ({
+  id: session.id,
+  user_id: session.userId,
+  client_id: session.clientId,
+  status: session.status,
+  created_at: toMillis(session.createdAt),
+  last_seen_at: toMillis(session.lastSeenAt),
+  idle_expires_at: toMillis(session.idleExpiresAt),
+  absolute_expires_at: toMillis(session.absoluteExpiresAt),
+  ip: session.ip,
+  user_agent: session.userAgent,
+  amr: toJsonText(session.amr),
+  revoked_at: toMillisOrNull(session.revokedAt),
+  revoked_reason: session.revokedReason,
+});
+
+export const rowToRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
+  id: row.id as RefreshTokenId,
+  sessionId: row.session_id as SessionId,
+  tokenHash: row.token_hash,
+  status: row.status,
+  createdAt: fromMillis(row.created_at),
+  rotatedAt: fromMillisOrNull(row.rotated_at),
+  expiresAt: fromMillis(row.expires_at),
+});
+
+export const refreshTokenToRow = (token: RefreshTokenRecord): Selectable<RefreshTokensTable> => ({
+  id: token.id,
+  session_id: token.sessionId,
+  token_hash: token.tokenHash,
+  status: token.status,
+  created_at: toMillis(token.createdAt),
+  rotated_at: toMillisOrNull(token.rotatedAt),
+  expires_at: toMillis(token.expiresAt),
+});
+
+export const rowToClient = (row: Selectable<ClientsTable>): ClientRecord => ({
+  id: row.id as ClientId,
+  name: row.name,
+  type: row.type,
+  secretHash: row.secret_hash,
+  grantTypes: parseStringArray(row.grant_types, 'client grant types'),
+  roles: parseStringArray(row.roles, 'client roles'),
+  createdAt: fromMillis(row.created_at),
+});
+
+export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => ({
+  id: client.id,
+  name: client.name,
+  type: client.type,
+  secret_hash: client.secretHash,
+  grant_types: toJsonText(client.grantTypes),
+  roles: toJsonText(client.roles),
+  created_at: toMillis(client.createdAt),
+});
+
+export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
+  id: row.id as ApiKeyId,
+  name: row.name,
+  keyHash: row.key_hash,
+  scopes: parseStringArray(row.scopes, 'api key scopes') as ApiKeyScope[],
+  createdAt: fromMillis(row.created_at),
+  lastUsedAt: fromMillisOrNull(row.last_used_at),
+  revokedAt: fromMillisOrNull(row.revoked_at),
+});
+
+export const apiKeyToRow = (key: ApiKeyRecord): Selectable<ApiKeysTable> => ({
+  id: key.id,
+  name: key.name,
+  key_hash: key.keyHash,
+  scopes: toJsonText(key.scopes),
+  created_at: toMillis(key.createdAt),
+  last_used_at: toMillisOrNull(key.lastUsedAt),
+  revoked_at: toMillisOrNull(key.revokedAt),
+});
+
+export const rowToSigningKey = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
+  kid: row.kid,
+  alg: row.alg,
+  privateJwk: row.private_jwk,
+  publicJwk: row.public_jwk,
+  status: row.status,
+  createdAt: fromMillis(row.created_at),
+});
+
+export const signingKeyToRow = (key: SigningKeyRecord): Selectable<SigningKeysTable> => ({
+  kid: key.kid,
+  alg: key.alg,
+  private_jwk: key.privateJwk,
+  public_jwk: key.publicJwk,
+  status: key.status,
+  created_at: toMillis(key.createdAt),
+});
+
+const toActor = (type: string, id: string): Actor => ({ type: type as Actor['type'], id });
+
+export const rowToRevocation = (row: Selectable<RevocationsTable>): RevocationRecord => {
+  if (!isRevocationKind(row.kind)) throw corrupt('revocation kind');
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    kind: row.kind,
+    key: row.key,
+    at: Number(row.at),
+    expiresAt: Number(row.expires_at),
+    reason: row.reason,
+    note: row.note,
+    actor: toActor(row.actor_type, row.actor_id),
+    createdAt: fromMillis(row.created_at),
+  };
+};
+
+/** The part of an audit event that is not a filterable column. */
+export interface AuditEventData {
+  readonly reason: string | null;
+  readonly counts: Readonly<Record<string, number>> | null;
+  readonly request: AuditRequestInfo | null;
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * Normalizes the data through JSON exactly as it will be read back, so the hash computed at
+ * append time is the hash a verifier recomputes from the stored row.
+ */
+export const normalizeAuditData = (data: AuditEventData): AuditEventData => parseAuditData(toJsonText(data));
+
+const parseAuditData = (text: string): AuditEventData => {
+  const value = parseJson(text, 'audit event data');
+  if (!isRecord(value)) throw corrupt('audit event data');
+  const { reason, counts, request, details } = value;
+  return {
+    reason: typeof reason === 'string' ? reason : null,
+    counts: isRecord(counts) ? (counts as Record<string, number>) : null,
+    request: isRecord(request) ? (request as unknown as AuditRequestInfo) : null,
+    details: isRecord(details) ? details : null,
+  };
+};
+
+export const rowToAuditEvent = (row: Selectable<AuditEventsTable>): AuditEventRecord => {
+  const data = parseAuditData(row.data);
+  return {
+    seq: Number(row.seq),
+    ts: fromMillis(row.ts),
+    action: row.action,
+    actor: toActor(row.actor_type, row.actor_id),
+    target:
+      row.target_type === null || row.target_id === null
+        ? null
+        : { type: row.target_type, id: row.target_id },
+    reason: data.reason,
+    counts: data.counts,
+    request: data.request,
+    details: data.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+};

@@ -1,0 +1,147 @@
+import type { Generated } from 'kysely';
+import type {
+  ClientType,
+  RefreshTokenStatus,
+  SessionStatus,
+  SigningAlgorithm,
+  SigningKeyStatus,
+} from '../../domain/records.js';
+
+/*
+ * The tables as Kysely sees them, identical on SQLite and PostgreSQL:
+ * - times are integer epoch milliseconds (`bigint` on PostgreSQL, parsed back to numbers),
+ *   except revocation `at` / `expires_at`, which are NumericDates (unix seconds);
+ * - booleans are integers 0/1;
+ * - arrays and objects are JSON text.
+ */
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  password_hash: string | null;
+  /** JSON array; mirrored in `user_roles` for set-based selection. */
+  roles: string;
+  /** JSON array; mirrored in `user_groups` for set-based selection. */
+  groups: string;
+  active: number;
+  totp_secret: string | null;
+  mfa_required: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+}
+
+export interface UserGroupsTable {
+  user_id: string;
+  group_name: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  status: SessionStatus;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON array. */
+  amr: string;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  status: RefreshTokenStatus;
+  created_at: number;
+  rotated_at: number | null;
+  expires_at: number;
+}
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  type: ClientType;
+  secret_hash: string | null;
+  /** JSON array. */
+  grant_types: string;
+  /** JSON array. */
+  roles: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  /** JSON array. */
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: SigningAlgorithm;
+  private_jwk: string;
+  public_jwk: string;
+  status: SigningKeyStatus;
+  created_at: number;
+}
+
+export interface RevocationsTable {
+  /** Assigned by the database (autoincrement / identity) while the append lock is held. */
+  seq: Generated<number>;
+  id: string;
+  kind: string;
+  key: string;
+  /** Unix seconds. */
+  at: number;
+  /** Unix seconds. */
+  expires_at: number;
+  reason: string;
+  note: string | null;
+  actor_type: string;
+  actor_id: string;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  ts: number;
+  action: string;
+  actor_type: string;
+  actor_id: string;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON object `{ reason, counts, request, details }`. */
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  user_groups: UserGroupsTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  clients: ClientsTable;
+  api_keys: ApiKeysTable;
+  signing_keys: SigningKeysTable;
+  revocations: RevocationsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';

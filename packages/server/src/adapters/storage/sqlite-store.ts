@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import type { Store } from '../../ports/store.js';
+import { KyselyStore } from './kysely-store.js';
+import type { Database } from './schema.js';
+import { CutoffSqliteDialect } from './sqlite-dialect.js';
+
+/** The database file inside a data directory. */
+export const SQLITE_FILENAME = 'cutoff.db';
+
+export type SqliteStoreOptions = (
+  | { /** Created if missing; the database is `cutoff.db` inside it. */ readonly dataDir: string }
+  | { /** A database file path (or `:memory:`). */ readonly filename: string }
+) & {
+  /** How long a writer waits for another process's write lock. Default 5000. */
+  readonly busyTimeoutMs?: number;
+};
+
+/** The embedded store: one SQLite file, one connection, WAL journal. Call `migrate()` before use. */
+export const createSqliteStore = (options: SqliteStoreOptions): Store => {
+  let filename: string;
+  if ('dataDir' in options) {
+    mkdirSync(options.dataDir, { recursive: true });
+    filename = join(options.dataDir, SQLITE_FILENAME);
+  } else {
+    filename = options.filename;
+  }
+  const database = new Sqlite(filename);
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new CutoffSqliteDialect({ database }) });
+  return new KyselyStore({ db, dialect: 'sqlite', singleConnection: true });
+};

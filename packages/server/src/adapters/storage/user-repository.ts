@@ -1,0 +1,151 @@
+import type { Kysely, Updateable } from 'kysely';
+import { CutoffError } from '../../domain/errors.js';
+import type { UserId } from '../../domain/ids.js';
+import type { UserRecord } from '../../domain/records.js';
+import type { Page, UserPatch, UserRepository } from '../../ports/store.js';
+import { rowToUser, toFlag, toJsonText, toMillis, userToRow } from './row-mapping.js';
+import type { Database, UsersTable } from './schema.js';
+import { insertedRows, inTransaction, updatedRows } from './store-context.js';
+import type { StoreContext } from './store-context.js';
+
+const encodeCursor = (lastId: string): string =>
+  Buffer.from(JSON.stringify({ id: lastId })).toString('base64url');
+
+const decodeCursor = (cursor: string): string => {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'string') {
+      return value.id;
+    }
+  } catch {
+    // reported below
+  }
+  throw new CutoffError('ERR_VALIDATION', {
+    message: 'The cursor is not valid.',
+    detail: 'undecodable users cursor',
+  });
+};
+
+/** Rewrites the indexed role and group rows of a user from its record. */
+const replaceMemberships = async (
+  trx: Kysely<Database>,
+  userId: string,
+  memberships: { readonly roles?: readonly string[]; readonly groups?: readonly string[] },
+): Promise<void> => {
+  if (memberships.roles !== undefined) {
+    await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+    const roles = [...new Set(memberships.roles)];
+    if (roles.length > 0) {
+      await trx
+        .insertInto('user_roles')
+        .values(roles.map((role) => ({ user_id: userId, role })))
+        .execute();
+    }
+  }
+  if (memberships.groups !== undefined) {
+    await trx.deleteFrom('user_groups').where('user_id', '=', userId).execute();
+    const groups = [...new Set(memberships.groups)];
+    if (groups.length > 0) {
+      await trx
+        .insertInto('user_groups')
+        .values(groups.map((group) => ({ user_id: userId, group_name: group })))
+        .execute();
+    }
+  }
+};
+
+const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
+  const row: Updateable<UsersTable> = { updated_at: toMillis(patch.updatedAt) };
+  if (patch.email !== undefined) row.email = patch.email;
+  if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
+  if (patch.roles !== undefined) row.roles = toJsonText(patch.roles);
+  if (patch.groups !== undefined) row.groups = toJsonText(patch.groups);
+  if (patch.active !== undefined) row.active = toFlag(patch.active);
+  if (patch.totpSecret !== undefined) row.totp_secret = patch.totpSecret;
+  if (patch.mfaRequired !== undefined) row.mfa_required = toFlag(patch.mfaRequired);
+  return row;
+};
+
+export class KyselyUserRepository implements UserRepository {
+  readonly #context: StoreContext;
+
+  constructor(context: StoreContext) {
+    this.#context = context;
+  }
+
+  async insert(user: UserRecord): Promise<void> {
+    await inTransaction(this.#context, async (trx) => {
+      // ON CONFLICT DO NOTHING rather than catching the error: a failed statement would abort
+      // the surrounding PostgreSQL transaction.
+      const result = await trx
+        .insertInto('users')
+        .values(userToRow(user))
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (insertedRows(result) === 0) {
+        const taken = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', user.username)
+          .executeTakeFirst();
+        throw new CutoffError('ERR_CONFLICT', {
+          message: taken === undefined ? 'A user with this id already exists.' : 'The username is taken.',
+          detail:
+            taken === undefined ? `duplicate user id ${user.id}` : `duplicate username (user ${taken.id})`,
+        });
+      }
+      await replaceMemberships(trx, user.id, user);
+    });
+  }
+
+  async findById(id: UserId): Promise<UserRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToUser(row);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToUser(row);
+  }
+
+  async list(query: {
+    readonly username?: string;
+    readonly limit: number;
+    readonly cursor?: string;
+  }): Promise<Page<UserRecord>> {
+    const limit = Math.max(0, Math.floor(query.limit));
+    let select = this.#context.db.selectFrom('users').selectAll();
+    if (query.username !== undefined) select = select.where('username', '=', query.username);
+    if (query.cursor !== undefined) select = select.where('id', '>', decodeCursor(query.cursor));
+    // One extra row tells whether there is a next page.
+    const rows = await select
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(rowToUser);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+  }
+
+  async update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined> {
+    return inTransaction(this.#context, async (trx) => {
+      const result = await trx
+        .updateTable('users')
+        .set(patchToRow(patch))
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (updatedRows(result) === 0) return undefined;
+      await replaceMemberships(trx, id, patch);
+      const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return rowToUser(row);
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwtPart, startTestServer, type TestServer } from '../support/test-server.js';
+
+describe('operations endpoints', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  it('healthz, readyz and Prometheus metrics', async () => {
+    expect((await t.api('GET', '/healthz', undefined, null)).status).toBe(200);
+    const ready = await t.api('GET', '/readyz', undefined, null);
+    expect(ready.status).toBe(200);
+    expect(ready.body.store).toBe('sqlite');
+    const user = await t.createUser();
+    await t.login(user.username, user.password);
+    const metrics = await fetch(`${t.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    const text = await metrics.text();
+    expect(text).toMatch(/cutoff_logins_total\{result="success"\} 1/);
+    expect(text).toContain('cutoff_http_request_duration_seconds_bucket');
+    expect(text).toContain('cutoff_feed_head');
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the validating schemas', async () => {
+    const doc = (await t.api('GET', '/openapi.json', undefined, null)).body;
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/v1/users', '/v1/auth/login', '/v1/revocations', '/oauth/token', '/oauth/introspect', '/v1/audit']) {
+      expect(doc.paths, path).toHaveProperty([path]);
+    }
+    const revocationBody = doc.paths['/v1/revocations'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(revocationBody)).toContain('contractor_end');
+    expect(JSON.stringify(revocationBody)).toContain('"group"');
+  });
+
+  it('answers unknown routes and wrong content types with the JSON error shape', async () => {
+    const missing = await t.api('GET', '/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: 'not_found', code: 'ERR_NOT_FOUND' });
+    const xml = await fetch(`${t.url}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/xml' },
+      body: '<user/>',
+    });
+    expect(xml.status).toBe(415);
+    expect((await xml.json()).code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('rotates signing keys: new tokens use the new kid, old tokens still verify, JWKS has both', async () => {
+    const user = await t.createUser();
+    const before = (await t.login(user.username, user.password)).body.access_token;
+    const rotated = await t.api('POST', '/v1/keys/rotate', { alg: 'ES256' });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.alg).toBe('ES256');
+    const after = (await t.login(user.username, user.password)).body.access_token;
+    expect(decodeJwtPart(after, 0)).toMatchObject({ kid: rotated.body.kid, alg: 'ES256' });
+    const jwks = (await t.api('GET', '/.well-known/jwks.json', undefined, null)).body;
+    expect(jwks.keys.map((key: any) => key.kid)).toEqual([rotated.body.kid, decodeJwtPart(before, 0).kid]);
+    const key = await t.apiKey(['introspect']);
+    for (const token of [before, after]) {
+      expect((await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${key}` })).body.active).toBe(true);
+    }
+    // After a second rotation the first key is retired and its tokens no longer verify.
+    await t.api('POST', '/v1/keys/rotate', {});
+    expect((await t.form('/oauth/introspect', { token: before }, { authorization: `Bearer ${key}` })).body.active).toBe(false);
+  });
+});
+
+describe('logs', () => {
+  it('never contain passwords, tokens, client secrets or API keys', async () => {
+    const t = await startTestServer({ config: { logLevel: 'trace' } });
+    try {
+      const user = await t.createUser({ password: 'hunter2-very-secret' });
+      const login = await t.login(user.username, user.password);
+      await t.login(user.username, 'wrong-password-secret');
+      const refresh = await t.form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: login.body.refresh_token,
+        client_id: 'cutoff',
+      });
+      const apiKey = await t.apiKey(['introspect']);
+      await t.form('/oauth/introspect', { token: login.body.access_token }, { authorization: `Bearer ${apiKey}` });
+      const client = await t.api('POST', '/v1/clients', { id: 'svc', name: 'svc', type: 'confidential' });
+      await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: client.body.client_secret });
+      await t.api('GET', '/v1/users', undefined, 'an-invalid-but-secret-key');
+
+      const logs = t.logs.join('');
+      expect(logs.length).toBeGreaterThan(1000); // trace logging really ran
+      for (const secret of [
+        'hunter2-very-secret',
+        'wrong-password-secret',
+        login.body.refresh_token,
+        login.body.access_token,
+        refresh.body.refresh_token,
+        refresh.body.access_token,
+        apiKey,
+        client.body.client_secret,
+        t.adminKey,
+        'an-invalid-but-secret-key',
+      ]) {
+        expect(logs).not.toContain(secret);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
