@@ -13,7 +13,6 @@ import {
   usersList,
   type Deps,
 } from './commands/admin-commands.js';
-import { serve } from './commands/serve.js';
 import { createOutput } from './output.js';
 
 const program = new Command('cutoff')
@@ -36,7 +35,8 @@ program
   .description('start the server (SQLite in CUTOFF_DATA_DIR unless CUTOFF_DATABASE_URL names PostgreSQL)')
   .option('--port <port>', 'port (default $CUTOFF_PORT or 7400)', (value) => Number(value))
   .option('--host <host>', 'host (default $CUTOFF_HOST or 127.0.0.1)')
-  .action((options: { port?: number; host?: string }) => serve(options));
+  // Loaded on demand: the server's dependencies would slow every other command down.
+  .action(async (options: { port?: number; host?: string }) => (await import('./commands/serve.js')).serve(options));
 
 const users = program.command('users').description('manage users');
 users

@@ -86,6 +86,18 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     done();
   });
 
+  // Drain on shutdown: responses finishing after close began also close their connection, so
+  // no kept-alive socket holds the process open until its keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   for (const routes of [
     healthRoutes,
     wellKnownRoutes,

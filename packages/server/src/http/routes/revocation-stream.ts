@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import type { RevocationEntry } from '@cutoff/guard/rule';
 import type { FastifyTypebox } from '../fastify-typebox.js';
@@ -14,9 +15,10 @@ const parseResumePoint = (lastEventId: string | string[] | undefined, after: num
 
 export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   // Streams are hijacked from Fastify, so shutdown must end them itself or it would wait forever.
-  const open = new Set<{ end(): void }>();
+  const open = new Set<ServerResponse>();
   app.addHook('preClose', (done) => {
-    for (const res of open) res.end();
+    // End the stream and its connection: a kept-alive idle socket would hold shutdown open.
+    for (const res of open) res.end(() => res.socket?.destroy());
     done();
   });
   app.get(
