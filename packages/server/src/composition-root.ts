@@ -44,7 +44,10 @@ const openStore = (config: Config): Store =>
     : createPostgresStore({ connectionString: config.databaseUrl });
 
 /** The composition root: the one place where concrete adapters meet the use-cases. */
-export const createCutoffServer = async (config: Config, options: CreateServerOptions = {}): Promise<CutoffServer> => {
+export const createCutoffServer = async (
+  config: Config,
+  options: CreateServerOptions = {},
+): Promise<CutoffServer> => {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? openStore(config);
   await store.migrate();
@@ -56,7 +59,11 @@ export const createCutoffServer = async (config: Config, options: CreateServerOp
   const notifier =
     config.redisUrl === undefined
       ? undefined
-      : createRedisStreamFeedNotifier({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, onError: (error) => logError(error) });
+      : createRedisStreamFeedNotifier({
+          url: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          onError: (error) => logError(error),
+        });
   const hub = new RevocationFeedHub({
     store,
     clock,

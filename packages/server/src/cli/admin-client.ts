@@ -6,7 +6,9 @@ export class AdminApiError extends Error {
     readonly body: unknown,
   ) {
     const message =
-      typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : `HTTP ${status}`;
+      typeof body === 'object' && body !== null && 'message' in body
+        ? String(body.message)
+        : `HTTP ${status}`;
     super(message);
   }
 }

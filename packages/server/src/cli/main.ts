@@ -36,7 +36,9 @@ program
   .option('--port <port>', 'port (default $CUTOFF_PORT or 7400)', (value) => Number(value))
   .option('--host <host>', 'host (default $CUTOFF_HOST or 127.0.0.1)')
   // Loaded on demand: the server's dependencies would slow every other command down.
-  .action(async (options: { port?: number; host?: string }) => (await import('./commands/serve.js')).serve(options));
+  .action(async (options: { port?: number; host?: string }) =>
+    (await import('./commands/serve.js')).serve(options),
+  );
 
 const users = program.command('users').description('manage users');
 users
@@ -61,7 +63,14 @@ program
   .description('revoke a session | token | user | group | role | client | all (id "*")')
   .addOption(
     new Option('--reason <reason>', 'reason code')
-      .choices(['offboarding', 'security_incident', 'role_change', 'contractor_end', 'credential_change', 'manual'])
+      .choices([
+        'offboarding',
+        'security_incident',
+        'role_change',
+        'contractor_end',
+        'credential_change',
+        'manual',
+      ])
       .makeOptionMandatory(),
   )
   .option('--note <note>', 'free text for the audit trail')
@@ -108,6 +117,8 @@ program
   .action((options: { name: string; scope: string[] }) => apiKeysCreate(deps(), options));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  createOutput(program.opts<{ json: boolean }>().json).error(error instanceof Error ? error.message : String(error));
+  createOutput(program.opts<{ json: boolean }>().json).error(
+    error instanceof Error ? error.message : String(error),
+  );
   process.exitCode = 1;
 });

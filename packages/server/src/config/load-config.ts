@@ -73,7 +73,9 @@ export const loadConfig = (
   }
   const valid = Value.Decode(ConfigSchema, withDefaults);
   if (valid.sessionAbsoluteLifetimeSeconds < valid.sessionIdleTimeoutSeconds) {
-    throw new ConfigError('sessionAbsoluteLifetimeSeconds must not be shorter than sessionIdleTimeoutSeconds');
+    throw new ConfigError(
+      'sessionAbsoluteLifetimeSeconds must not be shorter than sessionIdleTimeoutSeconds',
+    );
   }
   const issuer = (valid.issuer ?? `http://localhost:${valid.port}`).replace(/\/+$/, '');
   return Object.freeze({ ...valid, issuer });

@@ -19,7 +19,10 @@ export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }) 
 });
 
 /** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonical JSON). */
-export const computeAuditHash = (prevHash: string, event: NewAuditEvent & { readonly seq: number }): string => {
+export const computeAuditHash = (
+  prevHash: string,
+  event: NewAuditEvent & { readonly seq: number },
+): string => {
   const canonical = canonicalJson(auditEventBody(event));
   return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 };
@@ -48,6 +51,11 @@ export class AuditChainVerifier {
   }
 
   result(): ChainVerification {
-    return { ok: this.#brokenAt === null, count: this.#count, headHash: this.#prevHash, brokenAt: this.#brokenAt };
+    return {
+      ok: this.#brokenAt === null,
+      count: this.#count,
+      headHash: this.#prevHash,
+      brokenAt: this.#brokenAt,
+    };
   }
 }

@@ -76,11 +76,17 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   app.addSchema(ErrorBody);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', code: 'ERR_NOT_FOUND', message: 'No such route.', request_id: request.id }),
+    reply
+      .status(404)
+      .send({ error: 'not_found', code: 'ERR_NOT_FOUND', message: 'No such route.', request_id: request.id }),
   );
   app.addHook('onResponse', (request, reply, done) => {
     deps.metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
     done();

@@ -14,12 +14,16 @@ interface ClientCredentials {
 const decodeBasicPart = (part: string): string => decodeURIComponent(part.replace(/\+/g, '%20'));
 
 /** RFC 6749 section 2.3.1: Basic (form-urlencoded parts) or client_secret_post; never both. */
-const readCredentials = (request: FastifyRequest, body: Readonly<Record<string, unknown>>): ClientCredentials => {
+const readCredentials = (
+  request: FastifyRequest,
+  body: Readonly<Record<string, unknown>>,
+): ClientCredentials => {
   const header = request.headers.authorization;
   const postId = typeof body.client_id === 'string' ? body.client_id : undefined;
   const postSecret = typeof body.client_secret === 'string' ? body.client_secret : undefined;
   if (header !== undefined && /^basic /i.test(header)) {
-    if (postSecret !== undefined) throw new OAuthError('invalid_request', 'Use one client authentication method.');
+    if (postSecret !== undefined)
+      throw new OAuthError('invalid_request', 'Use one client authentication method.');
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials.');
@@ -33,7 +37,8 @@ const readCredentials = (request: FastifyRequest, body: Readonly<Record<string, 
       throw new OAuthError('invalid_client', 'Malformed Basic credentials.');
     }
   }
-  if (postSecret !== undefined) return { clientId: postId, clientSecret: postSecret, method: 'client_secret_post' };
+  if (postSecret !== undefined)
+    return { clientId: postId, clientSecret: postSecret, method: 'client_secret_post' };
   return { clientId: postId, clientSecret: undefined, method: 'none' };
 };
 

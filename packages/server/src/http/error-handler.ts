@@ -38,7 +38,8 @@ const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: Cu
   if (error.code === 'ERR_RATE_LIMITED' && typeof error.extra?.retry_after_seconds === 'number') {
     void reply.header('retry-after', String(error.extra.retry_after_seconds));
   }
-  if (error.status === 401 && !isOAuthRoute(request)) void reply.header('www-authenticate', 'Bearer realm="cutoff"');
+  if (error.status === 401 && !isOAuthRoute(request))
+    void reply.header('www-authenticate', 'Bearer realm="cutoff"');
   return reply.status(error.status).send({
     error: error.error,
     code: error.code,
@@ -60,8 +61,12 @@ const fromFastifyError = (error: FastifyError): CutoffError | undefined => {
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_VALIDATION',
   };
   const code = byCode[error.code];
-  if (code !== undefined) return new CutoffError(code, { message: `${ERROR_REGISTRY[code].message} ${error.message}` });
-  if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
+  if (code !== undefined)
+    return new CutoffError(code, { message: `${ERROR_REGISTRY[code].message} ${error.message}` });
+  if (
+    error instanceof SyntaxError ||
+    (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+  ) {
     return new CutoffError('ERR_VALIDATION', { message: `Invalid request: ${error.message}` });
   }
   return undefined;
@@ -91,7 +96,8 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
       cutoffError = new CutoffError('ERR_INTERNAL');
     } else cutoffError = mapped;
   }
-  if (cutoffError.detail !== undefined) request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  if (cutoffError.detail !== undefined)
+    request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
   if (isOAuthRoute(request) && cutoffError.status < 500) {
     return reply.status(400).header('cache-control', 'no-store').send({
       error: 'invalid_request',

@@ -30,7 +30,11 @@ export const createMetrics = () => {
       labelNames: ['kind', 'reason'] as const,
       registers: [registry],
     }),
-    feedHead: new Gauge({ name: 'cutoff_feed_head', help: 'Highest revocation seq known.', registers: [registry] }),
+    feedHead: new Gauge({
+      name: 'cutoff_feed_head',
+      help: 'Highest revocation seq known.',
+      registers: [registry],
+    }),
     feedSubscribers: new Gauge({
       name: 'cutoff_feed_subscribers',
       help: 'Open revocation stream connections.',

@@ -17,7 +17,8 @@ export const presentUser = (user: UserRecord) => ({
 });
 
 export const presentSession = (session: SessionRecord, now: Date) => {
-  const expired = session.status === 'active' && (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now);
+  const expired =
+    session.status === 'active' && (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now);
   return {
     id: session.id,
     user_id: session.userId,
@@ -40,7 +41,7 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   grant_types: [...client.grantTypes],
   roles: [...client.roles],
   created_at: client.createdAt.toISOString(),
-  ...(clientSecret != null && { client_secret: clientSecret }),
+  ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
 });
 
 export const presentAuditEvent = (event: AuditEventRecord) => ({

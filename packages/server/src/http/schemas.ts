@@ -96,7 +96,9 @@ export const TokenResponseBody = Type.Object({
 });
 
 export const RevocationTargetType = literalUnion(REVOCATION_KINDS);
-export const RevocationReasonSchema = literalUnion(REVOCATION_REASONS.filter((reason) => reason !== 'canary'));
+export const RevocationReasonSchema = literalUnion(
+  REVOCATION_REASONS.filter((reason) => reason !== 'canary'),
+);
 
 export const CreateRevocationBody = Type.Object(
   {
@@ -146,7 +148,10 @@ export const AuditEventBody = Type.Object({
   reason: Type.Union([Type.String(), Type.Null()]),
   counts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()]),
   request: Type.Union([
-    Type.Object({ ip: Type.Union([Type.String(), Type.Null()]), user_agent: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      ip: Type.Union([Type.String(), Type.Null()]),
+      user_agent: Type.Union([Type.String(), Type.Null()]),
+    }),
     Type.Null(),
   ]),
   details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),

@@ -44,7 +44,11 @@ export interface UserRepository {
   insert(user: UserRecord): Promise<void>;
   findById(id: UserId): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
-  list(query: { readonly username?: string; readonly limit: number; readonly cursor?: string }): Promise<Page<UserRecord>>;
+  list(query: {
+    readonly username?: string;
+    readonly limit: number;
+    readonly cursor?: string;
+  }): Promise<Page<UserRecord>>;
   /** Returns the updated user, or undefined when it does not exist. */
   update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined>;
 }

@@ -20,11 +20,17 @@ interface Running {
 
 const startServe = async (dataDir: string, port: number): Promise<Running> => {
   const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, CUTOFF_PORT: String(port), CUTOFF_DATA_DIR: dataDir, CUTOFF_LOG_LEVEL: 'warn', CUTOFF_ADMIN_KEY: '' },
+    env: {
+      ...process.env,
+      CUTOFF_PORT: String(port),
+      CUTOFF_DATA_DIR: dataDir,
+      CUTOFF_LOG_LEVEL: 'warn',
+      CUTOFF_ADMIN_KEY: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -52,7 +58,11 @@ describe('cutoff CLI and serve', () => {
 
   beforeAll(async () => {
     // The CLI runs from the build, as users run it.
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/server')]);
+    await run(process.execPath, [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-b',
+      join(root, 'packages/server'),
+    ]);
     dataDir = await mkdtemp(join(tmpdir(), 'cutoff-cli-'));
     server = await startServe(dataDir, await freePort());
     adminKey = /cutoff_ak_[A-Za-z0-9_-]{43}/.exec(server.stderr())?.[0] ?? '';
@@ -64,7 +74,9 @@ describe('cutoff CLI and serve', () => {
 
   it('prints a generated admin key once on first start, which then works', async () => {
     expect(adminKey).not.toBe('');
-    const response = await fetch(`${server.url}/v1/users`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const response = await fetch(`${server.url}/v1/users`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
     expect(response.status).toBe(200);
   });
 
@@ -76,7 +88,15 @@ describe('cutoff CLI and serve', () => {
     expect(await cli('sessions', 'carol')).toEqual([]);
     const dry = await cli('revoke', 'user', 'carol', '--reason', 'offboarding', '--dry-run');
     expect(dry).toMatchObject({ dry_run: true, sessions_revoked: 0 });
-    const revoked = await cli('revoke', 'user', 'carol', '--reason', 'offboarding', '--note', 'left the company');
+    const revoked = await cli(
+      'revoke',
+      'user',
+      'carol',
+      '--reason',
+      'offboarding',
+      '--note',
+      'left the company',
+    );
     expect(revoked).toMatchObject({ dry_run: false, seq: 1 });
     const verify = await cli('audit', 'verify');
     expect(verify).toMatchObject({ ok: true });
@@ -95,16 +115,25 @@ describe('cutoff CLI and serve', () => {
       }),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('whim') });
     await expect(
-      run(process.execPath, [bin, '--url', server.url, 'revoke', 'user', 'usr_missing', '--reason', 'manual'], {
-        env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
-      }),
+      run(
+        process.execPath,
+        [bin, '--url', server.url, 'revoke', 'user', 'usr_missing', '--reason', 'manual'],
+        {
+          env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
+        },
+      ),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No user') });
   });
 
   it('drains in-flight requests on SIGTERM, ends feed streams, and keeps its data across restarts', async () => {
     await cli('users', 'add', 'dave');
-    const stream = await fetch(`${server.url}/v1/revocations/stream`, { headers: { authorization: `Bearer ${adminKey}` } });
-    const streamDone = stream.text().then(() => 'ended', () => 'ended');
+    const stream = await fetch(`${server.url}/v1/revocations/stream`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const streamDone = stream.text().then(
+      () => 'ended',
+      () => 'ended',
+    );
     const inFlight = fetch(`${server.url}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

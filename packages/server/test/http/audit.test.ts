@@ -43,7 +43,8 @@ describe('audit trail', () => {
     const sessionCreated = events.find((event) => event.action === 'session.created');
     expect(sessionCreated.target).toEqual({ type: 'session', id: login.body.session_id });
     // Linked: each event's prev_hash is the previous event's hash.
-    for (let index = 1; index < events.length; index += 1) expect(events[index].prev_hash).toBe(events[index - 1].hash);
+    for (let index = 1; index < events.length; index += 1)
+      expect(events[index].prev_hash).toBe(events[index - 1].hash);
     expect(events[0].prev_hash).toBe('0'.repeat(64));
     // Nothing secret in the trail.
     const text = JSON.stringify(events);
@@ -58,7 +59,8 @@ describe('audit trail', () => {
     expect(byTarget.map((event: any) => event.action)).toEqual(['user.created']);
     const byActor = (await t.api('GET', '/v1/audit?actor=bootstrap&action=user.created')).body.events;
     expect(byActor.length).toBeGreaterThanOrEqual(2);
-    const future = (await t.api('GET', `/v1/audit?since=${new Date(Date.now() + 60_000).toISOString()}`)).body.events;
+    const future = (await t.api('GET', `/v1/audit?since=${new Date(Date.now() + 60_000).toISOString()}`)).body
+      .events;
     expect(future).toEqual([]);
     const page1 = (await t.api('GET', '/v1/audit?limit=2')).body;
     expect(page1.events).toHaveLength(2);
@@ -74,10 +76,18 @@ describe('audit trail', () => {
     expect(verified.head_hash).toMatch(/^[0-9a-f]{64}$/);
 
     const db = kyselyOf(t.store);
-    const victim = await db.selectFrom('audit_events').selectAll().where('action', '=', 'user.revoked').executeTakeFirstOrThrow();
+    const victim = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'user.revoked')
+      .executeTakeFirstOrThrow();
     const data = JSON.parse(victim.data);
     data.counts.sessions = 0; // someone hides how many sessions were cut
-    await db.updateTable('audit_events').set({ data: JSON.stringify(data) }).where('seq', '=', victim.seq).execute();
+    await db
+      .updateTable('audit_events')
+      .set({ data: JSON.stringify(data) })
+      .where('seq', '=', victim.seq)
+      .execute();
     const broken = (await t.api('GET', '/v1/audit/verify')).body;
     expect(broken).toMatchObject({ ok: false, broken_at: victim.seq });
   });

@@ -48,10 +48,14 @@ describe('revocation feed', () => {
     expect(JSON.parse(firstBeat.data)).toEqual({ head: expect.any(Number), server_time: expect.any(Number) });
     const beatsBefore = stream.events.filter((event) => event.event === 'heartbeat').length;
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(stream.events.filter((event) => event.event === 'heartbeat').length).toBeGreaterThanOrEqual(beatsBefore + 1);
+    expect(stream.events.filter((event) => event.event === 'heartbeat').length).toBeGreaterThanOrEqual(
+      beatsBefore + 1,
+    );
 
     const revoked = await revokeToken('jti-live');
-    const live = await stream.waitFor((event) => event.event === 'revocation' && event.id === String(revoked.seq));
+    const live = await stream.waitFor(
+      (event) => event.event === 'revocation' && event.id === String(revoked.seq),
+    );
     expect(JSON.parse(live.data)).toMatchObject({ seq: revoked.seq, kind: 'token', key: 'jti-live' });
     stream.close();
 
@@ -62,16 +66,22 @@ describe('revocation feed', () => {
       'last-event-id': String(revoked.seq),
     });
     await resumed.waitFor((event) => event.id === String(missed[1]!.seq));
-    const seqs = resumed.events.filter((event) => event.event === 'revocation').map((event) => Number(event.id));
+    const seqs = resumed.events
+      .filter((event) => event.event === 'revocation')
+      .map((event) => Number(event.id));
     expect(seqs).toEqual(missed.map((entry) => entry.seq));
     resumed.close();
   });
 
   it('replays the whole live state to a stream that starts at 0', async () => {
-    const stream = await openSse(`${t.url}/v1/revocations/stream?after=0`, { authorization: `Bearer ${feedKey}` });
+    const stream = await openSse(`${t.url}/v1/revocations/stream?after=0`, {
+      authorization: `Bearer ${feedKey}`,
+    });
     const head = (await t.api('GET', '/v1/revocations?after=0', undefined, feedKey)).body.head;
     await stream.waitFor((event) => event.id === String(head));
-    const seqs = stream.events.filter((event) => event.event === 'revocation').map((event) => Number(event.id));
+    const seqs = stream.events
+      .filter((event) => event.event === 'revocation')
+      .map((event) => Number(event.id));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     stream.close();

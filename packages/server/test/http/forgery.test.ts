@@ -72,7 +72,9 @@ describe('forged and invalid access tokens are never active', () => {
   it('unknown kid, and a foreign key reusing the real kid', async () => {
     expect(await isActive(await signWithRealKey(claims, { kid: 'not-a-key' }))).toBe(false);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' }).sign(privateKey);
+    const foreign = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+      .sign(privateKey);
     expect(await isActive(foreign)).toBe(false);
   });
 

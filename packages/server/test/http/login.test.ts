@@ -17,7 +17,7 @@ describe('login', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const body = await response.json();
+    const body = (await response.json()) as any;
     const sessions = (await t.api('GET', `/v1/users/${user.id}/sessions`)).body.sessions;
     expect(sessions).toEqual([
       expect.objectContaining({
@@ -46,7 +46,10 @@ describe('login', () => {
     expect(inactive.status).toBe(401);
     expect(inactive.body.error).toBe('invalid_credentials');
     const failures = await t.api('GET', `/v1/audit?action=login.failed&target=${user.id}`);
-    expect(failures.body.events.map((event: any) => event.details.failure)).toEqual(['bad_password', 'inactive']);
+    expect(failures.body.events.map((event: any) => event.details.failure)).toEqual([
+      'bad_password',
+      'inactive',
+    ]);
   });
 
   it('requires TOTP once enrolled: missing -> mfa_required, wrong -> invalid_credentials, right -> mfa session', async () => {
@@ -91,7 +94,11 @@ describe('login', () => {
     expect(refresh.status).toBe(400);
     expect(refresh.body.error).toBe('invalid_grant');
     const key = await t.apiKey(['introspect']);
-    const introspection = await t.form('/oauth/introspect', { token: login.body.access_token }, { authorization: `Bearer ${key}` });
+    const introspection = await t.form(
+      '/oauth/introspect',
+      { token: login.body.access_token },
+      { authorization: `Bearer ${key}` },
+    );
     expect(introspection.body).toEqual({ active: false });
     const again = await fetch(`${t.url}/v1/auth/logout`, {
       method: 'POST',

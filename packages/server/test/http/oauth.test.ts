@@ -15,10 +15,15 @@ const discover = (t: TestServer, clientId: string, secret?: string): Promise<cli
 const validateAccessToken = async (t: TestServer, token: string) => {
   const as = await oauth.processDiscoveryResponse(
     new URL(t.url),
-    await oauth.discoveryRequest(new URL(t.url), { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }),
+    await oauth.discoveryRequest(new URL(t.url), {
+      algorithm: 'oauth2',
+      [oauth.allowInsecureRequests]: true,
+    }),
   );
   const request = new Request(`${t.url}/resource`, { headers: { authorization: `Bearer ${token}` } });
-  return oauth.validateJwtAccessToken(as, request, t.config.audience, { [oauth.allowInsecureRequests]: true });
+  return oauth.validateJwtAccessToken(as, request, t.config.audience, {
+    [oauth.allowInsecureRequests]: true,
+  });
 };
 
 describe('tokens and OAuth endpoints (openid-client)', () => {
@@ -76,7 +81,9 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     await expect(client.refreshTokenGrant(config, login.body.refresh_token)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
-    await expect(client.refreshTokenGrant(config, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, second.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     const introspector = await discover(t, 'introspector', await confidentialSecret(t, 'introspector'));
     expect(await client.tokenIntrospection(introspector, second.access_token)).toEqual({ active: false });
     const sessions = (await t.api('GET', `/v1/users/${user.id}/sessions`)).body.sessions;
@@ -95,11 +102,15 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
     expect(fulfilled).toHaveLength(1);
     const winner = (fulfilled[0] as PromiseFulfilledResult<client.TokenEndpointResponse>).value;
-    await expect(client.refreshTokenGrant(config, winner.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, winner.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('rejects an unknown refresh token and a token of another client', async () => {
-    await expect(client.refreshTokenGrant(config, 'cutoff_rt_unknown')).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, 'cutoff_rt_unknown')).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     const other = await t.api('POST', '/v1/clients', { id: 'mobile', name: 'Mobile', type: 'public' });
     expect(other.status).toBe(201);
     const user = await t.createUser();
@@ -109,7 +120,9 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
       error: 'invalid_grant',
     });
     const mobile = await discover(t, 'mobile');
-    await expect(client.refreshTokenGrant(mobile, login.body.refresh_token)).resolves.toHaveProperty('access_token');
+    await expect(client.refreshTokenGrant(mobile, login.body.refresh_token)).resolves.toHaveProperty(
+      'access_token',
+    );
   });
 
   it('client_credentials for confidential clients, and RFC 7662 introspection', async () => {
@@ -118,7 +131,12 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     const tokens = await client.clientCredentialsGrant(billing);
     expect(tokens.refresh_token).toBeUndefined();
     const introspection = await client.tokenIntrospection(billing, tokens.access_token);
-    expect(introspection).toMatchObject({ active: true, sub: 'billing', client_id: 'billing', roles: ['service'] });
+    expect(introspection).toMatchObject({
+      active: true,
+      sub: 'billing',
+      client_id: 'billing',
+      roles: ['service'],
+    });
 
     const wrongSecret = await discover(t, 'billing', 'cutoff_cs_wrong');
     // RFC 6749 section 5.2: 401 with a Basic challenge, which openid-client surfaces as such.
@@ -131,7 +149,10 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect(raw.status).toBe(401);
     expect(raw.body.error).toBe('invalid_client');
     expect(raw.headers.get('www-authenticate')).toMatch(/^Basic/);
-    const publicClient = await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: 'cutoff' });
+    const publicClient = await t.form('/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: 'cutoff',
+    });
     expect(publicClient.status).toBe(400);
     expect(publicClient.body.error).toBe('unauthorized_client');
   });
@@ -143,7 +164,11 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error).toBe('invalid_client');
     const feedOnly = await t.apiKey(['feed:read']);
-    const feedCaller = await t.form('/oauth/introspect', { token: login.body.access_token }, { authorization: `Bearer ${feedOnly}` });
+    const feedCaller = await t.form(
+      '/oauth/introspect',
+      { token: login.body.access_token },
+      { authorization: `Bearer ${feedOnly}` },
+    );
     expect(feedCaller.status).toBe(401);
 
     const introspectKey = await t.apiKey(['introspect']);
@@ -165,7 +190,9 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     const a = await t.login(user.username, user.password);
     await client.tokenRevocation(config, a.body.refresh_token);
     expect(await client.tokenIntrospection(introspector, a.body.access_token)).toEqual({ active: false });
-    await expect(client.refreshTokenGrant(config, a.body.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, a.body.refresh_token)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
 
     const b = await t.login(user.username, user.password);
     await client.tokenRevocation(config, b.body.access_token);
@@ -183,7 +210,11 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect(unsupported.body.error).toBe('unsupported_grant_type');
     const missing = await t.form('/oauth/token', { grant_type: 'refresh_token', client_id: 'cutoff' });
     expect(missing.body.error).toBe('invalid_request');
-    const unknownClient = await t.form('/oauth/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'nope' });
+    const unknownClient = await t.form('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: 'nope',
+    });
     expect(unknownClient.status).toBe(401);
     expect(unknownClient.body.error).toBe('invalid_client');
     const json = await t.api('POST', '/oauth/token', { grant_type: 'refresh_token' }, null);
@@ -208,7 +239,8 @@ describe('refresh grace window', () => {
       client.refreshTokenGrant(config, login.body.refresh_token),
     ]);
     expect(results.map((result) => result.refresh_token)).toHaveLength(2);
-    for (const result of results) await expect(client.refreshTokenGrant(config, result.refresh_token!)).resolves.toBeDefined();
+    for (const result of results)
+      await expect(client.refreshTokenGrant(config, result.refresh_token!)).resolves.toBeDefined();
     const sessions = (await t.api('GET', `/v1/users/${user.id}/sessions`)).body.sessions;
     expect(sessions[0].status).toBe('active');
   });

@@ -26,7 +26,14 @@ describe('operations endpoints', () => {
   it('serves an OpenAPI 3.1 document generated from the validating schemas', async () => {
     const doc = (await t.api('GET', '/openapi.json', undefined, null)).body;
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/v1/users', '/v1/auth/login', '/v1/revocations', '/oauth/token', '/oauth/introspect', '/v1/audit']) {
+    for (const path of [
+      '/v1/users',
+      '/v1/auth/login',
+      '/v1/revocations',
+      '/oauth/token',
+      '/oauth/introspect',
+      '/v1/audit',
+    ]) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     const revocationBody = doc.paths['/v1/revocations'].post.requestBody.content['application/json'].schema;
@@ -44,7 +51,7 @@ describe('operations endpoints', () => {
       body: '<user/>',
     });
     expect(xml.status).toBe(415);
-    expect((await xml.json()).code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+    expect(((await xml.json()) as any).code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('rotates signing keys: new tokens use the new kid, old tokens still verify, JWKS has both', async () => {
@@ -59,11 +66,15 @@ describe('operations endpoints', () => {
     expect(jwks.keys.map((key: any) => key.kid)).toEqual([rotated.body.kid, decodeJwtPart(before, 0).kid]);
     const key = await t.apiKey(['introspect']);
     for (const token of [before, after]) {
-      expect((await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${key}` })).body.active).toBe(true);
+      expect(
+        (await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${key}` })).body.active,
+      ).toBe(true);
     }
     // After a second rotation the first key is retired and its tokens no longer verify.
     await t.api('POST', '/v1/keys/rotate', {});
-    expect((await t.form('/oauth/introspect', { token: before }, { authorization: `Bearer ${key}` })).body.active).toBe(false);
+    expect(
+      (await t.form('/oauth/introspect', { token: before }, { authorization: `Bearer ${key}` })).body.active,
+    ).toBe(false);
   });
 });
 
@@ -80,9 +91,17 @@ describe('logs', () => {
         client_id: 'cutoff',
       });
       const apiKey = await t.apiKey(['introspect']);
-      await t.form('/oauth/introspect', { token: login.body.access_token }, { authorization: `Bearer ${apiKey}` });
+      await t.form(
+        '/oauth/introspect',
+        { token: login.body.access_token },
+        { authorization: `Bearer ${apiKey}` },
+      );
       const client = await t.api('POST', '/v1/clients', { id: 'svc', name: 'svc', type: 'confidential' });
-      await t.form('/oauth/token', { grant_type: 'client_credentials', client_id: 'svc', client_secret: client.body.client_secret });
+      await t.form('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: 'svc',
+        client_secret: client.body.client_secret,
+      });
       await t.api('GET', '/v1/users', undefined, 'an-invalid-but-secret-key');
 
       const logs = t.logs.join('');
@@ -106,4 +125,3 @@ describe('logs', () => {
     }
   });
 });
-

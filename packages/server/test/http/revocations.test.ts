@@ -17,10 +17,16 @@ describe('revocation', () => {
     return response.body as Login;
   };
   const active = async (token: string): Promise<boolean> =>
-    (await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${introspectKey}` })).body.active as boolean;
+    (await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${introspectKey}` })).body
+      .active as boolean;
   const refreshes = async (session: Login, clientId = 'cutoff'): Promise<boolean> =>
-    (await t.form('/oauth/token', { grant_type: 'refresh_token', refresh_token: session.refresh_token, client_id: clientId }))
-      .status === 200;
+    (
+      await t.form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: session.refresh_token,
+        client_id: clientId,
+      })
+    ).status === 200;
   const revoke = (type: string, id: string, extra: Record<string, unknown> = {}) =>
     t.api('POST', '/v1/revocations', { target: { type, id }, reason: 'offboarding', ...extra });
   /** A token issued in the watermark's second is rejected by design; later ones are not. */
@@ -78,7 +84,9 @@ describe('revocation', () => {
     const admin = await t.createUser({ groups: ['staff'], roles: ['admin'] });
     const c = await login(contractor.username, contractor.password);
     const a = await login(admin.username, admin.password);
-    expect((await revoke('group', 'contractors-phoenix', { reason: 'contractor_end' })).body.sessions_revoked).toBe(1);
+    expect(
+      (await revoke('group', 'contractors-phoenix', { reason: 'contractor_end' })).body.sessions_revoked,
+    ).toBe(1);
     expect(await active(c.access_token)).toBe(false);
     expect(await refreshes(c)).toBe(false);
     expect(await active(a.access_token)).toBe(true);
@@ -91,7 +99,8 @@ describe('revocation', () => {
     const app = await t.api('POST', '/v1/clients', { id: 'kiosk', name: 'Kiosk', type: 'confidential' });
     const secret = app.body.client_secret as string;
     const basic = { authorization: `Basic ${Buffer.from(`kiosk:${secret}`).toString('base64')}` };
-    const service = (await t.form('/oauth/token', { grant_type: 'client_credentials' }, basic)).body.access_token as string;
+    const service = (await t.form('/oauth/token', { grant_type: 'client_credentials' }, basic)).body
+      .access_token as string;
     const user = await t.createUser();
     const viaDefault = await login(user.username, user.password);
     expect(await active(service)).toBe(true);
@@ -104,7 +113,10 @@ describe('revocation', () => {
   it('all: kills everyone', async () => {
     const [x, y] = [await t.createUser(), await t.createUser()];
     const sessions = [await login(x.username, x.password), await login(y.username, y.password)];
-    const response = await revoke('all', '*', { reason: 'security_incident', note: 'signing key suspected leaked' });
+    const response = await revoke('all', '*', {
+      reason: 'security_incident',
+      note: 'signing key suspected leaked',
+    });
     expect(response.body.sessions_revoked).toBeGreaterThanOrEqual(2);
     for (const session of sessions) {
       expect(await active(session.access_token)).toBe(false);
@@ -116,7 +128,10 @@ describe('revocation', () => {
       actor: { type: 'admin', id: 'bootstrap' },
       target: { type: 'all', id: '*' },
       reason: 'security_incident',
-      counts: { sessions: response.body.sessions_revoked, refresh_tokens: response.body.refresh_tokens_revoked },
+      counts: {
+        sessions: response.body.sessions_revoked,
+        refresh_tokens: response.body.refresh_tokens_revoked,
+      },
       details: expect.objectContaining({ seq: response.body.seq, note: 'signing key suspected leaked' }),
     });
   });
@@ -146,12 +161,20 @@ describe('revocation', () => {
     expect((await revoke('session', 'ses_missing')).status).toBe(404);
     expect((await revoke('client', 'missing')).status).toBe(404);
     expect((await revoke('user', 'usr_missing', { dry_run: true })).status).toBe(404);
-    const badType = await t.api('POST', '/v1/revocations', { target: { type: 'planet', id: 'x' }, reason: 'manual' });
+    const badType = await t.api('POST', '/v1/revocations', {
+      target: { type: 'planet', id: 'x' },
+      reason: 'manual',
+    });
     expect(badType.status).toBe(400);
     expect(badType.body.code).toBe('ERR_VALIDATION');
-    const badReason = await t.api('POST', '/v1/revocations', { target: { type: 'user', id: 'x' }, reason: 'because' });
+    const badReason = await t.api('POST', '/v1/revocations', {
+      target: { type: 'user', id: 'x' },
+      reason: 'because',
+    });
     expect(badReason.status).toBe(400);
-    expect((await t.api('POST', '/v1/revocations', { target: { type: 'user' }, reason: 'manual' })).status).toBe(400);
+    expect(
+      (await t.api('POST', '/v1/revocations', { target: { type: 'user' }, reason: 'manual' })).status,
+    ).toBe(400);
     expect((await t.api('GET', '/v1/revocations?after=0')).body.head).toBe(headBefore);
   });
 

@@ -78,7 +78,12 @@ describe('users API', () => {
     expect((await t.api('GET', '/v1/users', undefined, null)).status).toBe(401);
     expect((await t.api('GET', '/v1/users', undefined, 'wrong-key')).status).toBe(401);
     const feedKey = await t.apiKey(['feed:read']);
-    const forbidden = await t.api('POST', '/v1/users', { username: 'mallory', password: 'password-1' }, feedKey);
+    const forbidden = await t.api(
+      'POST',
+      '/v1/users',
+      { username: 'mallory', password: 'password-1' },
+      feedKey,
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.code).toBe('ERR_FORBIDDEN');
   });

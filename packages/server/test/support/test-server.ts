@@ -25,8 +25,14 @@ export interface TestServer {
   /** JSON request with the admin key unless `key` says otherwise (`null`: no Authorization). */
   api<T = any>(method: string, path: string, body?: unknown, key?: string | null): Promise<ApiResponse<T>>;
   /** Form-encoded request (OAuth endpoints). */
-  form<T = any>(path: string, fields: Record<string, string>, headers?: Record<string, string>): Promise<ApiResponse<T>>;
-  createUser(input?: Partial<{ username: string; password: string; roles: string[]; groups: string[] }>): Promise<TestUser>;
+  form<T = any>(
+    path: string,
+    fields: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+  createUser(
+    input?: Partial<{ username: string; password: string; roles: string[]; groups: string[] }>,
+  ): Promise<TestUser>;
   login(username: string, password: string, extra?: Record<string, string>): Promise<ApiResponse>;
   apiKey(scopes: string[]): Promise<string>;
   close(): Promise<void>;
@@ -55,21 +61,27 @@ export interface StartOptions {
   readonly backend?: TestBackend;
   readonly config?: Partial<Record<keyof Config, unknown>>;
   readonly clock?: Clock;
+  /** A store the test made itself (and disposes of itself). */
+  readonly store?: Store;
 }
 
 /** A real Cutoff server on an ephemeral port with its own isolated store. */
 export const startTestServer = async (options: StartOptions = {}): Promise<TestServer> => {
-  const stores: TestStores = testStores(options.backend ?? 'sqlite');
-  const store = await stores.create();
+  const stores: TestStores | undefined =
+    options.store === undefined ? testStores(options.backend ?? 'sqlite') : undefined;
+  const store = options.store ?? (await stores!.create());
   const port = await freePort();
-  const config = loadConfig({}, {
-    port,
-    issuer: `http://127.0.0.1:${port}`,
-    adminKey: ADMIN_KEY,
-    logLevel: 'info',
-    loginMaxFailures: 1000,
-    ...options.config,
-  });
+  const config = loadConfig(
+    {},
+    {
+      port,
+      issuer: `http://127.0.0.1:${port}`,
+      adminKey: ADMIN_KEY,
+      logLevel: 'info',
+      loginMaxFailures: 1000,
+      ...options.config,
+    },
+  );
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -77,7 +89,11 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
       callback();
     },
   });
-  const server = await createCutoffServer(config, { store, logStream, ...(options.clock && { clock: options.clock }) });
+  const server = await createCutoffServer(config, {
+    store,
+    logStream,
+    ...(options.clock && { clock: options.clock }),
+  });
   const url = await server.listen();
 
   const request = async (path: string, init: RequestInit): Promise<ApiResponse> => {
@@ -117,19 +133,23 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
         roles: input.roles ?? [],
         groups: input.groups ?? [],
       });
-      if (response.status !== 201) throw new Error(`createUser failed: ${response.status} ${JSON.stringify(response.body)}`);
+      if (response.status !== 201)
+        throw new Error(`createUser failed: ${response.status} ${JSON.stringify(response.body)}`);
       return { id: response.body.id, username, password };
     },
     login: (username, password, extra = {}) =>
       testServer.api('POST', '/v1/auth/login', { username, password, ...extra }, null),
     async apiKey(scopes) {
-      const response = await testServer.api('POST', '/v1/api-keys', { name: `test-${scopes.join('-')}`, scopes });
+      const response = await testServer.api('POST', '/v1/api-keys', {
+        name: `test-${scopes.join('-')}`,
+        scopes,
+      });
       if (response.status !== 201) throw new Error(`apiKey failed: ${response.status}`);
       return response.body.key as string;
     },
     async close() {
       await server.close();
-      await stores.dispose();
+      await stores?.dispose();
     },
   };
   return testServer;
@@ -142,7 +162,11 @@ export const freePort = (): Promise<number> =>
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 

@@ -18,7 +18,11 @@ const BLOCK_MS = 5_000;
  */
 export const createRedisStreamFeedNotifier = (options: RedisFeedNotifierOptions): FeedNotifier => {
   const streamKey = `${options.keyPrefix}:revocation-feed`;
-  const writer = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const writer = new Redis(options.url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
   const reader = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: null });
   writer.on('error', options.onError);
   reader.on('error', options.onError);

@@ -52,7 +52,11 @@ export const createPostgresStore = (options: PostgresStoreOptions): Store => {
     types: { getTypeParser },
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
-  pool.on('error', options.onPoolError ?? (() => undefined));
+  const onError = options.onPoolError ?? (() => undefined);
+  pool.on('error', onError);
+  // A connection that dies while checked out (mid-transaction) emits on the client, not the
+  // pool; unhandled, that would crash the process. The failing query still rejects.
+  pool.on('connect', (client) => client.on('error', onError));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyStore({
     db,

@@ -38,7 +38,9 @@ export interface Deps {
 const readStdin = async (): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 };
 
 export const usersAdd = async (
@@ -63,7 +65,13 @@ export const usersList = async ({ client, out }: Deps, options: { username?: str
   out.result(users, () =>
     table([
       ['ID', 'USERNAME', 'ACTIVE', 'ROLES', 'GROUPS'],
-      ...users.map((user) => [user.id, user.username, String(user.active), user.roles.join(','), user.groups.join(',')]),
+      ...users.map((user) => [
+        user.id,
+        user.username,
+        String(user.active),
+        user.roles.join(','),
+        user.groups.join(','),
+      ]),
     ]),
   );
 };
@@ -71,7 +79,10 @@ export const usersList = async ({ client, out }: Deps, options: { username?: str
 /** Accepts a user id or a username. */
 const resolveUserId = async (client: AdminClient, user: string): Promise<string> => {
   if (user.startsWith('usr_')) return user;
-  const { users } = await client.request<{ users: User[] }>('GET', `/v1/users?username=${encodeURIComponent(user)}`);
+  const { users } = await client.request<{ users: User[] }>(
+    'GET',
+    `/v1/users?username=${encodeURIComponent(user)}`,
+  );
   const found = users[0];
   if (found === undefined) throw new Error(`no user named ${user}`);
   return found.id;
@@ -79,7 +90,10 @@ const resolveUserId = async (client: AdminClient, user: string): Promise<string>
 
 export const sessions = async ({ client, out }: Deps, user: string): Promise<void> => {
   const id = await resolveUserId(client, user);
-  const result = await client.request<{ sessions: Session[] }>('GET', `/v1/users/${encodeURIComponent(id)}/sessions`);
+  const result = await client.request<{ sessions: Session[] }>(
+    'GET',
+    `/v1/users/${encodeURIComponent(id)}/sessions`,
+  );
   out.result(result.sessions, () =>
     table([
       ['SESSION', 'STATUS', 'CREATED', 'LAST SEEN', 'IP', 'CLIENT', 'REASON'],
@@ -129,24 +143,38 @@ const renderEvent = (event: AuditEvent): string[] => [
   `${event.actor.type}:${event.actor.id}`,
   event.target === null ? '' : `${event.target.type}:${event.target.id}`,
   event.reason ?? '',
-  event.counts === null ? '' : Object.entries(event.counts).map(([key, value]) => `${key}=${value}`).join(' '),
+  event.counts === null
+    ? ''
+    : Object.entries(event.counts)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(' '),
 ];
 
-export const auditTail = async ({ client, out }: Deps, options: { limit: string; action?: string }): Promise<void> => {
+export const auditTail = async (
+  { client, out }: Deps,
+  options: { limit: string; action?: string },
+): Promise<void> => {
   // The newest events: find the head, then read the last page.
   const verify = await client.request<{ count: number }>('GET', '/v1/audit/verify');
   const limit = Math.max(1, Math.min(1000, Number(options.limit) || 20));
   const after = Math.max(0, verify.count - limit);
   const action = options.action === undefined ? '' : `&action=${encodeURIComponent(options.action)}`;
-  const { events } = await client.request<{ events: AuditEvent[] }>('GET', `/v1/audit?limit=${limit}&cursor=${after}${action}`);
-  out.result(events, () => table([['SEQ', 'TIME', 'ACTION', 'ACTOR', 'TARGET', 'REASON', 'COUNTS'], ...events.map(renderEvent)]));
+  const { events } = await client.request<{ events: AuditEvent[] }>(
+    'GET',
+    `/v1/audit?limit=${limit}&cursor=${after}${action}`,
+  );
+  out.result(events, () =>
+    table([['SEQ', 'TIME', 'ACTION', 'ACTOR', 'TARGET', 'REASON', 'COUNTS'], ...events.map(renderEvent)]),
+  );
 };
 
 export const auditVerify = async ({ client, out }: Deps): Promise<boolean> => {
-  const result = await client.request<{ ok: boolean; count: number; head_hash: string; broken_at: number | null }>(
-    'GET',
-    '/v1/audit/verify',
-  );
+  const result = await client.request<{
+    ok: boolean;
+    count: number;
+    head_hash: string;
+    broken_at: number | null;
+  }>('GET', '/v1/audit/verify');
   out.result(result, () =>
     result.ok
       ? `audit chain intact: ${result.count} events, head ${result.head_hash}`
@@ -158,7 +186,10 @@ export const auditVerify = async ({ client, out }: Deps): Promise<boolean> => {
 /** Pages through the whole trail into a JSON Lines file, with a progress bar on a terminal. */
 export const auditExport = async ({ client, out }: Deps, file: string): Promise<void> => {
   const { count } = await client.request<{ count: number }>('GET', '/v1/audit/verify');
-  const bar = process.stderr.isTTY && !out.json ? new SingleBar({ stream: process.stderr }, Presets.shades_classic) : undefined;
+  const bar =
+    process.stderr.isTTY && !out.json
+      ? new SingleBar({ stream: process.stderr }, Presets.shades_classic)
+      : undefined;
   bar?.start(count, 0);
   const lines: string[] = [];
   let cursor: string | null = '0';
@@ -182,13 +213,22 @@ export const keysRotate = async ({ client, out }: Deps, options: { alg?: string 
     '/v1/keys/rotate',
     options.alg === undefined ? {} : { alg: options.alg },
   );
-  out.result(result, () => `new signing key ${result.kid} (${result.alg}); the previous key stays in the JWKS`);
+  out.result(
+    result,
+    () => `new signing key ${result.kid} (${result.alg}); the previous key stays in the JWKS`,
+  );
 };
 
-export const apiKeysCreate = async ({ client, out }: Deps, options: { name: string; scope: string[] }): Promise<void> => {
+export const apiKeysCreate = async (
+  { client, out }: Deps,
+  options: { name: string; scope: string[] },
+): Promise<void> => {
   const result = await client.request<{ id: string; key: string; scopes: string[] }>('POST', '/v1/api-keys', {
     name: options.name,
     scopes: options.scope,
   });
-  out.result(result, () => `created API key ${result.id} (${result.scopes.join(', ')}). Shown once:\n\n  ${result.key}\n`);
+  out.result(
+    result,
+    () => `created API key ${result.id} (${result.scopes.join(', ')}). Shown once:\n\n  ${result.key}\n`,
+  );
 };

@@ -2,7 +2,10 @@
 import { loadConfig } from '../../config/load-config.js';
 import { createCutoffServer } from '../../composition-root.js';
 
-export const serve = async (overrides: { readonly port?: number | undefined; readonly host?: string | undefined }): Promise<void> => {
+export const serve = async (overrides: {
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+}): Promise<void> => {
   const config = loadConfig(process.env, { port: overrides.port, host: overrides.host });
   const server = await createCutoffServer(config);
   const url = await server.listen();

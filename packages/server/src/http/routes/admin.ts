@@ -17,7 +17,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       preHandler: admin,
       schema: {
         tags: ['clients'],
-        description: 'Registers a public or confidential client. A confidential client\'s secret is returned once.',
+        description:
+          "Registers a public or confidential client. A confidential client's secret is returned once.",
         body: CreateClientBody,
         response: { 201: ClientBody, 409: ErrorBody },
       },
@@ -35,7 +36,10 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.get(
     '/v1/clients',
-    { preHandler: admin, schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } } },
+    {
+      preHandler: admin,
+      schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } },
+    },
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
   );
 
@@ -53,7 +57,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       preHandler: admin,
       schema: {
         tags: ['api-keys'],
-        description: 'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`). The key is returned once.',
+        description:
+          'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`). The key is returned once.',
         body: CreateApiKeyBody,
         response: { 201: ApiKeyBody },
       },
@@ -64,19 +69,25 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         request.body,
         requestContext(request, principalOf(request).actor),
       );
-      return reply.status(201).header('cache-control', 'no-store').send({
-        id: record.id,
-        name: record.name,
-        scopes: [...record.scopes],
-        created_at: record.createdAt.toISOString(),
-        key,
-      });
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({
+          id: record.id,
+          name: record.name,
+          scopes: [...record.scopes],
+          created_at: record.createdAt.toISOString(),
+          key,
+        });
     },
   );
 
   app.get(
     '/v1/api-keys',
-    { preHandler: admin, schema: { tags: ['api-keys'], response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) } } },
+    {
+      preHandler: admin,
+      schema: { tags: ['api-keys'], response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) } },
+    },
     async () => ({
       api_keys: (await deps.ctx.store.apiKeys.list()).map((record) => ({
         id: record.id,
@@ -96,7 +107,11 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         description: 'Rotates the signing key. The JWKS keeps publishing the previous key.',
         body: Type.Optional(
           Type.Object(
-            { alg: Type.Optional(Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')])) },
+            {
+              alg: Type.Optional(
+                Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]),
+              ),
+            },
             { additionalProperties: false },
           ),
         ),

@@ -26,7 +26,10 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           cursor: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })),
         }),
         response: {
-          200: Type.Object({ events: Type.Array(AuditEventBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            events: Type.Array(AuditEventBody),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           400: ErrorBody,
         },
       },

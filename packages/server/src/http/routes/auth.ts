@@ -16,7 +16,8 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
-        description: 'Password (+ TOTP when enrolled) login. Creates a session; returns an access and a refresh token.',
+        description:
+          'Password (+ TOTP when enrolled) login. Creates a session; returns an access and a refresh token.',
         body: LoginBody,
         response: { 200: TokenResponseBody, 401: ErrorBody, 429: ErrorBody },
       },
@@ -49,8 +50,12 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
-        description: 'Ends the session of the presented access token: its refresh tokens and access tokens stop working.',
-        response: { 200: Type.Object({ session_id: Type.String(), status: Type.Literal('revoked') }), 401: ErrorBody },
+        description:
+          'Ends the session of the presented access token: its refresh tokens and access tokens stop working.',
+        response: {
+          200: Type.Object({ session_id: Type.String(), status: Type.Literal('revoked') }),
+          401: ErrorBody,
+        },
       },
     },
     async (request) => {

@@ -35,7 +35,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         consumes,
-        description: 'RFC 6749 token endpoint: `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
+        description:
+          'RFC 6749 token endpoint: `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
         body: TokenRequest,
         response: {
           200: Type.Object({
@@ -56,7 +57,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       let tokens;
       switch (body.grant_type) {
         case 'refresh_token': {
-          if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
+          if (body.refresh_token === undefined)
+            throw new OAuthError('invalid_request', 'refresh_token is required.');
           try {
             tokens = await refreshTokenGrant(deps.ctx, { refreshToken: body.refresh_token, client }, context);
             deps.metrics.refreshes.inc({ result: 'success' });
@@ -74,12 +76,15 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         default:
           throw new OAuthError('unsupported_grant_type', 'Supported: refresh_token, client_credentials.');
       }
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send({
-        access_token: tokens.accessToken,
-        token_type: 'Bearer' as const,
-        expires_in: tokens.expiresIn,
-        ...(tokens.refreshToken !== undefined && { refresh_token: tokens.refreshToken }),
-      });
+      return reply
+        .header('cache-control', 'no-store')
+        .header('pragma', 'no-cache')
+        .send({
+          access_token: tokens.accessToken,
+          token_type: 'Bearer' as const,
+          expires_in: tokens.expiresIn,
+          ...(tokens.refreshToken !== undefined && { refresh_token: tokens.refreshToken }),
+        });
     },
   );
 
@@ -89,7 +94,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         consumes,
-        description: 'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti.',
+        description:
+          'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti.',
         body: TokenRequestWithToken,
         response: { 200: Type.Object({}), 400: OAuthErrorBody, 401: OAuthErrorBody },
       },
@@ -130,10 +136,10 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         }
       } else {
         const client = await authenticateClient(deps.ctx.store, request, request.body);
-        if (client?.type !== 'confidential') throw new OAuthError('invalid_client', 'Caller authentication failed.');
+        if (client?.type !== 'confidential')
+          throw new OAuthError('invalid_client', 'Caller authentication failed.');
       }
       return reply.header('cache-control', 'no-store').send(await deps.introspect(request.body.token));
     },
   );
 };
-

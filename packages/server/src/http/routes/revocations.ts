@@ -28,7 +28,13 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
         description:
           'Cuts a session, token (jti), user, group, role, client or everyone (`all`, id `*`) off. The entry, the session and refresh-token changes and the audit event commit together before the response. `dry_run` counts and changes nothing (200).',
         body: CreateRevocationBody,
-        response: { 201: RevocationResultBody, 200: RevocationResultBody, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        response: {
+          201: RevocationResultBody,
+          200: RevocationResultBody,
+          400: ErrorBody,
+          404: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -48,7 +54,8 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
       preHandler: requireScope(deps, 'feed:read'),
       schema: {
         tags,
-        description: 'Live revocation entries after `after` (0: a full snapshot), oldest first, and the feed head.',
+        description:
+          'Live revocation entries after `after` (0: a full snapshot), oldest first, and the feed head.',
         querystring: Type.Object({
           after: Type.Integer({ minimum: 0, default: 0 }),
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 }),
@@ -64,7 +71,12 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
       const records = await deps.ctx.store.revocations.listLive(after, toNumericDate(now), limit + 1);
       const hasMore = records.length > limit;
       const entries = (hasMore ? records.slice(0, limit) : records).map(toFeedEntry);
-      return { head: Math.max(head, entries.at(-1)?.seq ?? 0), server_time: now.getTime(), has_more: hasMore, entries };
+      return {
+        head: Math.max(head, entries.at(-1)?.seq ?? 0),
+        server_time: now.getTime(),
+        has_more: hasMore,
+        entries,
+      };
     },
   );
 };

@@ -13,7 +13,8 @@ export const sessionRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       preHandler: requireScope(deps, 'admin'),
       schema: {
         tags: ['sessions'],
-        description: 'Revokes one session (reason `manual`): its refresh tokens and access tokens stop working.',
+        description:
+          'Revokes one session (reason `manual`): its refresh tokens and access tokens stop working.',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
         response: { 200: RevocationResultBody, 404: ErrorBody },
       },

@@ -19,7 +19,10 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.post(
     '/v1/users',
-    { preHandler: admin, schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } } },
+    {
+      preHandler: admin,
+      schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } },
+    },
     async (request, reply) => {
       const { body } = request;
       const user = await createUser(deps.ctx, body, requestContext(request, principalOf(request).actor));
@@ -38,7 +41,12 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           cursor: Type.Optional(Type.String({ maxLength: 512 })),
         }),
-        response: { 200: Type.Object({ users: Type.Array(UserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            users: Type.Array(UserBody),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (request) => {
@@ -69,7 +77,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         description:
-          'Updates a user. Deactivation, a password change, or removing a role or group revokes the user\'s sessions.',
+          "Updates a user. Deactivation, a password change, or removing a role or group revokes the user's sessions.",
         params: IdParams,
         body: UpdateUserBody,
         response: {
@@ -77,7 +85,12 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
             UserBody,
             Type.Object({
               revocation: Type.Union([
-                Type.Object({ id: Type.String(), seq: Type.Integer(), reason: Type.String(), sessions_revoked: Type.Integer() }),
+                Type.Object({
+                  id: Type.String(),
+                  seq: Type.Integer(),
+                  reason: Type.String(),
+                  sessions_revoked: Type.Integer(),
+                }),
                 Type.Null(),
               ]),
             }),
@@ -126,7 +139,10 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         request.params.id as UserId,
         requestContext(request, principalOf(request).actor),
       );
-      return reply.status(201).header('cache-control', 'no-store').send({ secret: enrolment.secret, otpauth_uri: enrolment.uri });
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ secret: enrolment.secret, otpauth_uri: enrolment.uri });
     },
   );
 
@@ -134,7 +150,11 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/users/:id/sessions',
     {
       preHandler: admin,
-      schema: { tags, params: IdParams, response: { 200: Type.Object({ sessions: Type.Array(SessionBody) }), 404: ErrorBody } },
+      schema: {
+        tags,
+        params: IdParams,
+        response: { 200: Type.Object({ sessions: Type.Array(SessionBody) }), 404: ErrorBody },
+      },
     },
     async (request) => {
       const id = request.params.id as UserId;

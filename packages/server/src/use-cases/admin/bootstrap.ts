@@ -3,7 +3,10 @@ import type { UseCaseContext } from '../context.js';
 import { createApiKey } from './create-api-key.js';
 import { CutoffError } from '../../domain/errors.js';
 
-const SYSTEM = { actor: { type: 'system', id: 'bootstrap' }, request: { ip: null, user_agent: null } } as const;
+const SYSTEM = {
+  actor: { type: 'system', id: 'bootstrap' },
+  request: { ip: null, user_agent: null },
+} as const;
 
 /**
  * First start: the default public client exists, and when no admin key is configured, an admin
@@ -32,7 +35,8 @@ export const bootstrap = async (
   }
   if (options.adminKeyConfigured) return { generatedAdminKey: null };
   const keys = await ctx.store.apiKeys.list();
-  if (keys.some((key) => key.scopes.includes('admin') && key.revokedAt === null)) return { generatedAdminKey: null };
+  if (keys.some((key) => key.scopes.includes('admin') && key.revokedAt === null))
+    return { generatedAdminKey: null };
   const { key } = await createApiKey(ctx, { name: 'bootstrap-admin', scopes: ['admin'] }, SYSTEM);
   return { generatedAdminKey: key };
 };

@@ -20,7 +20,8 @@ export const createClient = async (
 ): Promise<{ readonly client: ClientRecord; readonly clientSecret: string | null }> => {
   const now = ctx.clock.now();
   const clientSecret = input.type === 'confidential' ? randomSecret(SECRET_PREFIX.clientSecret) : null;
-  const defaultGrants = input.type === 'confidential' ? ['client_credentials', 'refresh_token'] : ['refresh_token'];
+  const defaultGrants =
+    input.type === 'confidential' ? ['client_credentials', 'refresh_token'] : ['refresh_token'];
   const client: ClientRecord = {
     id: (input.id ?? randomId(ID_PREFIX.client)) as ClientId,
     name: input.name,

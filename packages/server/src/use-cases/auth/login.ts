@@ -77,11 +77,22 @@ export const login = async (
   await ctx.store.transaction(async (tx) => {
     await tx.sessions.insert(session);
     await tx.refreshTokens.insert(refresh.record);
-    if (user.mfaRequired && amr.includes('otp')) await tx.users.update(user.id, { mfaRequired: false, updatedAt: now });
+    if (user.mfaRequired && amr.includes('otp'))
+      await tx.users.update(user.id, { mfaRequired: false, updatedAt: now });
     const actor = { type: 'user', id: user.id } as const;
     const common = { ts: now, actor, reason: null, counts: null, request: requestContext.request } as const;
-    await tx.audit.append({ ...common, action: 'login.succeeded', target: userTarget, details: { amr, client_id: clientId } });
-    await tx.audit.append({ ...common, action: 'session.created', target: { type: 'session', id: session.id }, details: { user_id: user.id, client_id: clientId } });
+    await tx.audit.append({
+      ...common,
+      action: 'login.succeeded',
+      target: userTarget,
+      details: { amr, client_id: clientId },
+    });
+    await tx.audit.append({
+      ...common,
+      action: 'session.created',
+      target: { type: 'session', id: session.id },
+      details: { user_id: user.id, client_id: clientId },
+    });
   });
   ctx.loginLimiter.recordSuccess(input.username, ip);
 

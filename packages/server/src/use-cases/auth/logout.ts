@@ -21,7 +21,8 @@ export const logout = async (
     throw new CutoffError('ERR_INVALID_TOKEN');
   }
   const sid = claims.sid;
-  if (sid === undefined) throw new CutoffError('ERR_INVALID_TOKEN', { message: 'The token belongs to no session.' });
+  if (sid === undefined)
+    throw new CutoffError('ERR_INVALID_TOKEN', { message: 'The token belongs to no session.' });
   const applied = await ctx.store.transaction((tx) =>
     applyRevocation(
       ctx,

@@ -69,7 +69,10 @@ export class RevocationFeedHub {
     });
     this.#timers.push(
       setInterval(() => this.requestCatchUp(), this.#options.pollMs),
-      setInterval(() => this.#options.index.prune(toNumericDate(this.#options.clock.now())), PRUNE_INTERVAL_MS),
+      setInterval(
+        () => this.#options.index.prune(toNumericDate(this.#options.clock.now())),
+        PRUNE_INTERVAL_MS,
+      ),
     );
     for (const timer of this.#timers) timer.unref();
   }
@@ -103,7 +106,10 @@ export class RevocationFeedHub {
    * Registers a listener that first receives the live entries after `afterSeq` from the store,
    * then every new entry, in order and without gaps or repeats.
    */
-  subscribe(afterSeq: number, send: FeedListener): { readonly ready: Promise<void>; readonly unsubscribe: () => void } {
+  subscribe(
+    afterSeq: number,
+    send: FeedListener,
+  ): { readonly ready: Promise<void>; readonly unsubscribe: () => void } {
     const subscriber: Subscriber = { send, sentSeq: afterSeq, backlog: [] };
     this.#subscribers.add(subscriber);
     const ready = (async () => {
@@ -155,7 +161,11 @@ export class RevocationFeedHub {
         // has run, each of them has been delivered or has expired.
         const head = await this.#options.store.revocations.head();
         for (;;) {
-          const page = await this.#options.store.revocations.listLive(this.#appliedSeq, this.#nowSeconds(), PAGE);
+          const page = await this.#options.store.revocations.listLive(
+            this.#appliedSeq,
+            this.#nowSeconds(),
+            PAGE,
+          );
           for (const record of page) this.#deliver(toFeedEntry(record));
           if (page.length < PAGE) break;
         }

@@ -3,7 +3,8 @@ import { hashSecret } from '../../lib/secrets.js';
 import type { UseCaseContext } from '../context.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
-export type IntrospectionResponse = { readonly active: false } | ({ readonly active: true } & Record<string, unknown>);
+export type IntrospectionResponse =
+  { readonly active: false } | ({ readonly active: true } & Record<string, unknown>);
 
 const INACTIVE = Object.freeze({ active: false }) as IntrospectionResponse;
 

@@ -7,11 +7,17 @@ import { applyRevocation } from '../revocation/apply-revocation.js';
 import { OAuthError } from './oauth-error.js';
 
 type Outcome =
-  | { readonly kind: 'issued'; readonly user: UserRecord; readonly session: SessionRecord; readonly token: string }
+  | {
+      readonly kind: 'issued';
+      readonly user: UserRecord;
+      readonly session: SessionRecord;
+      readonly token: string;
+    }
   | { readonly kind: 'reused'; readonly entry: RevocationRecord }
   | { readonly kind: 'invalid'; readonly why: string };
 
-const invalidGrant = (): OAuthError => new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+const invalidGrant = (): OAuthError =>
+  new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
 
 /** Checks the session may still mint tokens and extends its idle lifetime. */
 const continueSession = async (
@@ -21,13 +27,17 @@ const continueSession = async (
   now: Date,
 ): Promise<Outcome> => {
   if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
-  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) return { kind: 'invalid', why: 'session expired' };
+  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now)
+    return { kind: 'invalid', why: 'session expired' };
   const user = await tx.users.findById(session.userId);
   if (user?.active !== true) return { kind: 'invalid', why: 'user inactive' };
   const next = newRefreshToken(session, now);
   await tx.refreshTokens.insert(next.record);
   const idleExpiresAt = new Date(
-    Math.min(now.getTime() + ctx.config.sessionIdleTimeoutSeconds * 1000, session.absoluteExpiresAt.getTime()),
+    Math.min(
+      now.getTime() + ctx.config.sessionIdleTimeoutSeconds * 1000,
+      session.absoluteExpiresAt.getTime(),
+    ),
   );
   await tx.sessions.touch(session.id, now, idleExpiresAt);
   return { kind: 'issued', user, session, token: next.token };
@@ -57,13 +67,17 @@ export const refreshTokenGrant = async (
   const outcome = await ctx.store.transaction(async (tx): Promise<Outcome> => {
     if (await tx.refreshTokens.markRotated(presented.id, now)) {
       const fresh = await tx.sessions.findById(session.id);
-      return fresh === undefined ? { kind: 'invalid', why: 'session gone' } : continueSession(ctx, tx, fresh, now);
+      return fresh === undefined
+        ? { kind: 'invalid', why: 'session gone' }
+        : continueSession(ctx, tx, fresh, now);
     }
     const current = await tx.refreshTokens.findByHash(presented.tokenHash);
     const fresh = await tx.sessions.findById(session.id);
-    if (current?.status !== 'rotated' || fresh === undefined) return { kind: 'invalid', why: 'token revoked' };
+    if (current?.status !== 'rotated' || fresh === undefined)
+      return { kind: 'invalid', why: 'token revoked' };
     const withinGrace =
-      current.rotatedAt !== null && now.getTime() - current.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
+      current.rotatedAt !== null &&
+      now.getTime() - current.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
     if (withinGrace && fresh.status === 'active') return continueSession(ctx, tx, fresh, now);
     if (fresh.status !== 'active') return { kind: 'invalid', why: 'session not active' };
 
@@ -80,7 +94,11 @@ export const refreshTokenGrant = async (
     const applied = await applyRevocation(
       ctx,
       tx,
-      { target: { type: 'session', id: session.id }, reason: 'security_incident', details: { trigger: 'refresh_token_reuse' } },
+      {
+        target: { type: 'session', id: session.id },
+        reason: 'security_incident',
+        details: { trigger: 'refresh_token_reuse' },
+      },
       requestContext,
     );
     return { kind: 'reused', entry: applied.entry };
@@ -93,7 +111,9 @@ export const refreshTokenGrant = async (
     case 'invalid':
       throw invalidGrant();
     case 'issued': {
-      const accessToken = await ctx.signer.sign(userAccessTokenClaims(ctx, outcome.user, outcome.session, now));
+      const accessToken = await ctx.signer.sign(
+        userAccessTokenClaims(ctx, outcome.user, outcome.session, now),
+      );
       return { accessToken, refreshToken: outcome.token, expiresIn: ctx.config.accessTokenTtlSeconds };
     }
   }

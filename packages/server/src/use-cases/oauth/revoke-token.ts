@@ -18,7 +18,12 @@ export const revokeToken = async (
     const claims = await ctx.signer.verify(token).catch(() => undefined);
     if (claims?.client_id !== client.id) return;
     applied = await ctx.store.transaction((tx) =>
-      applyRevocation(ctx, tx, { target: { type: 'token', id: claims.jti }, reason: 'manual', details: { trigger: 'rfc7009' } }, requestContext),
+      applyRevocation(
+        ctx,
+        tx,
+        { target: { type: 'token', id: claims.jti }, reason: 'manual', details: { trigger: 'rfc7009' } },
+        requestContext,
+      ),
     );
   } else {
     const record = await ctx.store.refreshTokens.findByHash(hashSecret(token));
@@ -26,7 +31,12 @@ export const revokeToken = async (
     const session = await ctx.store.sessions.findById(record.sessionId);
     if (session?.clientId !== client.id || session.status !== 'active') return;
     applied = await ctx.store.transaction((tx) =>
-      applyRevocation(ctx, tx, { target: { type: 'session', id: session.id }, reason: 'manual', details: { trigger: 'rfc7009' } }, requestContext),
+      applyRevocation(
+        ctx,
+        tx,
+        { target: { type: 'session', id: session.id }, reason: 'manual', details: { trigger: 'rfc7009' } },
+        requestContext,
+      ),
     );
   }
   ctx.onRevocationCommitted(applied.entry);

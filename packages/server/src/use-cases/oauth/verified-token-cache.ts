@@ -9,7 +9,9 @@ export interface VerifiedToken {
 
 const kidOf = (token: string): string => {
   try {
-    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as {
+    const header = JSON.parse(
+      Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'),
+    ) as {
       kid?: unknown;
     };
     return typeof header.kid === 'string' ? header.kid : '';

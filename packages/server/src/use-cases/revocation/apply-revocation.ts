@@ -76,7 +76,8 @@ export const applyRevocation = async (
   const { target, reason } = request;
   const selector = sessionSelectorFor(target);
   const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
-  const refreshTokensRevoked = selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
+  const refreshTokensRevoked =
+    selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
   const timing = revocationTiming(
     toNumericDate(now),
     ctx.config.accessTokenTtlSeconds,
