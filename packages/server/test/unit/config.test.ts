@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+describe('configuration', () => {
+  it('has documented defaults and is frozen', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 7400,
+      host: '127.0.0.1',
+      dataDir: './.cutoff',
+      issuer: 'http://localhost:7400',
+      accessTokenTtlSeconds: 600,
+      signingAlgorithm: 'RS256',
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the environment, with the issuer following the port', () => {
+    const config = loadConfig({
+      CUTOFF_PORT: '8080',
+      CUTOFF_DATABASE_URL: 'postgres://db/cutoff',
+      CUTOFF_REFRESH_GRACE_SECONDS: '0',
+      CUTOFF_TRUST_PROXY: 'true',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      issuer: 'http://localhost:8080',
+      databaseUrl: 'postgres://db/cutoff',
+      refreshGraceSeconds: 0,
+      trustProxy: true,
+    });
+    expect(loadConfig({ CUTOFF_ISSUER: 'https://auth.example.com/' }).issuer).toBe(
+      'https://auth.example.com',
+    );
+  });
+
+  it('reads a JSON file named by CUTOFF_CONFIG, overridden by the environment', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cutoff-config-')), 'cutoff.json');
+    writeFileSync(file, JSON.stringify({ port: 9000, accessTokenTtlSeconds: 300 }));
+    const config = loadConfig({ CUTOFF_CONFIG: file, CUTOFF_PORT: '9001' });
+    expect(config.port).toBe(9001);
+    expect(config.accessTokenTtlSeconds).toBe(300);
+  });
+
+  it('refuses invalid values at start-up, naming them', () => {
+    const invalid: Record<string, string>[] = [
+      { CUTOFF_PORT: 'eighty' },
+      { CUTOFF_PORT: '70000' },
+      { CUTOFF_DATABASE_URL: 'mysql://db' },
+      { CUTOFF_ADMIN_KEY: 'short' },
+      { CUTOFF_SIGNING_ALGORITHM: 'HS256' },
+      { CUTOFF_ACCESS_TOKEN_TTL_SECONDS: '5' },
+      { CUTOFF_TRUST_PROXY: 'maybe' },
+      { CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: '7200', CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS: '3600' },
+    ];
+    for (const env of invalid) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+    expect(() => loadConfig({ CUTOFF_PORT: '70000' })).toThrow(/port/);
+    expect(() => loadConfig({}, { unknownOption: 1 } as never)).toThrow(ConfigError);
+  });
+});
