@@ -38,10 +38,10 @@ export interface CreateServerOptions {
   readonly store?: Store;
 }
 
-const openStore = (config: Config): Store =>
+const openStore = (config: Config, onPoolError: (error: unknown) => void): Store =>
   config.databaseUrl === undefined
     ? createSqliteStore({ dataDir: config.dataDir })
-    : createPostgresStore({ connectionString: config.databaseUrl });
+    : createPostgresStore({ connectionString: config.databaseUrl, onPoolError });
 
 /** The composition root: the one place where concrete adapters meet the use-cases. */
 export const createCutoffServer = async (
@@ -49,13 +49,13 @@ export const createCutoffServer = async (
   options: CreateServerOptions = {},
 ): Promise<CutoffServer> => {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? openStore(config);
+  // Errors of background work (feed fan-out, idle pool connections) are logged once the app exists.
+  let logError: (error: unknown) => void = () => undefined;
+  const store = options.store ?? openStore(config, (error) => logError(error));
   await store.migrate();
 
   const { registry, metrics } = createMetrics();
   const index = new RevocationIndex();
-  // Errors of background work (feed fan-out) are logged by the app once it exists.
-  let logError: (error: unknown) => void = () => undefined;
   const notifier =
     config.redisUrl === undefined
       ? undefined
@@ -109,7 +109,7 @@ export const createCutoffServer = async (
     },
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );
-  logError = (error) => app.log.error({ err: error }, 'background feed error');
+  logError = (error) => app.log.error({ err: error }, 'background error');
 
   let closing: Promise<void> | undefined;
   return {
