@@ -16,6 +16,7 @@ import { bootstrap } from './use-cases/admin/bootstrap.js';
 import { createLoginRateLimiter } from './use-cases/auth/login-rate-limiter.js';
 import type { UseCaseContext } from './use-cases/context.js';
 import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
+import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
 
 export interface CutoffServer {
@@ -102,6 +103,7 @@ export const createCutoffServer = async (
       config,
       ctx,
       hub,
+      guards: new GuardRegistry(),
       authenticateKey: createApiKeyAuthenticator(store, config.adminKey),
       introspect: createIntrospector(ctx),
       metrics,

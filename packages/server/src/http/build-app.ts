@@ -9,6 +9,7 @@ import type { RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { guardRoutes } from './routes/guards.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { revocationStreamRoutes } from './routes/revocation-stream.js';
@@ -113,6 +114,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     sessionRoutes,
     revocationRoutes,
     revocationStreamRoutes,
+    guardRoutes,
     auditRoutes,
     adminRoutes,
   ]) {

@@ -5,6 +5,7 @@ import { CutoffError } from '../domain/errors.js';
 import type { ApiKeyScope } from '../domain/records.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
+import type { GuardRegistry } from '../use-cases/fleet/guard-registry.js';
 import type { IntrospectionResponse } from '../use-cases/oauth/introspect.js';
 import { hasScope, parseBearer, type Principal } from './api-key-authenticator.js';
 import type { Metrics } from './metrics.js';
@@ -14,6 +15,7 @@ export interface RouteDeps {
   readonly config: Config;
   readonly ctx: UseCaseContext;
   readonly hub: RevocationFeedHub;
+  readonly guards: GuardRegistry;
   readonly authenticateKey: (presented: string) => Promise<Principal | undefined>;
   readonly introspect: (token: string) => Promise<IntrospectionResponse>;
   readonly metrics: Metrics;

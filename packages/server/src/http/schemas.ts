@@ -109,6 +109,18 @@ export const CreateRevocationBody = Type.Object(
     reason: RevocationReasonSchema,
     note: Type.Optional(Type.String({ maxLength: 2000 })),
     dry_run: Type.Optional(Type.Boolean()),
+    wait: Type.Optional(
+      Type.Object(
+        {
+          for: Type.Literal('guards'),
+          timeout_ms: Type.Integer({ minimum: 1, maximum: 30_000, default: 2_000 }),
+        },
+        {
+          additionalProperties: false,
+          description: 'Answer only once every connected guard applied the entry, or the timeout passed.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -121,6 +133,20 @@ export const RevocationResultBody = Type.Object({
   sessions_revoked: Type.Integer(),
   refresh_tokens_revoked: Type.Integer(),
   effective_at: Type.Union([Timestamp, Type.Null()]),
+  guards: Type.Optional(
+    Type.Object({
+      total: Type.Integer(),
+      applied: Type.Integer(),
+      results: Type.Array(
+        Type.Object({
+          guard_id: Type.String(),
+          app: Type.String(),
+          applied: Type.Boolean(),
+          latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+        }),
+      ),
+    }),
+  ),
 });
 
 export const FeedEntryBody = Type.Object({

@@ -13,6 +13,12 @@ const parseResumePoint = (lastEventId: string | string[] | undefined, after: num
   return after ?? 0;
 };
 
+/** A short printable header value, or undefined. */
+const headerValue = (value: string | string[] | undefined): string | undefined => {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first !== undefined && /^[\x21-\x7e]{1,128}$/.test(first) ? first : undefined;
+};
+
 export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   // Streams are hijacked from Fastify, so shutdown must end them itself or it would wait forever.
   const open = new Set<ServerResponse>();
@@ -57,6 +63,12 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
       const send = (entry: RevocationEntry): void =>
         write(`event: revocation\nid: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
 
+      const guardId = headerValue(request.headers['cutoff-guard-id']);
+      const disconnectGuard =
+        guardId === undefined
+          ? undefined
+          : deps.guards.connected(guardId, headerValue(request.headers['cutoff-guard-app']) ?? 'unknown');
+
       write('retry: 500\n\n');
       const subscription = deps.hub.subscribe(after, send);
       const timer = setInterval(heartbeat, deps.config.feedHeartbeatMs);
@@ -64,6 +76,7 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
         if (closed) return;
         closed = true;
         clearInterval(timer);
+        disconnectGuard?.();
         subscription.unsubscribe();
       };
       open.add(res);

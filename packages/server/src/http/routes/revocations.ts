@@ -44,7 +44,27 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
         { target: body.target, reason: body.reason, note: body.note, dryRun: body.dry_run ?? false },
         requestContext(request, principalOf(request).actor),
       );
-      return reply.status(result.dryRun ? 200 : 201).send(presentRevocationResult(result));
+      const presented = presentRevocationResult(result);
+      if (result.dryRun || body.wait === undefined)
+        return reply.status(result.dryRun ? 200 : 201).send(presented);
+      const deliveries = await deps.guards.waitForGuards(
+        result.entry.seq,
+        result.entry.createdAt.getTime(),
+        body.wait.timeout_ms,
+      );
+      return reply.status(201).send({
+        ...presented,
+        guards: {
+          total: deliveries.length,
+          applied: deliveries.filter((delivery) => delivery.applied).length,
+          results: deliveries.map((delivery) => ({
+            guard_id: delivery.guardId,
+            app: delivery.app,
+            applied: delivery.applied,
+            latency_ms: delivery.latencyMs === null ? null : Math.round(delivery.latencyMs),
+          })),
+        },
+      });
     },
   );
 
