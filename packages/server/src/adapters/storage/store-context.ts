@@ -28,7 +28,7 @@ const APPEND_LOCK_KEY = '4432117101000001';
 export const lockAppends = async (trx: Kysely<Database>, dialect: StoreDialect): Promise<void> => {
   if (!trx.isTransaction) throw new Error('lockAppends needs a transaction');
   if (dialect === 'postgres') {
-    if (Math.random() > 2) await sql`select pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)})`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)})`.execute(trx);
   }
 };
 

@@ -1,0 +1,59 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresStore } from '../../src/adapters/storage/index.js';
+import { postgresTestsSkipped, postgresTestStores, testDatabaseUrl } from '../support/stores.js';
+import { makeUser } from './fixtures.js';
+import { describeStoreConformance } from './store-conformance.js';
+
+describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
+  const stores = postgresTestStores({ shareSchema: true });
+  afterAll(() => stores.dispose());
+
+  describeStoreConformance('PostgreSQL', () => stores.create());
+
+  describe('PostgreSQL store', () => {
+    it('migrates the same fresh schema from two processes at once', async () => {
+      const schema = `cutoff_test_concurrent_${process.pid}_${Date.now().toString(36)}`;
+      const connectionString = testDatabaseUrl();
+      const first = createPostgresStore({ connectionString, schema });
+      const second = createPostgresStore({ connectionString, schema });
+      try {
+        await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
+        await first.users.insert(makeUser('usr_1'));
+        expect((await second.users.findById(makeUser('usr_1').id))?.username).toBe('usr_1');
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+        const client = new pg.Client({ connectionString });
+        await client.connect();
+        await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.end();
+      }
+    });
+
+    it('parses int8 as numbers for its own pool only', async () => {
+      const store = await stores.create();
+      await store.users.insert(makeUser('usr_1'));
+      expect((await store.users.findById(makeUser('usr_1').id))?.createdAt).toEqual(
+        makeUser('usr_1').createdAt,
+      );
+      // The global parser is untouched: other pg users still get int8 as strings.
+      const globalInt8 = pg.types.getTypeParser(pg.types.builtins.INT8) as (value: string) => unknown;
+      expect(globalInt8('9007199254740993')).toBe('9007199254740993');
+    });
+
+    it('rejects an unsafe schema name', () => {
+      expect(() => createPostgresStore({ connectionString: testDatabaseUrl(), schema: 'x"; drop' })).toThrow(
+        TypeError,
+      );
+    });
+
+    it('lets connection failures surface as errors', async () => {
+      const store = createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none' });
+      try {
+        await expect(store.ping()).rejects.toThrow();
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,783 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditChainVerifier, GENESIS_HASH } from '../../src/domain/audit-chain.js';
+import { isCutoffError } from '../../src/domain/errors.js';
+import type { RefreshTokenId, SessionId, UserId } from '../../src/domain/ids.js';
+import type {
+  AuditEventRecord,
+  RefreshTokenStatus,
+  RevocationRecord,
+  SessionStatus,
+} from '../../src/domain/records.js';
+import type { SessionSelector, Store } from '../../src/ports/store.js';
+import { kyselyOf, seedInBulk } from '../support/stores.js';
+import {
+  at,
+  deferred,
+  delay,
+  makeApiKey,
+  makeAuditEvent,
+  makeClient,
+  makeRefreshToken,
+  makeRevocation,
+  makeSession,
+  makeSigningKey,
+  makeUser,
+  T0_SECONDS,
+} from './fixtures.js';
+
+const sid = (id: string): SessionId => id as SessionId;
+const uid = (id: string): UserId => id as UserId;
+const rid = (id: string): RefreshTokenId => id as RefreshTokenId;
+
+const expectCode = async (promise: Promise<unknown>, code: string): Promise<void> => {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isCutoffError(error) ? error.code : error).toBe(code);
+};
+
+const verifyChain = async (store: Store): Promise<ReturnType<AuditChainVerifier['result']>> => {
+  const verifier = new AuditChainVerifier();
+  let after = 0;
+  for (;;) {
+    const batch = await store.audit.scan(after, 7);
+    if (batch.length === 0) return verifier.result();
+    for (const event of batch) verifier.add(event);
+    after = batch.at(-1)!.seq;
+  }
+};
+
+/*
+ * The selector fixture: who holds what, and which sessions each selector must cover.
+ *
+ *   alice  roles admin, dev   groups eng        s_a1 (c1), s_a2 (c2)
+ *   bob    roles dev          groups eng, ops   s_b1 (c1)
+ *   carol  roles admin        groups ops        s_c1 (c2), s_c2 (c1, ended)
+ *   dave   -                  -                 s_d1 (c2)
+ *
+ * Every session has one active and one rotated refresh token, the ended one included.
+ */
+const FIXTURE_SESSIONS = ['s_a1', 's_a2', 's_b1', 's_c1', 's_c2', 's_d1'] as const;
+
+const seedSelectorFixture = async (store: Store): Promise<void> => {
+  await store.transaction(async (tx) => {
+    await tx.users.insert(makeUser('alice', { roles: ['admin', 'dev'], groups: ['eng'] }));
+    await tx.users.insert(makeUser('bob', { roles: ['dev'], groups: ['eng', 'ops'] }));
+    await tx.users.insert(makeUser('carol', { roles: ['admin'], groups: ['ops'] }));
+    await tx.users.insert(makeUser('dave'));
+    const sessions = [
+      makeSession('s_a1', 'alice', 'c1'),
+      makeSession('s_a2', 'alice', 'c2'),
+      makeSession('s_b1', 'bob', 'c1'),
+      makeSession('s_c1', 'carol', 'c2'),
+      makeSession('s_c2', 'carol', 'c1', { status: 'ended' }),
+      makeSession('s_d1', 'dave', 'c2'),
+    ];
+    for (const session of sessions) {
+      await tx.sessions.insert(session);
+      await tx.refreshTokens.insert(makeRefreshToken(`${session.id}_active`, session.id));
+      await tx.refreshTokens.insert(
+        makeRefreshToken(`${session.id}_rotated`, session.id, { status: 'rotated', rotatedAt: at(1000) }),
+      );
+    }
+  });
+};
+
+const sessionStatuses = async (store: Store): Promise<Record<string, SessionStatus>> => {
+  const entries = await Promise.all(
+    FIXTURE_SESSIONS.map(async (id) => [id, (await store.sessions.findById(sid(id)))!.status] as const),
+  );
+  return Object.fromEntries(entries);
+};
+
+const tokenStatus = async (store: Store, id: string): Promise<RefreshTokenStatus | undefined> =>
+  (await store.refreshTokens.findByHash(`hash-${id}`))?.status;
+
+interface SelectorCase {
+  readonly selector: SessionSelector;
+  /** Active sessions the selector covers. */
+  readonly active: readonly string[];
+  /** Every session (any status) whose refresh tokens it covers. */
+  readonly covered: readonly string[];
+}
+
+const SELECTOR_CASES: readonly SelectorCase[] = [
+  { selector: { kind: 'session', key: 's_a1' }, active: ['s_a1'], covered: ['s_a1'] },
+  { selector: { kind: 'session', key: 's_c2' }, active: [], covered: ['s_c2'] },
+  { selector: { kind: 'user', key: 'alice' }, active: ['s_a1', 's_a2'], covered: ['s_a1', 's_a2'] },
+  { selector: { kind: 'user', key: 'carol' }, active: ['s_c1'], covered: ['s_c1', 's_c2'] },
+  {
+    selector: { kind: 'group', key: 'eng' },
+    active: ['s_a1', 's_a2', 's_b1'],
+    covered: ['s_a1', 's_a2', 's_b1'],
+  },
+  { selector: { kind: 'group', key: 'ops' }, active: ['s_b1', 's_c1'], covered: ['s_b1', 's_c1', 's_c2'] },
+  { selector: { kind: 'group', key: 'nobody' }, active: [], covered: [] },
+  {
+    selector: { kind: 'role', key: 'admin' },
+    active: ['s_a1', 's_a2', 's_c1'],
+    covered: ['s_a1', 's_a2', 's_c1', 's_c2'],
+  },
+  {
+    selector: { kind: 'role', key: 'dev' },
+    active: ['s_a1', 's_a2', 's_b1'],
+    covered: ['s_a1', 's_a2', 's_b1'],
+  },
+  { selector: { kind: 'client', key: 'c1' }, active: ['s_a1', 's_b1'], covered: ['s_a1', 's_b1', 's_c2'] },
+  {
+    selector: { kind: 'client', key: 'c2' },
+    active: ['s_a2', 's_c1', 's_d1'],
+    covered: ['s_a2', 's_c1', 's_d1'],
+  },
+  {
+    selector: { kind: 'all', key: '*' },
+    active: ['s_a1', 's_a2', 's_b1', 's_c1', 's_d1'],
+    covered: [...FIXTURE_SESSIONS],
+  },
+];
+
+/**
+ * The behaviour every Store backend must have. Two tests reach below the port through
+ * test/support/stores.ts: tampering with a stored audit row, and bulk seeding for the scale test. `factory` returns a new, migrated, empty store per
+ * test; the suite closes it afterwards (the caller removes files or schemas).
+ */
+export const describeStoreConformance = (name: string, factory: () => Promise<Store>): void => {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await factory();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('lifecycle', () => {
+      it('migrates again harmlessly, keeps data and answers ping', async () => {
+        await store.users.insert(makeUser('usr_1', { roles: ['admin'] }));
+        await store.migrate();
+        await store.migrate();
+        await store.ping();
+        expect((await store.users.findById(uid('usr_1')))?.roles).toEqual(['admin']);
+        expect(await store.sessions.countActive({ kind: 'role', key: 'admin' })).toBe(0);
+      });
+    });
+
+    describe('transactions', () => {
+      it('commits and returns the value of the work', async () => {
+        const result = await store.transaction(async (tx) => {
+          await tx.users.insert(makeUser('usr_1'));
+          // The transaction sees its own writes.
+          return (await tx.users.findById(uid('usr_1')))?.username;
+        });
+        expect(result).toBe('usr_1');
+        expect(await store.users.findById(uid('usr_1'))).toBeDefined();
+      });
+
+      it('keeps nothing when the work throws', async () => {
+        const boom = new Error('boom');
+        const attempt = store.transaction(async (tx) => {
+          await tx.users.insert(makeUser('usr_1', { roles: ['admin'], groups: ['eng'] }));
+          await tx.sessions.insert(makeSession('ses_1', 'usr_1', 'c1'));
+          await tx.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
+          await tx.clients.insert(makeClient('c1'));
+          await tx.revocations.append(makeRevocation('rev_1'));
+          await tx.audit.append(makeAuditEvent());
+          expect(await tx.revocations.head()).toBeGreaterThan(0);
+          throw boom;
+        });
+        await expect(attempt).rejects.toBe(boom);
+
+        expect(await store.users.findById(uid('usr_1'))).toBeUndefined();
+        expect(await store.users.findByUsername('usr_1')).toBeUndefined();
+        expect(await store.sessions.findById(sid('ses_1'))).toBeUndefined();
+        expect(await store.refreshTokens.findByHash('hash-rt_1')).toBeUndefined();
+        expect(await store.clients.findById(makeClient('c1').id)).toBeUndefined();
+        expect(await store.revocations.findById('rev_1')).toBeUndefined();
+        expect(await store.revocations.head()).toBe(0);
+        expect(await store.revocations.listLive(0, 0, 10)).toEqual([]);
+        expect(await store.audit.scan(0, 10)).toEqual([]);
+        expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(0);
+
+        // The chain and the feed carry on as if nothing happened.
+        const event = await store.audit.append(makeAuditEvent());
+        expect(event.seq).toBe(1);
+        expect(event.prevHash).toBe(GENESIS_HASH);
+        const entry = await store.revocations.append(makeRevocation('rev_2'));
+        expect(await store.revocations.listLive(0, 0, 10)).toEqual([entry]);
+      });
+
+      it('rolls back updates and revocations of existing rows', async () => {
+        await seedSelectorFixture(store);
+        await expect(
+          store.transaction(async (tx) => {
+            expect(await tx.sessions.revoke({ kind: 'all', key: '*' }, at(5000), 'manual')).toBe(5);
+            expect(await tx.refreshTokens.revokeForSessions({ kind: 'all', key: '*' })).toBe(6);
+            await tx.users.update(uid('alice'), { groups: [], updatedAt: at(5000) });
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await store.sessions.countActive({ kind: 'all', key: '*' })).toBe(5);
+        expect(await store.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' })).toBe(6);
+        expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(3);
+        expect((await store.users.findById(uid('alice')))?.groups).toEqual(['eng']);
+      });
+    });
+
+    describe('users', () => {
+      it('round-trips every field', async () => {
+        const user = makeUser('usr_1', {
+          username: 'Ada.Lovelace',
+          email: null,
+          passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+          roles: ['admin', 'auditor'],
+          groups: ['eng', 'contractors:acme'],
+          active: false,
+          totpSecret: 'JBSWY3DPEHPK3PXP',
+          mfaRequired: true,
+          createdAt: at(1),
+          updatedAt: at(2),
+        });
+        await store.users.insert(user);
+        expect(await store.users.findById(user.id)).toEqual(user);
+        expect(await store.users.findByUsername('Ada.Lovelace')).toEqual(user);
+        expect(await store.users.findByUsername('ada.lovelace')).toBeUndefined();
+        expect(await store.users.findById(uid('usr_missing'))).toBeUndefined();
+      });
+
+      it('rejects a duplicate username or id with ERR_CONFLICT', async () => {
+        await store.users.insert(makeUser('usr_1', { username: 'ada' }));
+        await expectCode(store.users.insert(makeUser('usr_2', { username: 'ada' })), 'ERR_CONFLICT');
+        await expectCode(store.users.insert(makeUser('usr_1', { username: 'grace' })), 'ERR_CONFLICT');
+        expect(await store.users.findById(uid('usr_2'))).toBeUndefined();
+        expect(await store.users.findByUsername('grace')).toBeUndefined();
+      });
+
+      it('leaves a transaction usable after a conflict', async () => {
+        await store.users.insert(makeUser('usr_1', { username: 'ada' }));
+        await store.transaction(async (tx) => {
+          await expectCode(tx.users.insert(makeUser('usr_2', { username: 'ada' })), 'ERR_CONFLICT');
+          await tx.users.insert(makeUser('usr_3', { username: 'grace' }));
+        });
+        expect((await store.users.findByUsername('grace'))?.id).toBe('usr_3');
+      });
+
+      it('patches only the given fields and returns the result', async () => {
+        await store.users.insert(
+          makeUser('usr_1', { roles: ['dev'], groups: ['eng'], totpSecret: 'SECRET' }),
+        );
+        const updated = await store.users.update(uid('usr_1'), {
+          email: 'new@example.test',
+          active: false,
+          totpSecret: null,
+          mfaRequired: true,
+          updatedAt: at(60_000),
+        });
+        const expected = makeUser('usr_1', {
+          roles: ['dev'],
+          groups: ['eng'],
+          email: 'new@example.test',
+          active: false,
+          totpSecret: null,
+          mfaRequired: true,
+          updatedAt: at(60_000),
+        });
+        expect(updated).toEqual(expected);
+        expect(await store.users.findById(uid('usr_1'))).toEqual(expected);
+        expect(
+          await store.users.update(uid('usr_missing'), { active: false, updatedAt: at() }),
+        ).toBeUndefined();
+      });
+
+      it('keeps group and role selectors in step with updates', async () => {
+        await seedSelectorFixture(store);
+        // bob leaves eng, dave becomes admin and joins eng; alice's roles change, her groups do not.
+        await store.users.update(uid('bob'), { groups: ['ops'], updatedAt: at(1) });
+        await store.users.update(uid('dave'), { roles: ['admin'], groups: ['eng', 'eng'], updatedAt: at(1) });
+        await store.users.update(uid('alice'), { roles: ['dev'], updatedAt: at(1) });
+
+        expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(3); // alice 2, dave 1
+        expect(await store.sessions.countActive({ kind: 'group', key: 'ops' })).toBe(2); // bob, carol
+        expect(await store.sessions.countActive({ kind: 'role', key: 'admin' })).toBe(2); // carol, dave
+        expect(await store.sessions.countActive({ kind: 'role', key: 'dev' })).toBe(3); // alice 2, bob
+
+        expect(await store.sessions.revoke({ kind: 'group', key: 'eng' }, at(2), 'offboarding')).toBe(3);
+        expect(await sessionStatuses(store)).toEqual({
+          s_a1: 'revoked',
+          s_a2: 'revoked',
+          s_b1: 'active',
+          s_c1: 'active',
+          s_c2: 'ended',
+          s_d1: 'revoked',
+        });
+        expect((await store.users.findById(uid('dave')))?.groups).toEqual(['eng', 'eng']);
+      });
+
+      it('pages by id with an opaque cursor and filters by exact username', async () => {
+        for (const n of [3, 1, 5, 2, 4])
+          await store.users.insert(makeUser(`usr_${n}`, { username: `user${n}` }));
+
+        const first = await store.users.list({ limit: 2 });
+        expect(first.items.map((u) => u.id)).toEqual(['usr_1', 'usr_2']);
+        expect(first.nextCursor).toEqual(expect.any(String));
+        const second = await store.users.list({ limit: 2, cursor: first.nextCursor! });
+        expect(second.items.map((u) => u.id)).toEqual(['usr_3', 'usr_4']);
+        const third = await store.users.list({ limit: 2, cursor: second.nextCursor! });
+        expect(third.items.map((u) => u.id)).toEqual(['usr_5']);
+        expect(third.nextCursor).toBeNull();
+
+        const exact = await store.users.list({ limit: 5 });
+        expect(exact.items).toHaveLength(5);
+        expect(exact.nextCursor).toBeNull();
+
+        const byName = await store.users.list({ limit: 10, username: 'user4' });
+        expect(byName.items.map((u) => u.id)).toEqual(['usr_4']);
+        expect((await store.users.list({ limit: 10, username: 'USER4' })).items).toEqual([]);
+
+        await expectCode(store.users.list({ limit: 2, cursor: 'not a cursor' }), 'ERR_VALIDATION');
+      });
+    });
+
+    describe('sessions', () => {
+      it('round-trips, lists newest first, touches and ends only active sessions', async () => {
+        await store.users.insert(makeUser('usr_1'));
+        const older = makeSession('ses_1', 'usr_1', 'c1', { ip: null, userAgent: null, amr: ['pwd', 'otp'] });
+        const newer = makeSession('ses_2', 'usr_1', 'c1', { createdAt: at(10_000) });
+        await store.sessions.insert(older);
+        await store.sessions.insert(newer);
+        expect(await store.sessions.findById(older.id)).toEqual(older);
+        expect((await store.sessions.listByUser(uid('usr_1'))).map((s) => s.id)).toEqual(['ses_2', 'ses_1']);
+        expect(await store.sessions.listByUser(uid('usr_other'))).toEqual([]);
+
+        await store.sessions.touch(older.id, at(60_000), at(60_000 + 1_800_000));
+        expect(await store.sessions.findById(older.id)).toMatchObject({
+          lastSeenAt: at(60_000),
+          idleExpiresAt: at(60_000 + 1_800_000),
+        });
+
+        expect(await store.sessions.end(older.id, at(70_000))).toBe(true);
+        expect(await store.sessions.end(older.id, at(80_000))).toBe(false);
+        expect((await store.sessions.findById(older.id))?.status).toBe('ended');
+        await store.sessions.touch(older.id, at(90_000), at(90_000));
+        expect((await store.sessions.findById(older.id))?.idleExpiresAt).toEqual(at(60_000 + 1_800_000));
+
+        expect(await store.sessions.revoke({ kind: 'session', key: 'ses_2' }, at(1), 'manual')).toBe(1);
+        expect(await store.sessions.end(newer.id, at(2))).toBe(false);
+        expect((await store.sessions.findById(newer.id))?.status).toBe('revoked');
+      });
+
+      it('refuses a session of an unknown user', async () => {
+        await expect(store.sessions.insert(makeSession('ses_1', 'usr_missing', 'c1'))).rejects.toThrow();
+      });
+
+      it('does not revoke a session twice', async () => {
+        await seedSelectorFixture(store);
+        expect(await store.sessions.revoke({ kind: 'user', key: 'alice' }, at(1000), 'offboarding')).toBe(2);
+        expect(
+          await store.sessions.revoke({ kind: 'user', key: 'alice' }, at(2000), 'security_incident'),
+        ).toBe(0);
+        expect(await store.sessions.findById(sid('s_a1'))).toMatchObject({
+          status: 'revoked',
+          revokedAt: at(1000),
+          revokedReason: 'offboarding',
+        });
+      });
+    });
+
+    describe.each(SELECTOR_CASES)(
+      'selector $selector.kind:$selector.key',
+      ({ selector, active, covered }) => {
+        it('counts and revokes exactly the sessions and refresh tokens it covers', async () => {
+          await seedSelectorFixture(store);
+          expect(await store.sessions.countActive(selector)).toBe(active.length);
+          expect(await store.refreshTokens.countActiveForSessions(selector)).toBe(covered.length);
+
+          expect(await store.sessions.revoke(selector, at(5000), 'security_incident')).toBe(active.length);
+          expect(await store.refreshTokens.revokeForSessions(selector)).toBe(covered.length);
+
+          const fixtureStatus: Record<string, SessionStatus> = { s_c2: 'ended' };
+          for (const id of FIXTURE_SESSIONS) {
+            const session = (await store.sessions.findById(sid(id)))!;
+            const revoked = active.includes(id);
+            expect(session.status, id).toBe(revoked ? 'revoked' : (fixtureStatus[id] ?? 'active'));
+            expect(session.revokedAt, id).toEqual(revoked ? at(5000) : null);
+            expect(session.revokedReason, id).toBe(revoked ? 'security_incident' : null);
+
+            const tokensRevoked = covered.includes(id);
+            expect(await tokenStatus(store, `${id}_active`), id).toBe(tokensRevoked ? 'revoked' : 'active');
+            expect(await tokenStatus(store, `${id}_rotated`), id).toBe(tokensRevoked ? 'revoked' : 'rotated');
+          }
+
+          expect(await store.sessions.countActive(selector)).toBe(0);
+          expect(await store.refreshTokens.countActiveForSessions(selector)).toBe(0);
+          expect(await store.sessions.revoke(selector, at(6000), 'manual')).toBe(0);
+          expect(await store.refreshTokens.revokeForSessions(selector)).toBe(0);
+        });
+      },
+    );
+
+    describe('refresh tokens', () => {
+      beforeEach(async () => {
+        await store.users.insert(makeUser('usr_1'));
+        await store.sessions.insert(makeSession('ses_1', 'usr_1', 'c1'));
+      });
+
+      it('round-trips and keeps token hashes unique', async () => {
+        const token = makeRefreshToken('rt_1', 'ses_1');
+        await store.refreshTokens.insert(token);
+        expect(await store.refreshTokens.findByHash(token.tokenHash)).toEqual(token);
+        expect(await store.refreshTokens.findByHash('hash-unknown')).toBeUndefined();
+        await expect(
+          store.refreshTokens.insert(makeRefreshToken('rt_2', 'ses_1', { tokenHash: token.tokenHash })),
+        ).rejects.toThrow();
+      });
+
+      it('rotates a token once (compare-and-set)', async () => {
+        await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
+        expect(await store.refreshTokens.markRotated(rid('rt_1'), at(1000))).toBe(true);
+        expect(await store.refreshTokens.markRotated(rid('rt_1'), at(2000))).toBe(false);
+        expect(await store.refreshTokens.findByHash('hash-rt_1')).toMatchObject({
+          status: 'rotated',
+          rotatedAt: at(1000),
+        });
+        await store.refreshTokens.insert(makeRefreshToken('rt_2', 'ses_1', { status: 'revoked' }));
+        expect(await store.refreshTokens.markRotated(rid('rt_2'), at(1000))).toBe(false);
+        expect(await store.refreshTokens.markRotated(rid('rt_missing'), at(1000))).toBe(false);
+      });
+
+      it('lets exactly one of two concurrent rotations win', async () => {
+        await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
+        const results = await Promise.all([
+          store.refreshTokens.markRotated(rid('rt_1'), at(1000)),
+          store.refreshTokens.markRotated(rid('rt_1'), at(1001)),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('lets exactly one of two interleaved transactions rotate', async () => {
+        await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
+        const firstRotated = deferred();
+        const releaseFirst = deferred();
+        const first = store.transaction(async (tx) => {
+          const won = await tx.refreshTokens.markRotated(rid('rt_1'), at(1000));
+          firstRotated.resolve();
+          await releaseFirst.promise;
+          return won;
+        });
+        let second: Promise<boolean> | undefined;
+        try {
+          await Promise.race([firstRotated.promise, first]);
+          // The second compare-and-set runs while the first transaction is still open.
+          second = store.transaction((tx) => tx.refreshTokens.markRotated(rid('rt_1'), at(2000)));
+          await delay(30);
+        } finally {
+          releaseFirst.resolve();
+        }
+        expect(await Promise.all([first, second])).toEqual([true, false]);
+        expect((await store.refreshTokens.findByHash('hash-rt_1'))?.rotatedAt).toEqual(at(1000));
+      });
+    });
+
+    describe('clients, API keys and signing keys', () => {
+      it('stores clients and rejects a duplicate id with ERR_CONFLICT', async () => {
+        const confidential = makeClient('cli_b', {
+          type: 'confidential',
+          secretHash: 'f'.repeat(64),
+          grantTypes: ['client_credentials'],
+          roles: ['scim'],
+          createdAt: at(1),
+        });
+        const open = makeClient('cli_a', { createdAt: at(2) });
+        await store.clients.insert(confidential);
+        await store.clients.insert(open);
+        expect(await store.clients.findById(confidential.id)).toEqual(confidential);
+        expect(await store.clients.list()).toEqual([confidential, open]);
+        await expectCode(store.clients.insert(makeClient('cli_b')), 'ERR_CONFLICT');
+        expect(await store.clients.findById(confidential.id)).toEqual(confidential);
+      });
+
+      it('stores API keys, finds them by hash and records their use', async () => {
+        const key = makeApiKey('key_1', { scopes: ['feed:read', 'introspect'] });
+        await store.apiKeys.insert(key);
+        await store.apiKeys.insert(makeApiKey('key_2', { createdAt: at(1), revokedAt: at(2) }));
+        expect(await store.apiKeys.findByHash('hash-key_1')).toEqual(key);
+        expect(await store.apiKeys.findByHash('hash-nope')).toBeUndefined();
+        await store.apiKeys.touch(key.id, at(5000));
+        expect((await store.apiKeys.findByHash('hash-key_1'))?.lastUsedAt).toEqual(at(5000));
+        expect((await store.apiKeys.list()).map((k) => [k.id, k.revokedAt])).toEqual([
+          ['key_1', null],
+          ['key_2', at(2)],
+        ]);
+      });
+
+      it('publishes current then previous keys, newest first, and demotes them', async () => {
+        await store.signingKeys.insert(makeSigningKey('k_prev_old', 'previous', at(0)));
+        await store.signingKeys.insert(makeSigningKey('k_retired', 'retired', at(5)));
+        await store.signingKeys.insert(makeSigningKey('k_current', 'current', at(2)));
+        await store.signingKeys.insert(makeSigningKey('k_prev_new', 'previous', at(1)));
+        expect((await store.signingKeys.listPublished()).map((k) => k.kid)).toEqual([
+          'k_current',
+          'k_prev_new',
+          'k_prev_old',
+        ]);
+        expect((await store.signingKeys.listPublished())[0]).toEqual(
+          makeSigningKey('k_current', 'current', at(2)),
+        );
+
+        await store.signingKeys.demoteAll();
+        await store.signingKeys.insert(makeSigningKey('k_next', 'current', at(10)));
+        expect((await store.signingKeys.listPublished()).map((k) => [k.kid, k.status])).toEqual([
+          ['k_next', 'current'],
+          ['k_current', 'previous'],
+        ]);
+
+        await store.signingKeys.demoteAll();
+        expect((await store.signingKeys.listPublished()).map((k) => [k.kid, k.status])).toEqual([
+          ['k_next', 'previous'],
+        ]);
+      });
+    });
+
+    describe('revocations', () => {
+      it('appends with increasing seqs and reports the head', async () => {
+        expect(await store.revocations.head()).toBe(0);
+        const first = await store.revocations.append(makeRevocation('rev_1', { note: 'ticket 42' }));
+        const second = await store.revocations.append(
+          makeRevocation('rev_2', { kind: 'all', key: '*', actor: { type: 'system', id: 'siem' } }),
+        );
+        expect(first).toEqual({ ...makeRevocation('rev_1', { note: 'ticket 42' }), seq: 1 });
+        expect(second.seq).toBe(2);
+        expect(await store.revocations.head()).toBe(2);
+        expect(await store.revocations.findById('rev_2')).toEqual(second);
+        expect(await store.revocations.findById('rev_missing')).toBeUndefined();
+      });
+
+      it('lists live entries after a seq, oldest first, up to a limit', async () => {
+        const now = T0_SECONDS + 1000;
+        const expiries = [now + 60, now, now - 1, now + 1, now + 900];
+        for (const [index, expiresAt] of expiries.entries()) {
+          await store.revocations.append(makeRevocation(`rev_${index + 1}`, { expiresAt }));
+        }
+        const seqs = async (after: number, limit: number): Promise<number[]> =>
+          (await store.revocations.listLive(after, now, limit)).map((entry) => entry.seq);
+        expect(await seqs(0, 100)).toEqual([1, 4, 5]);
+        expect(await seqs(1, 100)).toEqual([4, 5]);
+        expect(await seqs(0, 2)).toEqual([1, 4]);
+        expect(await seqs(5, 100)).toEqual([]);
+        // Expired entries still count for the head.
+        expect(await store.revocations.head()).toBe(5);
+      });
+
+      it('gives parallel transactions gapless seqs in commit order', async () => {
+        const appended = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            store.transaction(async (tx) => {
+              await tx.sessions.countActive({ kind: 'all', key: '*' });
+              const entry = await tx.revocations.append(makeRevocation(`rev_${index}`));
+              await tx.audit.append(makeAuditEvent({ details: { revocation_seq: entry.seq } }));
+              await delay(index % 3);
+              return entry;
+            }),
+          ),
+        );
+        const expected = Array.from({ length: 20 }, (_, index) => index + 1);
+        expect(appended.map((entry) => entry.seq).sort((a, b) => a - b)).toEqual(expected);
+        const live = await store.revocations.listLive(0, T0_SECONDS, 100);
+        expect(live.map((entry) => entry.seq)).toEqual(expected);
+        expect(live).toEqual([...appended].sort((a, b) => a.seq - b.seq));
+        expect(await store.revocations.head()).toBe(20);
+        // Each audit event was appended under the same lock, right after its revocation.
+        const events = await store.audit.scan(0, 100);
+        expect(events.map((event) => event.details?.['revocation_seq'])).toEqual(expected);
+        expect((await verifyChain(store)).ok).toBe(true);
+      });
+
+      it('never lets a later seq commit before an earlier one', async () => {
+        const firstAppended = deferred();
+        const releaseFirst = deferred();
+        const first = store.transaction(async (tx) => {
+          const entry = await tx.revocations.append(makeRevocation('rev_a'));
+          firstAppended.resolve();
+          await releaseFirst.promise;
+          return entry;
+        });
+        let secondDone = false;
+        let second: Promise<RevocationRecord> | undefined;
+        try {
+          await Promise.race([firstAppended.promise, first]);
+          second = store
+            .transaction((tx) => tx.revocations.append(makeRevocation('rev_b')))
+            .then((entry) => {
+              secondDone = true;
+              return entry;
+            });
+          await delay(100);
+          expect(secondDone).toBe(false);
+        } finally {
+          releaseFirst.resolve();
+        }
+        const [a, b] = await Promise.all([first, second]);
+        expect(b.seq).toBe(a.seq + 1);
+        expect((await store.revocations.listLive(0, 0, 10)).map((entry) => entry.id)).toEqual([
+          'rev_a',
+          'rev_b',
+        ]);
+      });
+    });
+
+    describe('audit', () => {
+      it('chains events from the genesis hash and returns what it stored', async () => {
+        const input = makeAuditEvent();
+        const first = await store.audit.append(input);
+        const second = await store.audit.append(
+          makeAuditEvent({ target: null, counts: null, details: null }),
+        );
+        expect(first).toMatchObject({ ...input, seq: 1, prevHash: GENESIS_HASH });
+        expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(second).toMatchObject({
+          seq: 2,
+          prevHash: first.hash,
+          target: null,
+          counts: null,
+          details: null,
+        });
+        expect(await store.audit.scan(0, 10)).toEqual([first, second]);
+        expect(await verifyChain(store)).toEqual({
+          ok: true,
+          count: 2,
+          headHash: second.hash,
+          brokenAt: null,
+        });
+      });
+
+      it('keeps the chain valid under concurrent appends, in and out of transactions', async () => {
+        const appended = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            index % 2 === 0
+              ? store.audit.append(makeAuditEvent({ details: { index } }))
+              : store.transaction(async (tx) => {
+                  await tx.users.findById(uid('usr_1'));
+                  return tx.audit.append(makeAuditEvent({ details: { index } }));
+                }),
+          ),
+        );
+        expect(appended.map((event) => event.seq).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, index) => index + 1),
+        );
+        const scanned = await store.audit.scan(0, 100);
+        expect(scanned).toEqual([...appended].sort((a, b) => a.seq - b.seq));
+        expect(await verifyChain(store)).toMatchObject({ ok: true, count: 20, brokenAt: null });
+      });
+
+      it('detects a tampered or deleted event', async () => {
+        for (let index = 0; index < 6; index += 1)
+          await store.audit.append(makeAuditEvent({ details: { index } }));
+        expect((await verifyChain(store)).ok).toBe(true);
+
+        const db = kyselyOf(store);
+        const row = await db
+          .selectFrom('audit_events')
+          .select('data')
+          .where('seq', '=', 4)
+          .executeTakeFirstOrThrow();
+        const data = JSON.parse(row.data) as Record<string, unknown>;
+        await db
+          .updateTable('audit_events')
+          .set({ data: JSON.stringify({ ...data, reason: 'manual' }) })
+          .where('seq', '=', 4)
+          .execute();
+        expect(await verifyChain(store)).toMatchObject({ ok: false, count: 6, brokenAt: 4 });
+
+        await db.updateTable('audit_events').set({ data: row.data }).where('seq', '=', 4).execute();
+        expect((await verifyChain(store)).ok).toBe(true);
+        await db.deleteFrom('audit_events').where('seq', '=', 2).execute();
+        expect(await verifyChain(store)).toMatchObject({ ok: false, brokenAt: 3 });
+      });
+
+      it('filters by action, actor, target, time and seq, in seq order', async () => {
+        const events = [
+          makeAuditEvent({ action: 'user.revoked', target: { type: 'user', id: 'usr_1' }, ts: at(0) }),
+          makeAuditEvent({
+            action: 'group.revoked',
+            actor: { type: 'system', id: 'hris' },
+            target: { type: 'group', id: 'eng' },
+            ts: at(1000),
+          }),
+          makeAuditEvent({ action: 'user.revoked', target: { type: 'user', id: 'usr_2' }, ts: at(2000) }),
+          makeAuditEvent({
+            action: 'session.revoked',
+            target: { type: 'session', id: 'usr_1' },
+            ts: at(3000),
+          }),
+          makeAuditEvent({ action: 'key.rotated', target: null, ts: at(4000) }),
+        ];
+        for (const event of events) await store.audit.append(event);
+        const seqs = async (query: Parameters<Store['audit']['list']>[0]): Promise<number[]> =>
+          (await store.audit.list(query)).map((event: AuditEventRecord) => event.seq);
+
+        expect(await seqs({ limit: 10 })).toEqual([1, 2, 3, 4, 5]);
+        expect(await seqs({ limit: 2 })).toEqual([1, 2]);
+        expect(await seqs({ limit: 10, afterSeq: 3 })).toEqual([4, 5]);
+        expect(await seqs({ limit: 10, action: 'user.revoked' })).toEqual([1, 3]);
+        expect(await seqs({ limit: 10, actorId: 'hris' })).toEqual([2]);
+        expect(await seqs({ limit: 10, target: 'usr_1' })).toEqual([1, 4]);
+        expect(await seqs({ limit: 10, target: 'user:usr_1' })).toEqual([1]);
+        expect(await seqs({ limit: 10, target: 'group:eng' })).toEqual([2]);
+        expect(await seqs({ limit: 10, target: 'user:eng' })).toEqual([]);
+        expect(await seqs({ limit: 10, since: at(1000), until: at(3000) })).toEqual([2, 3, 4]);
+        expect(await seqs({ limit: 10, since: at(1001) })).toEqual([3, 4, 5]);
+        expect(await seqs({ limit: 10, action: 'user.revoked', since: at(1), actorId: 'adm_1' })).toEqual([
+          3,
+        ]);
+      });
+    });
+
+    describe('scale', () => {
+      it('revokes a group of 2,000 users with 10 sessions each, and nobody else', async () => {
+        const members = 2_000;
+        const outsiders = 50;
+        const sessionsPerUser = 10;
+        const users = Array.from({ length: members + outsiders }, (_, u) =>
+          makeUser(`usr_${String(u).padStart(5, '0')}`, {
+            groups: u < members ? ['big', `team_${u % 7}`] : ['small'],
+            roles: ['staff'],
+          }),
+        );
+        const sessions = users.flatMap((user) =>
+          Array.from({ length: sessionsPerUser }, (_, s) =>
+            makeSession(`ses_${user.id}_${s}`, user.id, `c${s % 3}`),
+          ),
+        );
+        // One refresh token per user, on its first session.
+        const refreshTokens = users.map((user) => makeRefreshToken(`rt_${user.id}`, `ses_${user.id}_0`));
+        await seedInBulk(store, { users, sessions, refreshTokens });
+        const group: SessionSelector = { kind: 'group', key: 'big' };
+        expect(await store.sessions.countActive(group)).toBe(members * sessionsPerUser);
+        expect(await store.refreshTokens.countActiveForSessions(group)).toBe(members);
+
+        const started = performance.now();
+        const counts = await store.transaction(async (tx) => ({
+          sessions: await tx.sessions.revoke(group, at(1000), 'offboarding'),
+          tokens: await tx.refreshTokens.revokeForSessions(group),
+        }));
+        const elapsedMs = performance.now() - started;
+
+        expect(counts).toEqual({ sessions: members * sessionsPerUser, tokens: members });
+        expect(elapsedMs).toBeLessThan(3000);
+        expect(await store.sessions.countActive(group)).toBe(0);
+        expect(await store.sessions.countActive({ kind: 'group', key: 'small' })).toBe(
+          outsiders * sessionsPerUser,
+        );
+        expect(await store.sessions.countActive({ kind: 'all', key: '*' })).toBe(outsiders * sessionsPerUser);
+        expect(await store.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' })).toBe(outsiders);
+        const oneUser: SessionSelector = { kind: 'user', key: 'usr_00042' };
+        expect(await store.sessions.countActive(oneUser)).toBe(0);
+        expect((await store.sessions.listByUser(uid('usr_00042'))).every((s) => s.status === 'revoked')).toBe(
+          true,
+        );
+      });
+    });
+  });
+};
