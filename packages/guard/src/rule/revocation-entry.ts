@@ -24,7 +24,8 @@ export interface RevocationEntry {
   readonly key: string;
   readonly at: number;
   readonly expires_at: number;
-  readonly reason: RevocationReason | string;
+  /** One of `REVOCATION_REASONS` from this server; kept open so a newer server's codes still parse. */
+  readonly reason: string;
 }
 
 export const isRevocationKind = (value: unknown): value is RevocationKind =>
@@ -32,3 +33,26 @@ export const isRevocationKind = (value: unknown): value is RevocationKind =>
 
 export const isRevocationReason = (value: unknown): value is RevocationReason =>
   typeof value === 'string' && (REVOCATION_REASONS as readonly string[]).includes(value);
+
+const isNumericDate = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * Validates an entry received from the feed. Returns `undefined` for anything malformed, so a
+ * bad entry can never be half-applied; an unknown `kind` (a newer server) is malformed here.
+ */
+export const parseRevocationEntry = (value: unknown): RevocationEntry | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { seq, kind, key, at, expires_at: expiresAt, reason } = value as Readonly<Record<string, unknown>>;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
+  if (!isRevocationKind(kind) || typeof key !== 'string' || key === '') return undefined;
+  if (!isNumericDate(at) || !isNumericDate(expiresAt)) return undefined;
+  return Object.freeze({
+    seq,
+    kind,
+    key,
+    at,
+    expires_at: expiresAt,
+    reason: typeof reason === 'string' ? reason : 'unknown',
+  });
+};

@@ -24,7 +24,10 @@ const stringArrayClaim = (value: unknown): readonly string[] =>
  * Builds the rule's view of a token's claims. `ownIssuer` tells local subjects (keyed by `sub`)
  * from subjects of trusted external issuers (keyed by `<iss>|<sub>`).
  */
-export const toTokenSubject = (claims: Readonly<Record<string, unknown>>, ownIssuer: string): TokenSubject => {
+export const toTokenSubject = (
+  claims: Readonly<Record<string, unknown>>,
+  ownIssuer: string,
+): TokenSubject => {
   const sub = stringClaim(claims.sub);
   const iss = stringClaim(claims.iss);
   return {

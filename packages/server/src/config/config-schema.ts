@@ -15,7 +15,7 @@ export const ConfigSchema = Type.Object(
     /** The `aud` of access tokens for clients that name no audience of their own. */
     audience: Type.String({ minLength: 1, default: 'cutoff' }),
     adminKey: Type.Optional(Type.String({ minLength: 16 })),
-    accessTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 600 }),
+    accessTokenTtlSeconds: Type.Integer({ minimum: 5, maximum: 86_400, default: 600 }),
     /** Window in which a just-rotated refresh token may be used again by concurrent requests. */
     refreshGraceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 2 }),
     sessionIdleTimeoutSeconds: Type.Integer({ minimum: 60, default: 7 * 86_400 }),

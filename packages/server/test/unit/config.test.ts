@@ -53,7 +53,7 @@ describe('configuration', () => {
       { CUTOFF_DATABASE_URL: 'mysql://db' },
       { CUTOFF_ADMIN_KEY: 'short' },
       { CUTOFF_SIGNING_ALGORITHM: 'HS256' },
-      { CUTOFF_ACCESS_TOKEN_TTL_SECONDS: '5' },
+      { CUTOFF_ACCESS_TOKEN_TTL_SECONDS: '4' },
       { CUTOFF_TRUST_PROXY: 'maybe' },
       { CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: '7200', CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS: '3600' },
     ];

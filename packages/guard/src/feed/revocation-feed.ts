@@ -1,0 +1,388 @@
+import { GuardError } from '../errors.js';
+import { joinUrl, type ResolvedGuardOptions } from '../options.js';
+import { parseRevocationEntry, type RevocationIndex } from '../rule/index.js';
+import { sleep, type RequestScope } from './request-scope.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
+
+const SNAPSHOT_PAGE_LIMIT = 1000;
+const SNAPSHOT_TIMEOUT_MS = 5000;
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+/** Warn when the server clock differs by more than this: `exp` checks use the local clock. */
+const CLOCK_SKEW_WARN_MS = 5000;
+
+interface SnapshotPage {
+  readonly head: number;
+  readonly serverTime: number | undefined;
+  readonly hasMore: boolean;
+  readonly entries: readonly unknown[];
+}
+
+const parseSnapshotPage = (body: unknown): SnapshotPage | undefined => {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const {
+    head,
+    server_time: serverTime,
+    has_more: hasMore,
+    entries,
+  } = body as Readonly<Record<string, unknown>>;
+  if (typeof head !== 'number' || !Number.isSafeInteger(head) || !Array.isArray(entries)) return undefined;
+  return {
+    head,
+    serverTime: typeof serverTime === 'number' ? serverTime : undefined,
+    hasMore: hasMore === true,
+    entries,
+  };
+};
+
+const rawSeq = (raw: unknown): number =>
+  typeof raw === 'object' && raw !== null && typeof (raw as { seq?: unknown }).seq === 'number'
+    ? (raw as { seq: number }).seq
+    : 0;
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export interface RevocationFeedDeps {
+  readonly options: ResolvedGuardOptions;
+  readonly index: RevocationIndex;
+  readonly guardId: string;
+  readonly scope: RequestScope;
+  /** Called for every entry applied after the initial snapshot, for propagation reports. */
+  readonly onApplied: (seq: number, appliedAtMs: number) => void;
+}
+
+interface OpenStream {
+  readonly abort: (reason?: unknown) => void;
+  lastByteAt: number;
+}
+
+/**
+ * Keeps the local `RevocationIndex` current: a paged snapshot first, then the SSE stream resumed
+ * with `Last-Event-ID`, reconnecting with backoff. It also knows when it last heard the server,
+ * which is what staleness is measured from.
+ */
+export class RevocationFeed {
+  readonly ready: Promise<void>;
+  readonly #options: ResolvedGuardOptions;
+  readonly #index: RevocationIndex;
+  readonly #guardId: string;
+  readonly #scope: RequestScope;
+  readonly #onApplied: (seq: number, appliedAtMs: number) => void;
+  #resolveReady: () => void = () => {};
+  #rejectReady: (error: GuardError) => void = () => {};
+  #isReady = false;
+  #heardAt: number | undefined;
+  #seqApplied = 0;
+  #head = 0;
+  #connected = false;
+  #lastError: string | undefined;
+  #failing = false;
+  #behindSince: number | undefined;
+  #resync: Promise<void> | undefined;
+  #stream: OpenStream | undefined;
+  #backoffMs = BACKOFF_MIN_MS;
+  #loop: Promise<void> | undefined;
+  #clockSkewMs: number | undefined;
+  #skewWarned = false;
+
+  constructor(deps: RevocationFeedDeps) {
+    this.#options = deps.options;
+    this.#index = deps.index;
+    this.#guardId = deps.guardId;
+    this.#scope = deps.scope;
+    this.#onApplied = deps.onApplied;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // Nobody has to await `ready`; a rejection on close must not become an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+  /** Monotonic time the server was last heard from (any response byte), if ever. */
+  get heardAt(): number | undefined {
+    return this.#heardAt;
+  }
+  get seqApplied(): number {
+    return this.#seqApplied;
+  }
+  get head(): number {
+    return this.#head;
+  }
+  get connected(): boolean {
+    return this.#connected;
+  }
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+  get clockSkewMs(): number | undefined {
+    return this.#clockSkewMs;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async close(): Promise<void> {
+    if (!this.#isReady) {
+      this.#rejectReady(
+        new GuardError('ERR_GUARD_NOT_READY', { detail: 'guard closed before the snapshot loaded' }),
+      );
+    }
+    this.#stream?.abort(new Error('guard closed'));
+    await this.#loop;
+    await this.#resync;
+  }
+
+  /** Periodic housekeeping: reconnect a silent stream, resync when heartbeats show a lag. */
+  tick(monotonicNow: number): void {
+    const stream = this.#stream;
+    if (stream !== undefined && monotonicNow - stream.lastByteAt > this.#options.streamIdleTimeoutMs) {
+      this.#options.logger.warn('cutoff guard: revocation stream silent; reconnecting', {
+        silentMs: Math.round(monotonicNow - stream.lastByteAt),
+      });
+      stream.abort(new Error('stream idle'));
+    }
+    if (
+      this.#isReady &&
+      this.#behindSince !== undefined &&
+      monotonicNow - this.#behindSince > this.#options.lagResyncMs
+    ) {
+      this.#options.logger.warn('cutoff guard: behind the feed head; fetching the missing entries', {
+        seqApplied: this.#seqApplied,
+        head: this.#head,
+      });
+      this.#startResync();
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#scope.closed && !this.#isReady) {
+      try {
+        await this.#fetchDelta(this.#seqApplied, false);
+        this.#isReady = true;
+        this.#recovered('snapshot loaded');
+        this.#resolveReady();
+      } catch (error) {
+        if (this.#scope.closed) return;
+        this.#failed('snapshot', error);
+        await this.#backoff();
+      }
+    }
+    while (!this.#scope.closed) {
+      try {
+        await this.#streamOnce();
+        if (!this.#scope.closed) this.#failed('stream', new Error('stream ended'));
+      } catch (error) {
+        if (this.#scope.closed) return;
+        this.#failed('stream', error);
+      }
+      await this.#backoff();
+    }
+  }
+
+  async #backoff(): Promise<void> {
+    await sleep(this.#backoffMs, this.#scope);
+    this.#backoffMs = Math.min(this.#backoffMs * 2, BACKOFF_MAX_MS);
+  }
+
+  #headers(): Record<string, string> {
+    return {
+      authorization: `Bearer ${this.#options.feedApiKey}`,
+      'cutoff-guard-id': this.#guardId,
+      'cutoff-guard-app': this.#options.app,
+    };
+  }
+
+  #heard(monotonicNow = this.#options.monotonicNow()): void {
+    this.#heardAt = monotonicNow;
+  }
+
+  /** Applies every live entry after `after`, page by page, then advances to the snapshot head. */
+  async #fetchDelta(after: number, report: boolean): Promise<void> {
+    const options = this.#options;
+    let cursor = after;
+    let head = 0;
+    for (;;) {
+      const url = `${joinUrl(options.feedUrl, '/v1/revocations')}?after=${cursor}&limit=${SNAPSHOT_PAGE_LIMIT}`;
+      const body = await this.#scope.run(SNAPSHOT_TIMEOUT_MS, async (signal) => {
+        const response = await options.fetch(url, {
+          headers: { ...this.#headers(), accept: 'application/json' },
+          signal,
+        });
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          throw new Error(`snapshot answered HTTP ${response.status}`);
+        }
+        const json: unknown = await response.json();
+        return json;
+      });
+      this.#heard();
+      const page = parseSnapshotPage(body);
+      if (page === undefined) throw new Error('malformed snapshot response');
+      this.#noteServerTime(page.serverTime);
+      for (const raw of page.entries) {
+        const seq = rawSeq(raw);
+        const isNew = seq > this.#seqApplied;
+        if (this.#applyRaw(raw) && report && isNew) this.#onApplied(seq, options.now());
+        if (seq > cursor) cursor = seq;
+      }
+      head = Math.max(head, page.head);
+      if (!page.hasMore) break;
+      if (page.entries.length === 0) throw new Error('snapshot says has_more but sent no entries');
+    }
+    // Entries up to the head that were not sent have expired: nothing is missing below it.
+    this.#seqApplied = Math.max(this.#seqApplied, head, cursor);
+    this.#head = Math.max(this.#head, head);
+    if (this.#head <= this.#seqApplied) this.#behindSince = undefined;
+  }
+
+  #applyRaw(raw: unknown): boolean {
+    const entry = parseRevocationEntry(raw);
+    if (entry === undefined) {
+      this.#lastError = 'malformed revocation entry';
+      this.#options.logger.error('cutoff guard: ignored a malformed revocation entry', { seq: rawSeq(raw) });
+      return false;
+    }
+    this.#index.apply(entry);
+    return true;
+  }
+
+  #startResync(): void {
+    if (this.#resync !== undefined || this.#scope.closed) return;
+    this.#behindSince = undefined;
+    this.#resync = this.#fetchDelta(this.#seqApplied, true)
+      .catch((error: unknown) => {
+        if (this.#scope.closed) return;
+        this.#failed('resync', error);
+        // Retry after another lag period rather than in a tight loop.
+        this.#behindSince = this.#options.monotonicNow();
+      })
+      .finally(() => {
+        this.#resync = undefined;
+      });
+  }
+
+  async #streamOnce(): Promise<void> {
+    const options = this.#options;
+    const handle = this.#scope.open();
+    const stream: OpenStream = { abort: handle.abort, lastByteAt: options.monotonicNow() };
+    this.#stream = stream;
+    try {
+      const response = await options.fetch(joinUrl(options.feedUrl, '/v1/revocations/stream'), {
+        headers: {
+          ...this.#headers(),
+          accept: 'text/event-stream',
+          'cache-control': 'no-cache',
+          'last-event-id': String(this.#seqApplied),
+        },
+        signal: handle.signal,
+      });
+      const contentType = response.headers.get('content-type') ?? '';
+      if (response.status !== 200 || response.body === null || !contentType.startsWith('text/event-stream')) {
+        await response.body?.cancel();
+        throw new Error(`stream answered HTTP ${response.status} ${contentType}`);
+      }
+      this.#connected = true;
+      this.#heard();
+      this.#recovered('stream connected');
+      const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+      const decoder = new TextDecoder();
+      const parser = new SseParser((event) => this.#onEvent(event));
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          const now = options.monotonicNow();
+          this.#heard(now);
+          stream.lastByteAt = now;
+          this.#backoffMs = BACKOFF_MIN_MS;
+          parser.push(decoder.decode(value, { stream: true }));
+        }
+      } finally {
+        reader.cancel().catch(() => {});
+      }
+    } finally {
+      this.#connected = false;
+      this.#stream = undefined;
+      handle.done();
+    }
+  }
+
+  #onEvent(event: SseEvent): void {
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      this.#options.logger.warn('cutoff guard: ignored an SSE event with invalid JSON', {
+        event: event.event,
+      });
+      return;
+    }
+    if (event.event === 'revocation') this.#onRevocation(data);
+    else if (event.event === 'heartbeat') this.#onHeartbeat(data);
+  }
+
+  #onRevocation(data: unknown): void {
+    const seq = rawSeq(data);
+    if (seq !== 0 && seq <= this.#seqApplied) return; // replayed duplicate
+    if (!this.#applyRaw(data)) return;
+    this.#onApplied(seq, this.#options.now());
+    if (seq > this.#head) this.#head = seq;
+    if (seq === this.#seqApplied + 1) {
+      this.#seqApplied = seq;
+      if (this.#head <= this.#seqApplied) this.#behindSince = undefined;
+    } else {
+      // Replays skip entries that expired meanwhile; anything else would be a server bug. Either
+      // way the entry is applied and the delta fills whatever is really missing.
+      this.#options.logger.info('cutoff guard: seq gap in the revocation stream; fetching the delta', {
+        seqApplied: this.#seqApplied,
+        received: seq,
+      });
+      this.#startResync();
+    }
+  }
+
+  #onHeartbeat(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return;
+    const { head, server_time: serverTime } = data as { head?: unknown; server_time?: unknown };
+    if (typeof head === 'number' && Number.isSafeInteger(head)) {
+      if (head > this.#head) this.#head = head;
+      if (head > this.#seqApplied) this.#behindSince ??= this.#options.monotonicNow();
+      else this.#behindSince = undefined;
+    }
+    if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
+  }
+
+  #noteServerTime(serverTimeMs: number | undefined): void {
+    if (serverTimeMs === undefined || !Number.isFinite(serverTimeMs)) return;
+    const skew = serverTimeMs - this.#options.now();
+    this.#clockSkewMs = skew;
+    if (Math.abs(skew) > CLOCK_SKEW_WARN_MS && !this.#skewWarned) {
+      this.#skewWarned = true;
+      this.#options.logger.warn(
+        'cutoff guard: local clock differs from the server clock; expiry checks may be off',
+        {
+          skewMs: Math.round(skew),
+        },
+      );
+    }
+  }
+
+  #failed(what: string, error: unknown): void {
+    const detail = `${what}: ${describe(error)}`;
+    this.#lastError = detail;
+    // The first failure of a streak is a warning; the retries that follow are debug noise.
+    if (this.#failing) this.#options.logger.debug('cutoff guard: feed still failing', { detail });
+    else this.#options.logger.warn('cutoff guard: revocation feed failed; retrying', { detail });
+    this.#failing = true;
+  }
+
+  #recovered(what: string): void {
+    if (this.#failing) this.#options.logger.info(`cutoff guard: ${what}; feed recovered`);
+    this.#failing = false;
+  }
+}
