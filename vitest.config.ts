@@ -9,7 +9,10 @@ export default defineConfig({
     alias: [
       { find: /^@cutoff\/guard\/rule$/, replacement: src('./packages/guard/src/rule/index.ts') },
       { find: /^@cutoff\/guard\/node$/, replacement: src('./packages/guard/src/middleware/node-http.ts') },
-      { find: /^@cutoff\/guard\/(express|fastify|hono)$/, replacement: src('./packages/guard/src/middleware/$1.ts') },
+      {
+        find: /^@cutoff\/guard\/(express|fastify|hono)$/,
+        replacement: src('./packages/guard/src/middleware/$1.ts'),
+      },
       { find: /^@cutoff\/guard$/, replacement: src('./packages/guard/src/index.ts') },
       { find: /^@cutoff\/client$/, replacement: src('./packages/client/src/index.ts') },
     ],

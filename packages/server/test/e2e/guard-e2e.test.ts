@@ -171,7 +171,7 @@ describe('a guard-protected app against the real server', () => {
       const [good, bad] = [await t.createUser(), await t.createUser()];
       const [g, b] = [await login(good), await login(bad)];
       proxy.cut();
-      await eventually(async () => introspecting.guard.status().degraded, 3000);
+      await eventually(() => introspecting.guard.status().degraded, 3000);
       await t.api('POST', '/v1/revocations', {
         target: { type: 'user', id: bad.id },
         reason: 'security_incident',
@@ -234,8 +234,8 @@ describe('guard memory follows live entries', () => {
           reason: 'manual',
         });
       }
-      await eventually(async () => app.guard.status().entries === 50, 3000);
-      await eventually(async () => app.guard.status().entries === 0, 8000);
+      await eventually(() => app.guard.status().entries === 50, 3000);
+      await eventually(() => app.guard.status().entries === 0, 8000);
     } finally {
       await app.close();
       await t.close();

@@ -5,7 +5,7 @@ import { ERROR_REGISTRY } from '../../src/domain/errors.js';
 describe('error registry', () => {
   it('matches docs/errors.md code for code, status and error string', () => {
     const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
-    const rows = [...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \| (\d{3}) \| `([a-z_]+)` \|/gm)].map(
+    const rows = [...doc.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*`([a-z_]+)`\s*\|/gm)].map(
       ([, code, status, error]) => ({
         code,
         status: Number(status),
