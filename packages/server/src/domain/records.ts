@@ -16,6 +16,15 @@ export interface UserRecord {
   readonly mfaRequired: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /*
+   * SCIM attributes. Optional in the type so records built before they existed still compile;
+   * the store always reads them back, as null when unset.
+   */
+  /** The identity provider's id for the user (SCIM `externalId`); indexed. */
+  readonly externalId?: string | null;
+  readonly displayName?: string | null;
+  readonly givenName?: string | null;
+  readonly familyName?: string | null;
 }
 
 export type SessionStatus = 'active' | 'revoked' | 'ended';
@@ -140,4 +149,43 @@ export interface AuditEventRecord extends NewAuditEvent {
   readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;
+}
+
+/**
+ * Optional metadata for a group name (SCIM groups, contractor end dates). Membership itself lives
+ * with the users (`UserRecord.groups`), by name; a name needs no group record to be used.
+ */
+export interface GroupRecord {
+  /** `grp_…` */
+  readonly id: string;
+  /** The name tokens carry in `groups` and revocations of kind `group` key on. Unique. */
+  readonly name: string;
+  readonly displayName: string;
+  /** The identity provider's id for the group (SCIM `externalId`); indexed. */
+  readonly externalId: string | null;
+  /** Contractor end date: members' tokens carry it as `access_until`; the group is revoked then. */
+  readonly endAt: Date | null;
+  /** When the group was ended (revoked at its end date, or early). */
+  readonly endedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+
+/** A durable notification, committed with the change that caused it and delivered at least once. */
+export interface OutboxMessage {
+  readonly id: string;
+  /** The channel, e.g. 'email' or 'sms'. */
+  readonly kind: string;
+  /** JSON-serializable; what the channel needs to deliver (no secrets or tokens). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly status: OutboxStatus;
+  /** Delivery attempts started so far (each claim counts one). */
+  readonly attempts: number;
+  /** When the message is next due; while claimed, the end of the claimer's lease. */
+  readonly nextAttemptAt: Date;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+  readonly deliveredAt: Date | null;
 }

@@ -3,8 +3,11 @@ import type {
   ApiKeyRecord,
   AuditEventRecord,
   ClientRecord,
+  GroupRecord,
   NewAuditEvent,
   NewRevocation,
+  OutboxMessage,
+  OutboxStatus,
   RefreshTokenRecord,
   RevocationRecord,
   SessionRecord,
@@ -30,6 +33,10 @@ export interface UserPatch {
   readonly active?: boolean;
   readonly totpSecret?: string | null;
   readonly mfaRequired?: boolean;
+  readonly externalId?: string | null;
+  readonly displayName?: string | null;
+  readonly givenName?: string | null;
+  readonly familyName?: string | null;
   readonly updatedAt: Date;
 }
 
@@ -51,6 +58,90 @@ export interface UserRepository {
   }): Promise<Page<UserRecord>>;
   /** Returns the updated user, or undefined when it does not exist. */
   update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined>;
+  /** The user with this SCIM `externalId` (the lowest id if several share it). */
+  findByExternalId(externalId: string): Promise<UserRecord | undefined>;
+  /** How many users exist (SCIM `totalResults`). */
+  countAll(): Promise<number>;
+  /**
+   * Hard-deletes a user with its role and group rows and, in the same transaction, its sessions
+   * and their refresh tokens (revoke them first: revocation entries and audit events are not
+   * touched and stay as evidence). Returns false when the user does not exist.
+   */
+  delete(id: UserId): Promise<boolean>;
+}
+
+export interface GroupPatch {
+  /** A rename: carried over to every member's groups in the same transaction. */
+  readonly name?: string;
+  readonly displayName?: string;
+  readonly externalId?: string | null;
+  readonly endAt?: Date | null;
+  readonly endedAt?: Date | null;
+  readonly updatedAt: Date;
+}
+
+/**
+ * Group records are optional metadata for group names; membership is the users' `groups` (kept
+ * in step with the indexed `user_groups` rows). Membership changes made here leave the users'
+ * `updatedAt` alone.
+ */
+export interface GroupRepository {
+  /** Throws `CutoffError('ERR_CONFLICT')` on a duplicate id or name. */
+  insert(group: GroupRecord): Promise<void>;
+  findById(id: string): Promise<GroupRecord | undefined>;
+  findByName(name: string): Promise<GroupRecord | undefined>;
+  /** The group with this SCIM `externalId` (the lowest id if several share it). */
+  findByExternalId(externalId: string): Promise<GroupRecord | undefined>;
+  /** By id, with an opaque cursor. */
+  list(query: { readonly limit: number; readonly cursor?: string }): Promise<Page<GroupRecord>>;
+  /**
+   * Returns the updated group, or undefined when it does not exist. A rename renames the group in
+   * every member's groups too; renaming onto a name another group record holds throws
+   * `CutoffError('ERR_CONFLICT')`.
+   */
+  update(id: string, patch: GroupPatch): Promise<GroupRecord | undefined>;
+  /** Deletes the group and every membership of its name. Returns false when it does not exist. */
+  delete(id: string): Promise<boolean>;
+  /** Ids of the users whose groups include the name, ascending. */
+  memberIds(name: string): Promise<readonly UserId[]>;
+  /** Adds the name to the user's groups. False when already a member or the user does not exist. */
+  addMember(name: string, userId: UserId): Promise<boolean>;
+  /** Removes the name from the user's groups. False when not a member. */
+  removeMember(name: string, userId: UserId): Promise<boolean>;
+  /** Groups whose end date has come (`endAt <= now`) and that have not been ended, soonest first. */
+  listDueForEnd(now: Date): Promise<readonly GroupRecord[]>;
+  /** The earliest end date among the not-yet-ended groups with these names, or null. */
+  earliestEndAt(names: readonly string[]): Promise<Date | null>;
+}
+
+export interface OutboxRepository {
+  /** Inside `store.transaction`, the message commits (or not) with the change that caused it. */
+  enqueue(message: OutboxMessage): Promise<void>;
+  /**
+   * Atomically claims up to `limit` pending messages due at `now`: each gets `attempts + 1` and a
+   * lease (`nextAttemptAt = now + leaseMs`), after which it is due again unless marked delivered
+   * or failed. Concurrent claimers never get the same message. Picks the earliest due and
+   * returns them oldest (by `createdAt`) first. Delivery is at least once: a claimer whose lease
+   * ran out may still mark the message, and another claimer may then have sent it too.
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
+  /** Returns false when the message is not pending (already delivered, dead or missing). */
+  markDelivered(id: string, at: Date): Promise<boolean>;
+  /**
+   * Records a failed attempt: retried at `nextAttemptAt`, or given up (`dead`) when it is null.
+   * Returns false when the message is not pending.
+   */
+  markFailed(id: string, error: string, nextAttemptAt: Date | null): Promise<boolean>;
+  /** Oldest first, for tests and operations. */
+  list(query: { readonly status?: OutboxStatus; readonly limit: number }): Promise<readonly OutboxMessage[]>;
+}
+
+/** Replay protection for inbound webhooks: remembers which event ids each source has sent. */
+export interface WebhookEventRepository {
+  /** True the first time `(source, eventId)` is seen, false on a replay (race-safe). */
+  recordOnce(source: string, eventId: string, at: Date): Promise<boolean>;
+  /** Forgets events received before `at`; returns how many. */
+  pruneBefore(at: Date): Promise<number>;
 }
 
 export interface SessionRepository {
@@ -145,6 +236,9 @@ export interface StoreTx {
   readonly signingKeys: SigningKeyRepository;
   readonly revocations: RevocationRepository;
   readonly audit: AuditRepository;
+  readonly groups: GroupRepository;
+  readonly outbox: OutboxRepository;
+  readonly webhookEvents: WebhookEventRepository;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from '../.
 import type {
   ApiKeyRecord,
   ClientRecord,
+  GroupRecord,
   NewAuditEvent,
   NewRevocation,
+  OutboxMessage,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -28,6 +30,35 @@ export const makeUser = (id: string, overrides: Partial<UserRecord> = {}): UserR
   mfaRequired: false,
   createdAt: at(),
   updatedAt: at(),
+  externalId: null,
+  displayName: null,
+  givenName: null,
+  familyName: null,
+  ...overrides,
+});
+
+export const makeGroup = (name: string, overrides: Partial<GroupRecord> = {}): GroupRecord => ({
+  id: `grp_${name}`,
+  name,
+  displayName: `Group ${name}`,
+  externalId: null,
+  endAt: null,
+  endedAt: null,
+  createdAt: at(),
+  updatedAt: at(),
+  ...overrides,
+});
+
+export const makeOutboxMessage = (id: string, overrides: Partial<OutboxMessage> = {}): OutboxMessage => ({
+  id,
+  kind: 'email',
+  payload: { to: `${id}@example.test`, template: 'security_incident', vars: { sessions: 2 } },
+  status: 'pending',
+  attempts: 0,
+  nextAttemptAt: at(),
+  lastError: null,
+  createdAt: at(),
+  deliveredAt: null,
   ...overrides,
 });
 

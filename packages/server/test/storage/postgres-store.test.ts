@@ -4,6 +4,7 @@ import { createPostgresStore } from '../../src/adapters/storage/index.js';
 import { postgresTestsSkipped, postgresTestStores, testDatabaseUrl } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
 
 describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
   const stores = postgresTestStores({ shareSchema: true });
@@ -23,6 +24,21 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
         expect((await second.users.findById(makeUser('usr_1').id))?.username).toBe('usr_1');
       } finally {
         await Promise.all([first.close(), second.close()]);
+        const client = new pg.Client({ connectionString });
+        await client.connect();
+        await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.end();
+      }
+    });
+
+    it('upgrades a schema of the first release in place', async () => {
+      const schema = `cutoff_test_upgrade_${process.pid}_${Date.now().toString(36)}`;
+      const connectionString = testDatabaseUrl();
+      const store = createPostgresStore({ connectionString, schema });
+      try {
+        await checkUpgradeFromInitial(store, schema);
+      } finally {
+        await store.close();
         const client = new pg.Client({ connectionString });
         await client.connect();
         await client.query(`drop schema if exists "${schema}" cascade`);

@@ -8,6 +8,7 @@ import { createSqliteStore, SQLITE_FILENAME } from '../../src/adapters/storage/i
 import { kyselyOf, sqliteTestStores } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
 
 const stores = sqliteTestStores();
 afterAll(() => stores.dispose());
@@ -32,6 +33,20 @@ describe('SQLite store', () => {
         expect(await pragma('foreign_keys')).toBe(1);
         expect(await pragma('busy_timeout')).toBe(5000);
         expect(await pragma('synchronous')).toBe(1); // NORMAL
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a database of the first release in place', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cutoff-sqlite-'));
+    try {
+      const store = createSqliteStore({ dataDir: root });
+      try {
+        await checkUpgradeFromInitial(store);
       } finally {
         await store.close();
       }

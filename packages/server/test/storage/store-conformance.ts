@@ -10,6 +10,7 @@ import type {
 } from '../../src/domain/records.js';
 import type { SessionSelector, Store } from '../../src/ports/store.js';
 import { kyselyOf, seedInBulk } from '../support/stores.js';
+import { describeBusinessEventsConformance } from './business-events-conformance.js';
 import {
   at,
   deferred,
@@ -728,11 +729,16 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await seqs({ limit: 10, target: 'user:eng' })).toEqual([]);
         expect(await seqs({ limit: 10, since: at(1000), until: at(3000) })).toEqual([2, 3, 4]);
         expect(await seqs({ limit: 10, since: at(1001) })).toEqual([3, 4, 5]);
+        expect(await seqs({ limit: 10, until: at(2000) })).toEqual([1, 2, 3]);
+        expect(await seqs({ limit: 10, until: at(1999) })).toEqual([1, 2]);
+        expect(await seqs({ limit: 10, until: at(-1) })).toEqual([]);
         expect(await seqs({ limit: 10, action: 'user.revoked', since: at(1), actorId: 'adm_1' })).toEqual([
           3,
         ]);
       });
     });
+
+    describeBusinessEventsConformance(() => store);
 
     describe('scale', () => {
       it('revokes a group of 2,000 users with 10 sessions each, and nobody else', async () => {

@@ -47,7 +47,7 @@ export const startProtectedApp = async (
 
 /** Polls until `probe` returns true or the deadline passes; returns the elapsed milliseconds. */
 export const eventually = async (
-  probe: () => Promise<boolean>,
+  probe: () => boolean | Promise<boolean>,
   timeoutMs: number,
   stepMs = 20,
 ): Promise<number> => {

@@ -71,18 +71,58 @@ const dropSchemas = async (connectionString: string, schemas: readonly string[])
   }
 };
 
-/** Empties every table of a PostgreSQL store (not the migration bookkeeping) and restarts its identities. */
-const truncateAll = async (store: Store): Promise<void> => {
-  const db = kyselyOf(store);
+interface SchemaLayout {
+  /** Every table (not the migration bookkeeping), referencing tables before the ones they reference. */
+  readonly tables: readonly string[];
+  /** Identity columns, to restart. */
+  readonly identities: readonly { readonly table: string; readonly column: string }[];
+}
+
+/** Reads the current schema's tables, foreign keys and identity columns (once per shared schema). */
+const readLayout = async (db: Kysely<Database>): Promise<SchemaLayout> => {
   const tables = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-    where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`.execute(
+    select c.relname as name from pg_class c
+    where c.relnamespace = current_schema()::regnamespace and c.relkind = 'r' and c.relname not like 'kysely_%'`.execute(
     db,
   );
-  if (tables.rows.length === 0) return;
-  await sql`truncate table ${sql.join(tables.rows.map((row) => sql.id(row.name)))} restart identity cascade`.execute(
+  const references = await sql<{ child: string; parent: string }>`
+    select child.relname as child, parent.relname as parent from pg_constraint k
+    join pg_class child on child.oid = k.conrelid
+    join pg_class parent on parent.oid = k.confrelid
+    where k.contype = 'f' and k.connamespace = current_schema()::regnamespace`.execute(db);
+  const identities = await sql<{ table: string; column: string }>`
+    select c.relname as table, a.attname as column from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    where c.relnamespace = current_schema()::regnamespace and a.attidentity <> '' and not a.attisdropped`.execute(
     db,
   );
+  // Depth-first: a table is emptied only after every table that references it.
+  const ordered: string[] = [];
+  const visit = (table: string, path: ReadonlySet<string>): void => {
+    if (ordered.includes(table) || path.has(table)) return;
+    for (const { child, parent } of references.rows) {
+      if (parent === table && child !== table) visit(child, new Set([...path, table]));
+    }
+    ordered.push(table);
+  };
+  for (const { name } of tables.rows) visit(name, new Set());
+  return { tables: ordered, identities: identities.rows };
+};
+
+/**
+ * Empties every table of a PostgreSQL store (not the migration bookkeeping) and restarts its
+ * identities. DELETE in foreign-key order rather than TRUNCATE: on the handful of rows a test
+ * leaves, it is about ten times faster.
+ */
+const emptyAll = async (store: Store, layout: SchemaLayout): Promise<void> => {
+  await kyselyOf(store)
+    .transaction()
+    .execute(async (trx) => {
+      for (const table of layout.tables) await sql`delete from ${sql.id(table)}`.execute(trx);
+      for (const { table, column } of layout.identities) {
+        await sql`select setval(pg_get_serial_sequence(${table}, ${column}), 1, false)`.execute(trx);
+      }
+    });
 };
 
 export interface PostgresTestStoresOptions {
@@ -98,6 +138,7 @@ export const postgresTestStores = (options: PostgresTestStoresOptions = {}): Tes
   const connectionString = options.connectionString ?? testDatabaseUrl();
   const stores: Store[] = [];
   const schemas: string[] = [];
+  let layout: Promise<SchemaLayout> | undefined;
   return {
     async create() {
       const reused = options.shareSchema === true ? schemas[0] : undefined;
@@ -106,7 +147,7 @@ export const postgresTestStores = (options: PostgresTestStoresOptions = {}): Tes
       const store = createPostgresStore({ connectionString, schema, maxConnections: 4 });
       stores.push(store);
       if (reused === undefined) await store.migrate();
-      else await truncateAll(store);
+      else await emptyAll(store, await (layout ??= readLayout(kyselyOf(store))));
       return store;
     },
     async dispose() {

@@ -5,7 +5,9 @@ import type { Store, StoreTx } from '../../ports/store.js';
 import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyClientRepository } from './client-repository.js';
+import { KyselyGroupRepository } from './group-repository.js';
 import { migrate } from './migrations.js';
+import { KyselyOutboxRepository } from './outbox-repository.js';
 import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';
 import { KyselyRevocationRepository } from './revocation-repository.js';
 import type { Database, StoreDialect } from './schema.js';
@@ -15,6 +17,7 @@ import type { StoreContext } from './store-context.js';
 import { misuseMessage, TransactionMisuseGuard } from './transaction-guard.js';
 import type { TransactionScope } from './transaction-guard.js';
 import { KyselyUserRepository } from './user-repository.js';
+import { KyselyWebhookEventRepository } from './webhook-event-repository.js';
 
 const repositories = (context: StoreContext): StoreTx => ({
   users: new KyselyUserRepository(context),
@@ -25,6 +28,9 @@ const repositories = (context: StoreContext): StoreTx => ({
   signingKeys: new KyselySigningKeyRepository(context),
   revocations: new KyselyRevocationRepository(context),
   audit: new KyselyAuditRepository(context),
+  groups: new KyselyGroupRepository(context),
+  outbox: new KyselyOutboxRepository(context),
+  webhookEvents: new KyselyWebhookEventRepository(context),
 });
 
 export interface KyselyStoreOptions {
@@ -50,6 +56,9 @@ export class KyselyStore implements Store {
   readonly signingKeys: StoreTx['signingKeys'];
   readonly revocations: StoreTx['revocations'];
   readonly audit: StoreTx['audit'];
+  readonly groups: StoreTx['groups'];
+  readonly outbox: StoreTx['outbox'];
+  readonly webhookEvents: StoreTx['webhookEvents'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -74,6 +83,9 @@ export class KyselyStore implements Store {
     this.signingKeys = repos.signingKeys;
     this.revocations = repos.revocations;
     this.audit = repos.audit;
+    this.groups = repos.groups;
+    this.outbox = repos.outbox;
+    this.webhookEvents = repos.webhookEvents;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

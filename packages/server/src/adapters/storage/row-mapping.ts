@@ -7,6 +7,8 @@ import type {
   AuditEventRecord,
   AuditRequestInfo,
   ClientRecord,
+  GroupRecord,
+  OutboxMessage,
   RefreshTokenRecord,
   RevocationRecord,
   SessionRecord,
@@ -18,6 +20,8 @@ import type {
   ApiKeysTable,
   AuditEventsTable,
   ClientsTable,
+  GroupsTable,
+  OutboxTable,
   RefreshTokensTable,
   RevocationsTable,
   SessionsTable,
@@ -70,6 +74,10 @@ export const rowToUser = (row: Selectable<UsersTable>): UserRecord => ({
   mfaRequired: fromFlag(row.mfa_required),
   createdAt: fromMillis(row.created_at),
   updatedAt: fromMillis(row.updated_at),
+  externalId: row.external_id,
+  displayName: row.display_name,
+  givenName: row.given_name,
+  familyName: row.family_name,
 });
 
 export const userToRow = (user: UserRecord): Selectable<UsersTable> => ({
@@ -84,6 +92,67 @@ export const userToRow = (user: UserRecord): Selectable<UsersTable> => ({
   mfa_required: toFlag(user.mfaRequired),
   created_at: toMillis(user.createdAt),
   updated_at: toMillis(user.updatedAt),
+  external_id: user.externalId ?? null,
+  display_name: user.displayName ?? null,
+  given_name: user.givenName ?? null,
+  family_name: user.familyName ?? null,
+});
+
+export const rowToGroup = (row: Selectable<GroupsTable>): GroupRecord => ({
+  id: row.id,
+  name: row.name,
+  displayName: row.display_name,
+  externalId: row.external_id,
+  endAt: fromMillisOrNull(row.end_at),
+  endedAt: fromMillisOrNull(row.ended_at),
+  createdAt: fromMillis(row.created_at),
+  updatedAt: fromMillis(row.updated_at),
+});
+
+export const groupToRow = (group: GroupRecord): Selectable<GroupsTable> => ({
+  id: group.id,
+  name: group.name,
+  display_name: group.displayName,
+  external_id: group.externalId,
+  end_at: toMillisOrNull(group.endAt),
+  ended_at: toMillisOrNull(group.endedAt),
+  created_at: toMillis(group.createdAt),
+  updated_at: toMillis(group.updatedAt),
+});
+
+const OUTBOX_STATUSES: ReadonlySet<string> = new Set<OutboxMessage['status']>([
+  'pending',
+  'delivered',
+  'dead',
+]);
+
+export const rowToOutboxMessage = (row: Selectable<OutboxTable>): OutboxMessage => {
+  if (!OUTBOX_STATUSES.has(row.status)) throw corrupt('outbox status');
+  const payload = parseJson(row.payload, 'outbox payload');
+  if (!isRecord(payload)) throw corrupt('outbox payload');
+  return {
+    id: row.id,
+    kind: row.kind,
+    payload,
+    status: row.status,
+    attempts: Number(row.attempts),
+    nextAttemptAt: fromMillis(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: fromMillis(row.created_at),
+    deliveredAt: fromMillisOrNull(row.delivered_at),
+  };
+};
+
+export const outboxMessageToRow = (message: OutboxMessage): Selectable<OutboxTable> => ({
+  id: message.id,
+  kind: message.kind,
+  payload: toJsonText(message.payload),
+  status: message.status,
+  attempts: message.attempts,
+  next_attempt_at: toMillis(message.nextAttemptAt),
+  last_error: message.lastError,
+  created_at: toMillis(message.createdAt),
+  delivered_at: toMillisOrNull(message.deliveredAt),
 });
 
 export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => ({

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type {
   ClientType,
+  OutboxStatus,
   RefreshTokenStatus,
   SessionStatus,
   SigningAlgorithm,
@@ -29,6 +30,11 @@ export interface UsersTable {
   mfa_required: number;
   created_at: number;
   updated_at: number;
+  /** Since 0002_business_events (SCIM); indexed. */
+  external_id: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
 }
 
 export interface UserRolesTable {
@@ -131,6 +137,39 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** Since 0002_business_events. Metadata for a group name; membership is in `user_groups`. */
+export interface GroupsTable {
+  id: string;
+  name: string;
+  display_name: string;
+  external_id: string | null;
+  end_at: number | null;
+  ended_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Since 0002_business_events. */
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  /** JSON object. */
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** Since 0002_business_events. Primary key (source, event_id). */
+export interface WebhookEventsTable {
+  source: string;
+  event_id: string;
+  received_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -142,6 +181,9 @@ export interface Database {
   signing_keys: SigningKeysTable;
   revocations: RevocationsTable;
   audit_events: AuditEventsTable;
+  groups: GroupsTable;
+  outbox: OutboxTable;
+  webhook_events: WebhookEventsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -3,28 +3,11 @@ import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import type { Page, UserPatch, UserRepository } from '../../ports/store.js';
+import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import { rowToUser, toFlag, toJsonText, toMillis, userToRow } from './row-mapping.js';
 import type { Database, UsersTable } from './schema.js';
 import { insertedRows, inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
-
-const encodeCursor = (lastId: string): string =>
-  Buffer.from(JSON.stringify({ id: lastId })).toString('base64url');
-
-const decodeCursor = (cursor: string): string => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'string') {
-      return value.id;
-    }
-  } catch {
-    // reported below
-  }
-  throw new CutoffError('ERR_VALIDATION', {
-    message: 'The cursor is not valid.',
-    detail: 'undecodable users cursor',
-  });
-};
 
 /** Rewrites the indexed role and group rows of a user from its record. */
 const replaceMemberships = async (
@@ -63,6 +46,10 @@ const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
   if (patch.active !== undefined) row.active = toFlag(patch.active);
   if (patch.totpSecret !== undefined) row.totp_secret = patch.totpSecret;
   if (patch.mfaRequired !== undefined) row.mfa_required = toFlag(patch.mfaRequired);
+  if (patch.externalId !== undefined) row.external_id = patch.externalId;
+  if (patch.displayName !== undefined) row.display_name = patch.displayName;
+  if (patch.givenName !== undefined) row.given_name = patch.givenName;
+  if (patch.familyName !== undefined) row.family_name = patch.familyName;
   return row;
 };
 
@@ -124,7 +111,7 @@ export class KyselyUserRepository implements UserRepository {
     const limit = Math.max(0, Math.floor(query.limit));
     let select = this.#context.db.selectFrom('users').selectAll();
     if (query.username !== undefined) select = select.where('username', '=', query.username);
-    if (query.cursor !== undefined) select = select.where('id', '>', decodeCursor(query.cursor));
+    if (query.cursor !== undefined) select = select.where('id', '>', decodeIdCursor(query.cursor, 'users'));
     // One extra row tells whether there is a next page.
     const rows = await select
       .orderBy('id')
@@ -132,7 +119,7 @@ export class KyselyUserRepository implements UserRepository {
       .execute();
     const items = rows.slice(0, limit).map(rowToUser);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null };
+    return { items, nextCursor: rows.length > limit && last !== undefined ? encodeIdCursor(last.id) : null };
   }
 
   async update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined> {
@@ -146,6 +133,41 @@ export class KyselyUserRepository implements UserRepository {
       await replaceMemberships(trx, id, patch);
       const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       return rowToUser(row);
+    });
+  }
+
+  async findByExternalId(externalId: string): Promise<UserRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('users')
+      .selectAll()
+      .where('external_id', '=', externalId)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToUser(row);
+  }
+
+  async countAll(): Promise<number> {
+    const row = await this.#context.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /**
+   * Sessions reference their user, so the user's sessions and their refresh tokens go first, in
+   * the same transaction; revocations and audit events only carry ids and stay as evidence.
+   */
+  async delete(id: UserId): Promise<boolean> {
+    return inTransaction(this.#context, async (trx) => {
+      const sessions = trx.selectFrom('sessions').select('sessions.id').where('sessions.user_id', '=', id);
+      await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessions).execute();
+      await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
+      await trx.deleteFrom('user_groups').where('user_id', '=', id).execute();
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     });
   }
 }
