@@ -125,3 +125,41 @@ describe('logs', () => {
     }
   });
 });
+
+describe('secrets at rest', () => {
+  it('the database holds no password, refresh token, API key or client secret in clear', async () => {
+    const t = await startTestServer();
+    try {
+      const user = await t.createUser({ password: 'plaintext-password-at-rest' });
+      const login = await t.login(user.username, user.password);
+      const apiKey = await t.apiKey(['feed:read']);
+      const client = await t.api('POST', '/v1/clients', { id: 'vault', name: 'vault', type: 'confidential' });
+      const { kyselyOf } = await import('../support/stores.js');
+      const db = kyselyOf(t.store);
+      const dump: string[] = [];
+      for (const table of [
+        'users',
+        'sessions',
+        'refresh_tokens',
+        'api_keys',
+        'clients',
+        'audit_events',
+      ] as const) {
+        dump.push(JSON.stringify(await db.selectFrom(table).selectAll().execute()));
+      }
+      const everything = dump.join('\n');
+      expect(everything).toContain(user.username); // the dump really has the rows
+      for (const secret of [
+        'plaintext-password-at-rest',
+        login.body.refresh_token,
+        apiKey,
+        client.body.client_secret,
+      ]) {
+        expect(everything).not.toContain(secret);
+      }
+      expect(everything).toContain('$argon2id$');
+    } finally {
+      await t.close();
+    }
+  });
+});
