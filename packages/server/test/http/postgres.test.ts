@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
-import { postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
+import { dropSchemas, postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import pg from 'pg';
 
 describe.skipIf(postgresTestsSkipped())('the server on PostgreSQL', () => {
   let t: TestServer;
@@ -21,10 +20,7 @@ describe.skipIf(postgresTestsSkipped())('the server on PostgreSQL', () => {
   afterAll(async () => {
     await t.close();
     await proxy.close();
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
+    await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
   it('logs in, refreshes, revokes and audits', async () => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
 import { openSse } from '../support/sse.js';
-import { postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
+import { dropSchemas, postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const REDIS_URL = process.env.CUTOFF_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,10 +24,7 @@ describe.skipIf(postgresTestsSkipped())('two replicas on PostgreSQL with Redis f
   afterAll(async () => {
     await a.close();
     await b.close();
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
+    await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
   it("a revocation made on one replica reaches the other replica's stream and introspection", async () => {
@@ -86,10 +82,7 @@ describe.skipIf(postgresTestsSkipped())('two replicas when Redis is unreachable'
   afterAll(async () => {
     await a.close();
     await b.close();
-    const client = new pg.Client({ connectionString: testDatabaseUrl() });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
+    await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
   it('still commits revocations and delivers them to other replicas by polling the store', async () => {

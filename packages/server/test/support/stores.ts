@@ -60,7 +60,7 @@ export const sqliteTestStores = (): TestStores => {
   };
 };
 
-const dropSchemas = async (connectionString: string, schemas: readonly string[]): Promise<void> => {
+export const dropSchemas = async (connectionString: string, schemas: readonly string[]): Promise<void> => {
   if (schemas.length === 0) return;
   const client = new pg.Client({ connectionString });
   await client.connect();

@@ -2,6 +2,7 @@ import { ID_PREFIX, type ApiKeyId } from '../../domain/ids.js';
 import type { ApiKeyRecord, ApiKeyScope } from '../../domain/records.js';
 import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 /** Creates a scoped API key; the key is returned once and only its hash is stored. */
 export const createApiKey = async (
@@ -22,16 +23,13 @@ export const createApiKey = async (
   };
   await ctx.store.transaction(async (tx) => {
     await tx.apiKeys.insert(record);
-    await tx.audit.append({
-      ts: now,
-      action: 'api_key.created',
-      actor: requestContext.actor,
-      target: { type: 'api_key', id: record.id },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { name: record.name, scopes: record.scopes },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'api_key.created',
+        target: { type: 'api_key', id: record.id },
+        details: { name: record.name, scopes: record.scopes },
+      }),
+    );
   });
   return { record, key };
 };

@@ -3,6 +3,7 @@ import { normalizeNames } from '../../domain/claims.js';
 import type { ClientRecord, ClientType } from '../../domain/records.js';
 import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 export interface CreateClientInput {
   readonly id?: string | undefined;
@@ -33,16 +34,13 @@ export const createClient = async (
   };
   await ctx.store.transaction(async (tx) => {
     await tx.clients.insert(client);
-    await tx.audit.append({
-      ts: now,
-      action: 'client.created',
-      actor: requestContext.actor,
-      target: { type: 'client', id: client.id },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { name: client.name, type: client.type, grant_types: client.grantTypes },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'client.created',
+        target: { type: 'client', id: client.id },
+        details: { name: client.name, type: client.type, grant_types: client.grantTypes },
+      }),
+    );
   });
   return { client, clientSecret };
 };

@@ -1,5 +1,6 @@
 import type { SigningAlgorithm } from '../../domain/records.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 /** The new key signs from now on; the previous one stays in the JWKS so issued tokens verify. */
 export const rotateSigningKey = async (
@@ -12,16 +13,13 @@ export const rotateSigningKey = async (
   await ctx.store.transaction(async (tx) => {
     await tx.signingKeys.demoteAll();
     await tx.signingKeys.insert(key);
-    await tx.audit.append({
-      ts: now,
-      action: 'key.rotated',
-      actor: requestContext.actor,
-      target: { type: 'signing_key', id: key.kid },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { alg: key.alg },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'key.rotated',
+        target: { type: 'signing_key', id: key.kid },
+        details: { alg: key.alg },
+      }),
+    );
   });
   await ctx.signer.reload();
   return { kid: key.kid, alg: key.alg };

@@ -5,6 +5,7 @@ import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from '../auth/issue-tokens.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { OAuthError } from './oauth-error.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 type Outcome =
   | {
@@ -81,16 +82,14 @@ export const refreshTokenGrant = async (
     if (withinGrace && fresh.status === 'active') return continueSession(ctx, tx, fresh, now);
     if (fresh.status !== 'active') return { kind: 'invalid', why: 'session not active' };
 
-    await tx.audit.append({
-      ts: now,
-      action: 'refresh_token.reused',
-      actor: requestContext.actor,
-      target: { type: 'session', id: session.id },
-      reason: 'security_incident',
-      counts: null,
-      request: requestContext.request,
-      details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'refresh_token.reused',
+        target: { type: 'session', id: session.id },
+        reason: 'security_incident',
+        details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
+      }),
+    );
     const applied = await applyRevocation(
       ctx,
       tx,

@@ -12,6 +12,7 @@ import { randomId } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 export interface RevocationCounts {
   readonly sessionsRevoked: number;
@@ -94,15 +95,14 @@ export const applyRevocation = async (
     actor: requestContext.actor,
     createdAt: now,
   });
-  await tx.audit.append({
-    ts: now,
-    action: revocationAction(target.type),
-    actor: requestContext.actor,
-    target: { type: target.type, id: target.id },
-    reason,
-    counts: { sessions: sessionsRevoked, refresh_tokens: refreshTokensRevoked },
-    request: requestContext.request,
-    details: { revocation_id: entry.id, seq: entry.seq, note: request.note ?? null, ...request.details },
-  });
+  await tx.audit.append(
+    auditEvent(requestContext, now, {
+      action: revocationAction(target.type),
+      target: { type: target.type, id: target.id },
+      reason,
+      counts: { sessions: sessionsRevoked, refresh_tokens: refreshTokensRevoked },
+      details: { revocation_id: entry.id, seq: entry.seq, note: request.note ?? null, ...request.details },
+    }),
+  );
   return { entry, sessionsRevoked, refreshTokensRevoked };
 };

@@ -3,6 +3,7 @@ import { ID_PREFIX, type UserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 export interface CreateUserInput {
   readonly username: string;
@@ -36,16 +37,13 @@ export const createUser = async (
   };
   await ctx.store.transaction(async (tx) => {
     await tx.users.insert(user);
-    await tx.audit.append({
-      ts: now,
-      action: 'user.created',
-      actor: requestContext.actor,
-      target: { type: 'user', id: user.id },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { username: user.username, roles: user.roles, groups: user.groups },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'user.created',
+        target: { type: 'user', id: user.id },
+        details: { username: user.username, roles: user.roles, groups: user.groups },
+      }),
+    );
   });
   return user;
 };

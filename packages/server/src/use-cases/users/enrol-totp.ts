@@ -2,6 +2,7 @@ import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { TotpEnrolment } from '../../ports/totp-verifier.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 /** Enrols (or re-enrols) TOTP; the secret is returned once and never shown again. */
 export const enrolTotp = async (
@@ -15,16 +16,13 @@ export const enrolTotp = async (
     if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
     const enrolment = ctx.totp.enrol(user.username);
     await tx.users.update(id, { totpSecret: enrolment.secret, updatedAt: now });
-    await tx.audit.append({
-      ts: now,
-      action: 'totp.enrolled',
-      actor: requestContext.actor,
-      target: { type: 'user', id },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: null,
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'totp.enrolled',
+        target: { type: 'user', id },
+        details: null,
+      }),
+    );
     return enrolment;
   });
 };

@@ -6,6 +6,7 @@ import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import type { UserPatch } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
+import { auditEvent } from '../audit/audit-event.js';
 
 export interface UpdateUserInput {
   readonly email?: string | null | undefined;
@@ -54,21 +55,18 @@ export const updateUser = async (
     if (before === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
     const user = await tx.users.update(id, patch);
     if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
-    await tx.audit.append({
-      ts: now,
-      action: 'user.updated',
-      actor: requestContext.actor,
-      target: { type: 'user', id },
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: {
-        changed: Object.keys(input).filter((key) => input[key as keyof UpdateUserInput] !== undefined),
-        ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
-        ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
-        ...(input.active !== undefined && { active: user.active }),
-      },
-    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: 'user.updated',
+        target: { type: 'user', id },
+        details: {
+          changed: Object.keys(input).filter((key) => input[key as keyof UpdateUserInput] !== undefined),
+          ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
+          ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
+          ...(input.active !== undefined && { active: user.active }),
+        },
+      }),
+    );
     const reason = revocationReasonFor(before, input);
     const revocation =
       reason === null
