@@ -1,5 +1,6 @@
 import type { ApiKeyRecord, ApiKeyScope, Actor } from '../domain/records.js';
-import { hashSecret, secretsEqual } from '../lib/secrets.js';
+import { timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../lib/secrets.js';
 import type { Store } from '../ports/store.js';
 
 export interface Principal {
@@ -22,12 +23,15 @@ export const hasScope = (principal: Principal, scope: ApiKeyScope): boolean =>
 
 export const createApiKeyAuthenticator = (store: Store, configuredAdminKey: string | undefined) => {
   const cache = new Map<string, { readonly record: ApiKeyRecord | undefined; readonly loadedAtMs: number }>();
+  // Hashed once: every call then costs one SHA-256 of the presented key and constant-time compares.
+  const adminKeyHash =
+    configuredAdminKey === undefined ? undefined : Buffer.from(hashSecret(configuredAdminKey), 'hex');
 
   return async (presented: string): Promise<Principal | undefined> => {
-    if (configuredAdminKey !== undefined && secretsEqual(presented, configuredAdminKey)) {
+    const keyHash = hashSecret(presented);
+    if (adminKeyHash !== undefined && timingSafeEqual(Buffer.from(keyHash, 'hex'), adminKeyHash)) {
       return { actor: { type: 'admin', id: 'bootstrap' }, scopes: ['admin'] };
     }
-    const keyHash = hashSecret(presented);
     const nowMs = Date.now();
     let cached = cache.get(keyHash);
     if (cached === undefined || nowMs - cached.loadedAtMs > CACHE_TTL_MS) {

@@ -6,7 +6,7 @@ import type { ApiKeyScope } from '../domain/records.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
 import type { GuardRegistry } from '../use-cases/fleet/guard-registry.js';
-import type { IntrospectionResponse } from '../use-cases/oauth/introspect.js';
+import type { IntrospectionJson } from '../use-cases/oauth/introspect.js';
 import { hasScope, parseBearer, type Principal } from './api-key-authenticator.js';
 import type { Metrics } from './metrics.js';
 
@@ -17,7 +17,7 @@ export interface RouteDeps {
   readonly hub: RevocationFeedHub;
   readonly guards: GuardRegistry;
   readonly authenticateKey: (presented: string) => Promise<Principal | undefined>;
-  readonly introspect: (token: string) => Promise<IntrospectionResponse>;
+  readonly introspect: (token: string) => Promise<IntrospectionJson>;
   readonly metrics: Metrics;
   readonly registry: Registry;
 }

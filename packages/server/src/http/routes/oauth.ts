@@ -139,7 +139,13 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         if (client?.type !== 'confidential')
           throw new OAuthError('invalid_client', 'Caller authentication failed.');
       }
-      return reply.header('cache-control', 'no-store').send(await deps.introspect(request.body.token));
+      // Already JSON text of the schema's shape: Fastify sends strings as they are, skipping a
+      // second serialization (the cast only tells the type provider so).
+      const json = await deps.introspect(request.body.token);
+      return reply
+        .header('cache-control', 'no-store')
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(json as unknown as { active: boolean });
     },
   );
 };

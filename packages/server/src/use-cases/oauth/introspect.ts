@@ -3,21 +3,21 @@ import { hashSecret } from '../../lib/secrets.js';
 import type { UseCaseContext } from '../context.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
-export type IntrospectionResponse =
-  { readonly active: false } | ({ readonly active: true } & Record<string, unknown>);
+/** The RFC 7662 answer as JSON text: built once per token, since most introspections repeat. */
+export type IntrospectionJson = string;
 
-const INACTIVE = Object.freeze({ active: false }) as IntrospectionResponse;
+const INACTIVE = JSON.stringify({ active: false });
 
 /** RFC 7662: anything revoked, expired, unknown or malformed is exactly `{active: false}`. */
 export const createIntrospector = (ctx: UseCaseContext) => {
   const verify = createVerifiedTokenCache(ctx.signer, ctx.config.issuer);
 
-  const introspectRefreshToken = async (token: string, now: Date): Promise<IntrospectionResponse> => {
+  const introspectRefreshToken = async (token: string, now: Date): Promise<IntrospectionJson> => {
     const record = await ctx.store.refreshTokens.findByHash(hashSecret(token));
     if (record?.status !== 'active' || record.expiresAt <= now) return INACTIVE;
     const session = await ctx.store.sessions.findById(record.sessionId);
     if (session?.status !== 'active' || session.idleExpiresAt <= now) return INACTIVE;
-    return {
+    return JSON.stringify({
       active: true,
       token_type: 'refresh_token',
       client_id: session.clientId,
@@ -26,22 +26,18 @@ export const createIntrospector = (ctx: UseCaseContext) => {
       iss: ctx.config.issuer,
       iat: toNumericDate(record.createdAt),
       exp: toNumericDate(record.expiresAt),
-    };
+    });
   };
 
-  return async (token: string): Promise<IntrospectionResponse> => {
+  return async (token: string): Promise<IntrospectionJson> => {
     if (token.length === 0 || token.length > 8192) return INACTIVE;
     const now = ctx.clock.now();
     const nowSeconds = toNumericDate(now);
     if (token.split('.').length !== 3) return introspectRefreshToken(token, now);
     const verified = await verify(token, nowSeconds);
     if (verified === undefined) return INACTIVE;
+    // The revocation rule runs on every call; only the serialization is cached.
     if (ctx.revocationIndex.match(verified.subject, nowSeconds) !== undefined) return INACTIVE;
-    const { claims } = verified;
-    return {
-      active: true,
-      token_type: 'Bearer',
-      ...claims,
-    };
+    return verified.activeJson;
   };
 };

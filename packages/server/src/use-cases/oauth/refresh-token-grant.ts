@@ -5,6 +5,7 @@ import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from '../auth/issue-tokens.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { OAuthError } from './oauth-error.js';
+import { resolveGroupAccess, type GroupAccess } from '../groups/group-access.js';
 import { auditEvent } from '../audit/audit-event.js';
 
 type Outcome =
@@ -13,6 +14,7 @@ type Outcome =
       readonly user: UserRecord;
       readonly session: SessionRecord;
       readonly token: string;
+      readonly access: GroupAccess;
     }
   | { readonly kind: 'reused'; readonly entry: RevocationRecord }
   | { readonly kind: 'invalid'; readonly why: string };
@@ -32,6 +34,9 @@ const continueSession = async (
     return { kind: 'invalid', why: 'session expired' };
   const user = await tx.users.findById(session.userId);
   if (user?.active !== true) return { kind: 'invalid', why: 'user inactive' };
+  // A member of a group past its end date: the session must not outlive that date.
+  const access = await resolveGroupAccess(tx.groups, user.groups, now);
+  if (access.lapsed.length > 0) return { kind: 'invalid', why: 'group end date passed' };
   const next = newRefreshToken(session, now);
   await tx.refreshTokens.insert(next.record);
   const idleExpiresAt = new Date(
@@ -41,7 +46,7 @@ const continueSession = async (
     ),
   );
   await tx.sessions.touch(session.id, now, idleExpiresAt);
-  return { kind: 'issued', user, session, token: next.token };
+  return { kind: 'issued', user, session, token: next.token, access };
 };
 
 /**
@@ -110,10 +115,9 @@ export const refreshTokenGrant = async (
     case 'invalid':
       throw invalidGrant();
     case 'issued': {
-      const accessToken = await ctx.signer.sign(
-        userAccessTokenClaims(ctx, outcome.user, outcome.session, now),
-      );
-      return { accessToken, refreshToken: outcome.token, expiresIn: ctx.config.accessTokenTtlSeconds };
+      const claims = userAccessTokenClaims(ctx, outcome.user, outcome.session, now, outcome.access);
+      const accessToken = await ctx.signer.sign(claims);
+      return { accessToken, refreshToken: outcome.token, expiresIn: claims.exp - claims.iat };
     }
   }
 };

@@ -5,6 +5,8 @@ export interface VerifiedToken {
   readonly claims: AccessTokenClaims;
   readonly subject: TokenSubject;
   readonly kid: string;
+  /** The RFC 7662 answer while the token is active, serialized once per token. */
+  readonly activeJson: string;
 }
 
 const kidOf = (token: string): string => {
@@ -41,7 +43,12 @@ export const createVerifiedTokenCache = (signer: TokenSigner, issuer: string, ma
       return undefined;
     }
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-    const verified = { claims, subject: toTokenSubject(claims, issuer), kid: kidOf(token) };
+    const verified = {
+      claims,
+      subject: toTokenSubject(claims, issuer),
+      kid: kidOf(token),
+      activeJson: JSON.stringify({ active: true, token_type: 'Bearer', ...claims }),
+    };
     cache.set(token, verified);
     return verified;
   };
