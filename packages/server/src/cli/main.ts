@@ -14,6 +14,7 @@ import {
   type Deps,
 } from './commands/admin-commands.js';
 import { createOutput } from './output.js';
+import { reportGroup } from './commands/report.js';
 
 const program = new Command('cutoff')
   .description('Cutoff: cut a session, user, group, role, client or everyone off, everywhere, now.')
@@ -115,6 +116,17 @@ program
       .makeOptionMandatory(),
   )
   .action((options: { name: string; scope: string[] }) => apiKeysCreate(deps(), options));
+
+program
+  .command('report')
+  .description('evidence reports')
+  .command('group <name>')
+  .description("a group's members, their last session and the proof of revocation (audit seq and hash)")
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('json'),
+  )
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action((name: string, options: { format: string; out?: string }) => reportGroup(deps(), name, options));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(

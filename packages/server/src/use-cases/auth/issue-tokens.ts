@@ -4,6 +4,7 @@ import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/sec
 import { toNumericDate } from '../../ports/clock.js';
 import type { AccessTokenClaims } from '../../ports/token-signer.js';
 import type { UseCaseContext } from '../context.js';
+import { resolveGroupAccess, type GroupAccess } from '../groups/group-access.js';
 
 export interface TokenResponse {
   readonly accessToken: string;
@@ -32,29 +33,53 @@ export const newRefreshToken = (
   };
 };
 
-/** Claims per RFC 9068, with the current roles and groups of the user. */
+/**
+ * Claims per RFC 9068, with the current roles and groups of the user. With `access` (the groups'
+ * end dates applied, see `resolveGroupAccess`), ended groups are left out, `access_until` is the
+ * earliest pending end date and `exp` never exceeds it.
+ */
 export const userAccessTokenClaims = (
   ctx: Pick<UseCaseContext, 'config'>,
   user: UserRecord,
   session: SessionRecord,
   now: Date,
+  access?: GroupAccess,
 ): AccessTokenClaims => {
   const iat = toNumericDate(now);
+  const accessUntil =
+    access?.accessUntil === null || access === undefined ? undefined : toNumericDate(access.accessUntil);
+  const exp = iat + ctx.config.accessTokenTtlSeconds;
   return {
     iss: ctx.config.issuer,
     sub: user.id,
     aud: ctx.config.audience,
     iat,
-    exp: iat + ctx.config.accessTokenTtlSeconds,
+    exp: accessUntil === undefined ? exp : Math.min(exp, accessUntil),
     jti: randomId('at'),
     client_id: session.clientId,
     sid: session.id,
     roles: user.roles,
-    groups: user.groups,
+    groups: access?.groups ?? user.groups,
     amr: session.amr,
     auth_time: toNumericDate(session.createdAt),
+    ...(accessUntil !== undefined && { access_until: accessUntil }),
   };
 };
+
+/** `userAccessTokenClaims` with the user's group end dates read from the store. */
+export const resolvedUserAccessTokenClaims = async (
+  ctx: Pick<UseCaseContext, 'config' | 'store'>,
+  user: UserRecord,
+  session: SessionRecord,
+  now: Date,
+): Promise<AccessTokenClaims> =>
+  userAccessTokenClaims(
+    ctx,
+    user,
+    session,
+    now,
+    await resolveGroupAccess(ctx.store.groups, user.groups, now),
+  );
 
 export const clientAccessTokenClaims = (
   ctx: Pick<UseCaseContext, 'config'>,

@@ -3,7 +3,7 @@ import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
-import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
+import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
 
 /** The public client that first-party logins use when they name none. */
 export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;
@@ -96,11 +96,13 @@ export const login = async (
   });
   ctx.loginLimiter.recordSuccess(input.username, ip);
 
-  const accessToken = await ctx.signer.sign(userAccessTokenClaims(ctx, user, session, now));
+  // Group end dates: ended groups are left out, `access_until` caps the token's lifetime.
+  const claims = await resolvedUserAccessTokenClaims(ctx, user, session, now);
+  const accessToken = await ctx.signer.sign(claims);
   return {
     accessToken,
     refreshToken: refresh.token,
-    expiresIn: ctx.config.accessTokenTtlSeconds,
+    expiresIn: claims.exp - claims.iat,
     sessionId: session.id,
   };
 };
