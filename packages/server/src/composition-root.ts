@@ -5,6 +5,8 @@ import { createArgon2PasswordHasher } from './adapters/crypto/argon2-password-ha
 import { createJoseTokenSigner } from './adapters/crypto/jose-token-signer.js';
 import { createOtpauthTotpVerifier } from './adapters/crypto/otpauth-totp-verifier.js';
 import { createRedisStreamFeedNotifier } from './adapters/feed/redis-stream-feed-notifier.js';
+import { createHttpSmsSender } from './adapters/notifications/http-sms-sender.js';
+import { createSmtpEmailSender } from './adapters/notifications/smtp-email-sender.js';
 import { createPostgresStore, createSqliteStore } from './adapters/storage/index.js';
 import { createApiKeyAuthenticator } from './http/api-key-authenticator.js';
 import { buildApp } from './http/build-app.js';
@@ -17,6 +19,9 @@ import { createLoginRateLimiter } from './use-cases/auth/login-rate-limiter.js';
 import type { UseCaseContext } from './use-cases/context.js';
 import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
 import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
+import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
+import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
+import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
 
 export interface CutoffServer {
@@ -113,6 +118,37 @@ export const createCutoffServer = async (
   );
   logError = (error) => app.log.error({ err: error }, 'background error');
 
+  // The durable end-date schedule (contractor groups); its first tick ends what came due while down.
+  const groupEndScheduler = new GroupEndScheduler(ctx, {
+    intervalMs: config.scheduleIntervalMs,
+    onError: (error) => logError(error),
+    onEnded: (ended) =>
+      app.log.info(
+        { group: ended.group.name, members: ended.members.length, seq: ended.entry.seq },
+        'group ended at its end date',
+      ),
+  });
+  groupEndScheduler.start();
+
+  // User notifications (security incidents) from the durable outbox, and replay-record pruning.
+  const senders: Record<string, NotificationSender> = {};
+  if (config.smtpUrl !== undefined && config.mailFrom !== undefined)
+    senders['email'] = createSmtpEmailSender({ url: config.smtpUrl, from: config.mailFrom });
+  if (config.smsWebhookUrl !== undefined) senders['sms'] = createHttpSmsSender({ url: config.smsWebhookUrl });
+  const outboxWorker = new OutboxWorker({
+    store,
+    clock,
+    senders,
+    pollMs: config.outboxPollMs,
+    retryBaseMs: config.outboxRetryBaseMs,
+    retryMaxMs: config.outboxRetryMaxMs,
+    maxAttempts: config.outboxMaxAttempts,
+    onError: (error) => logError(error),
+  });
+  outboxWorker.start();
+  const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
+  webhookEventPruner.start();
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -129,6 +165,10 @@ export const createCutoffServer = async (
     close: () => {
       closing ??= (async () => {
         hub.stop();
+        await outboxWorker.stop();
+        await webhookEventPruner.stop();
+        for (const sender of Object.values(senders)) sender.close?.();
+        await groupEndScheduler.stop();
         await app.close();
         await notifier?.close();
         await store.close();

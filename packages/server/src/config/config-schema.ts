@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import type { HooksConfig } from '../domain/hooks/hooks-config.js';
 
 /** The one configuration schema. Durations carry their unit in the name. */
 export const ConfigSchema = Type.Object(
@@ -30,7 +31,24 @@ export const ConfigSchema = Type.Object(
     feedHeartbeatMs: Type.Integer({ minimum: 50, maximum: 1000, default: 500 }),
     /** How often a replica re-reads the feed head from the store when no Redis notifies it. */
     feedPollMs: Type.Integer({ minimum: 20, default: 250 }),
+    /** How often the durable schedule ends groups whose end date has come (contractor end dates). */
+    scheduleIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000 }),
     trustProxy: Type.Boolean({ default: false }),
+    /** A JSON file of inbound webhook sources and mappings (docs/webhooks.md), validated at start-up. */
+    hooksFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** SMTP server for user notifications, e.g. `smtp://user:pass@mail.example.com:587`. */
+    smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
+    /** The From address of notification emails; required with smtpUrl. */
+    mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+    /** An HTTP endpoint that receives `{"to", "text"}` JSON and sends it as an SMS. */
+    smsWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+    /** How often the outbox worker looks for due notifications. */
+    outboxPollMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+    /** Delay before the first retry of a failed notification; doubles per attempt up to outboxRetryMaxMs. */
+    outboxRetryBaseMs: Type.Integer({ minimum: 1, default: 1000 }),
+    outboxRetryMaxMs: Type.Integer({ minimum: 1, default: 300_000 }),
+    /** Attempts after which a notification is given up (status `dead`). */
+    outboxMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info' },
@@ -43,4 +61,6 @@ export type ConfigInput = Static<typeof ConfigSchema>;
 
 export interface Config extends Readonly<Omit<ConfigInput, 'issuer'>> {
   readonly issuer: string;
+  /** The sources and mappings of `hooksFile` (none without one). */
+  readonly hooks: HooksConfig;
 }

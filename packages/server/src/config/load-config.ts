@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { ConfigSchema, type Config } from './config-schema.js';
+import { EMPTY_HOOKS_CONFIG, parseHooksConfig, type HooksConfig } from '../domain/hooks/hooks-config.js';
 
 /** Environment variable -> config key, and how to parse it. */
 const ENV: Readonly<Record<string, readonly [keyof Config, 'string' | 'integer' | 'boolean']>> = {
@@ -23,8 +24,17 @@ const ENV: Readonly<Record<string, readonly [keyof Config, 'string' | 'integer' 
   CUTOFF_LOGIN_WINDOW_SECONDS: ['loginWindowSeconds', 'integer'],
   CUTOFF_FEED_HEARTBEAT_MS: ['feedHeartbeatMs', 'integer'],
   CUTOFF_FEED_POLL_MS: ['feedPollMs', 'integer'],
+  CUTOFF_SCHEDULE_INTERVAL_MS: ['scheduleIntervalMs', 'integer'],
   CUTOFF_TRUST_PROXY: ['trustProxy', 'boolean'],
   CUTOFF_LOG_LEVEL: ['logLevel', 'string'],
+  CUTOFF_HOOKS_FILE: ['hooksFile', 'string'],
+  CUTOFF_SMTP_URL: ['smtpUrl', 'string'],
+  CUTOFF_MAIL_FROM: ['mailFrom', 'string'],
+  CUTOFF_SMS_WEBHOOK_URL: ['smsWebhookUrl', 'string'],
+  CUTOFF_OUTBOX_POLL_MS: ['outboxPollMs', 'integer'],
+  CUTOFF_OUTBOX_RETRY_BASE_MS: ['outboxRetryBaseMs', 'integer'],
+  CUTOFF_OUTBOX_RETRY_MAX_MS: ['outboxRetryMaxMs', 'integer'],
+  CUTOFF_OUTBOX_MAX_ATTEMPTS: ['outboxMaxAttempts', 'integer'],
 };
 
 export class ConfigError extends Error {
@@ -40,6 +50,28 @@ const parseEnvValue = (name: string, raw: string, type: 'string' | 'integer' | '
   }
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number`);
   return Number(raw);
+};
+
+/** Reads and validates the hooks file; secrets may come from `CUTOFF_HOOK_SECRET_<SOURCE>`. */
+const loadHooks = (
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): HooksConfig => {
+  if (file === undefined) return EMPTY_HOOKS_CONFIG;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    // A JSON syntax error quotes the text around it, which may be a secret: report the position only.
+    const reason =
+      error instanceof SyntaxError
+        ? `not valid JSON${/position \d+/.exec(error.message)?.[0].replace(/^/, ' at ') ?? ''}`
+        : (error as Error).message;
+    throw new ConfigError(`cannot read hooks file ${file}: ${reason}`);
+  }
+  const result = parseHooksConfig(parsed, env);
+  if (!result.ok) throw new ConfigError(`invalid hooks file ${file}: ${result.errors.join('; ')}`);
+  return result.config;
 };
 
 /**
@@ -77,6 +109,13 @@ export const loadConfig = (
       'sessionAbsoluteLifetimeSeconds must not be shorter than sessionIdleTimeoutSeconds',
     );
   }
+  if (valid.smtpUrl !== undefined && valid.mailFrom === undefined) {
+    throw new ConfigError('mailFrom (CUTOFF_MAIL_FROM) is required when smtpUrl (CUTOFF_SMTP_URL) is set');
+  }
+  if (valid.outboxRetryMaxMs < valid.outboxRetryBaseMs) {
+    throw new ConfigError('outboxRetryMaxMs must not be smaller than outboxRetryBaseMs');
+  }
+  const hooks = loadHooks(valid.hooksFile, env);
   const issuer = (valid.issuer ?? `http://localhost:${valid.port}`).replace(/\/+$/, '');
-  return Object.freeze({ ...valid, issuer });
+  return Object.freeze({ ...valid, issuer, hooks });
 };

@@ -21,6 +21,16 @@ export const ERROR_REGISTRY = {
     message: 'A valid credential is required.',
   },
   ERR_INVALID_TOKEN: { status: 401, error: 'invalid_token', message: 'The access token is not valid.' },
+  ERR_WEBHOOK_SIGNATURE: {
+    status: 401,
+    error: 'invalid_signature',
+    message: 'The webhook source is unknown, or its signature is missing, malformed, stale or wrong.',
+  },
+  ERR_WEBHOOK_REPLAY: {
+    status: 401,
+    error: 'replayed_event',
+    message: 'This webhook event id was already received; it was not applied again.',
+  },
   ERR_FORBIDDEN: {
     status: 403,
     error: 'forbidden',

@@ -9,11 +9,16 @@ import type { RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { groupRoutes } from './routes/groups.js';
 import { guardRoutes } from './routes/guards.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hooks.js';
+import { incidentRoutes } from './routes/incident.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { reportRoutes } from './routes/reports.js';
 import { revocationStreamRoutes } from './routes/revocation-stream.js';
 import { revocationRoutes } from './routes/revocations.js';
+import { scimRoutes } from './routes/scim/index.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -117,6 +122,11 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     guardRoutes,
     auditRoutes,
     adminRoutes,
+    hookRoutes,
+    incidentRoutes,
+    groupRoutes,
+    reportRoutes,
+    scimRoutes,
   ]) {
     routes(app, deps);
   }

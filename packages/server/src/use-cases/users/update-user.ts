@@ -3,7 +3,7 @@ import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { RevocationReason } from '../../domain/revocation-plan.js';
 import type { RevocationRecord, UserRecord } from '../../domain/records.js';
-import type { UserPatch } from '../../ports/store.js';
+import type { StoreTx, UserPatch } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { auditEvent } from '../audit/audit-event.js';
@@ -34,11 +34,19 @@ const revocationReasonFor = (before: UserRecord, input: UpdateUserInput): Revoca
   return null;
 };
 
+export interface UpdateUserOptions {
+  /** Runs first inside the update's transaction (e.g. recording a webhook event id); throwing undoes it all. */
+  readonly within?: (tx: StoreTx) => Promise<void>;
+  /** Extra non-secret context for the audit events (e.g. the webhook event that caused the change). */
+  readonly auditDetails?: Readonly<Record<string, unknown>>;
+}
+
 export const updateUser = async (
   ctx: UseCaseContext,
   id: UserId,
   input: UpdateUserInput,
   requestContext: RequestContext,
+  options: UpdateUserOptions = {},
 ): Promise<UpdateUserResult> => {
   const now = ctx.clock.now();
   const passwordHash = input.password === undefined ? undefined : await ctx.passwords.hash(input.password);
@@ -51,6 +59,7 @@ export const updateUser = async (
     ...(input.active !== undefined && { active: input.active }),
   };
   const result = await ctx.store.transaction(async (tx) => {
+    await options.within?.(tx);
     const before = await tx.users.findById(id);
     if (before === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
     const user = await tx.users.update(id, patch);
@@ -64,6 +73,7 @@ export const updateUser = async (
           ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
           ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
           ...(input.active !== undefined && { active: user.active }),
+          ...options.auditDetails,
         },
       }),
     );
@@ -71,7 +81,16 @@ export const updateUser = async (
     const revocation =
       reason === null
         ? null
-        : await applyRevocation(ctx, tx, { target: { type: 'user', id }, reason }, requestContext);
+        : await applyRevocation(
+            ctx,
+            tx,
+            {
+              target: { type: 'user', id },
+              reason,
+              ...(options.auditDetails !== undefined && { details: options.auditDetails }),
+            },
+            requestContext,
+          );
     return { user, revocation };
   });
   if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation.entry);

@@ -1,0 +1,41 @@
+import type { UserId } from '../../domain/ids.js';
+import type { UserRecord } from '../../domain/records.js';
+import type { UserRef } from '../../domain/hooks/evaluate-mapping.js';
+import type { StoreTx } from '../../ports/store.js';
+
+export type UserLookupResult =
+  | { readonly kind: 'found'; readonly user: UserRecord }
+  | { readonly kind: 'missing' }
+  /** Several users share the email: a webhook must not guess which one it meant. */
+  | { readonly kind: 'ambiguous'; readonly count: number };
+
+const EMAIL_PAGE = 500;
+
+/**
+ * The user a webhook names. Emails compare case-insensitively; the store has no email index, so
+ * an email lookup pages through the users (fine for thousands, a known cost beyond).
+ */
+export const findUserByRef = async (users: StoreTx['users'], ref: UserRef): Promise<UserLookupResult> => {
+  const one = (user: UserRecord | undefined): UserLookupResult =>
+    user === undefined ? { kind: 'missing' } : { kind: 'found', user };
+  switch (ref.by) {
+    case 'id':
+      return one(await users.findById(ref.value as UserId));
+    case 'username':
+      return one(await users.findByUsername(ref.value));
+    case 'external_id':
+      return one(await users.findByExternalId(ref.value));
+    case 'email': {
+      const wanted = ref.value.toLowerCase();
+      const matches: UserRecord[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await users.list({ limit: EMAIL_PAGE, ...(cursor !== undefined && { cursor }) });
+        matches.push(...page.items.filter((user) => user.email?.toLowerCase() === wanted));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      if (matches.length > 1) return { kind: 'ambiguous', count: matches.length };
+      return one(matches[0]);
+    }
+  }
+};
