@@ -101,8 +101,17 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   // Drain on shutdown: responses finishing after close began also close their connection, so
   // no kept-alive socket holds the process open until its keep-alive timeout.
   let closing = false;
+  let idleSweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', (done) => {
     closing = true;
+    // Kept-alive sockets that turn idle after close began (a client's request answered 503)
+    // would otherwise hold shutdown open until the client's own idle timeout.
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    idleSweep.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(idleSweep);
     done();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
