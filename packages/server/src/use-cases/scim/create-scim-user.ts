@@ -1,0 +1,64 @@
+import { isCutoffError } from '../../domain/errors.js';
+import { ID_PREFIX, type UserId } from '../../domain/ids.js';
+import type { UserRecord } from '../../domain/records.js';
+import { ScimError } from '../../domain/scim/scim-error.js';
+import { randomId } from '../../lib/secrets.js';
+import { auditEvent } from '../audit/audit-event.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+import { parseUserResource } from './user-resource.js';
+
+export const userNameTaken = (): ScimError =>
+  new ScimError(409, 'uniqueness', 'A user with this userName already exists.');
+
+/** POST /Users: a new, active (unless `active: false`) user; 409 `uniqueness` on a taken userName. */
+export const createScimUser = async (
+  ctx: UseCaseContext,
+  body: unknown,
+  requestContext: RequestContext,
+): Promise<UserRecord> => {
+  const fields = parseUserResource(body, 'clear');
+  // Checked before hashing (argon2 is slow); the insert below still catches a race.
+  if ((await ctx.store.users.findByUsername(fields.username)) !== undefined) throw userNameTaken();
+  const passwordHash = fields.password === undefined ? null : await ctx.passwords.hash(fields.password);
+  const now = ctx.clock.now();
+  const user: UserRecord = {
+    id: randomId(ID_PREFIX.user) as UserId,
+    username: fields.username,
+    email: fields.email ?? null,
+    passwordHash,
+    roles: fields.roles ?? [],
+    groups: [],
+    active: fields.active ?? true,
+    totpSecret: null,
+    mfaRequired: false,
+    createdAt: now,
+    updatedAt: now,
+    externalId: fields.externalId ?? null,
+    displayName: fields.displayName ?? null,
+    givenName: fields.givenName ?? null,
+    familyName: fields.familyName ?? null,
+  };
+  try {
+    await ctx.store.transaction(async (tx) => {
+      await tx.users.insert(user);
+      await tx.audit.append(
+        auditEvent(requestContext, now, {
+          action: 'user.created',
+          target: { type: 'user', id: user.id },
+          details: {
+            source: 'scim',
+            username: user.username,
+            external_id: user.externalId ?? null,
+            roles: user.roles,
+            active: user.active,
+            password_set: passwordHash !== null,
+          },
+        }),
+      );
+    });
+  } catch (error) {
+    if (isCutoffError(error) && error.code === 'ERR_CONFLICT') throw userNameTaken();
+    throw error;
+  }
+  return user;
+};
