@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
-import { postgresTestsSkipped, postgresTestStores, testDatabaseUrl } from '../support/stores.js';
+import { dropSchemas, postgresTestsSkipped, postgresTestStores, testDatabaseUrl } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
+import { checkUpgradeToRevocationIndexes } from './upgrade-to-revocation-indexes.js';
 
 describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
   const stores = postgresTestStores({ shareSchema: true });
@@ -43,6 +44,18 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
         await client.connect();
         await client.query(`drop schema if exists "${schema}" cascade`);
         await client.end();
+      }
+    });
+
+    it('upgrades a schema of the second release to indexes without status, keeping its data', async () => {
+      const schema = `cutoff_test_upgrade3_${process.pid}_${Date.now().toString(36)}`;
+      const connectionString = testDatabaseUrl();
+      const store = createPostgresStore({ connectionString, schema });
+      try {
+        await checkUpgradeToRevocationIndexes(store, schema);
+      } finally {
+        await store.close();
+        await dropSchemas(connectionString, [schema]);
       }
     });
 

@@ -479,6 +479,94 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await Promise.all([first, second])).toEqual([true, false]);
         expect((await store.refreshTokens.findByHash('hash-rt_1'))?.rotatedAt).toEqual(at(1000));
       });
+
+      it('revokes active and rotated tokens of the covered sessions, counting only the active ones', async () => {
+        await store.users.insert(makeUser('usr_2'));
+        await store.sessions.insert(makeSession('ses_2', 'usr_1', 'c2'));
+        await store.sessions.insert(makeSession('ses_3', 'usr_2', 'c1'));
+        const rotated = { status: 'rotated', rotatedAt: at(1000) } as const;
+        for (const token of [
+          makeRefreshToken('rt_a1', 'ses_1'),
+          makeRefreshToken('rt_a2', 'ses_1'),
+          makeRefreshToken('rt_r1', 'ses_1', rotated),
+          makeRefreshToken('rt_r2', 'ses_1', rotated),
+          makeRefreshToken('rt_r3', 'ses_1', rotated),
+          makeRefreshToken('rt_x1', 'ses_1', { status: 'revoked' }),
+          makeRefreshToken('rt_b1', 'ses_2'),
+          makeRefreshToken('rt_b2', 'ses_2', rotated),
+          makeRefreshToken('rt_c1', 'ses_3'),
+          makeRefreshToken('rt_c2', 'ses_3', rotated),
+        ])
+          await store.refreshTokens.insert(token);
+        const statuses = async (): Promise<Record<string, RefreshTokenStatus | undefined>> => {
+          const ids = [
+            'rt_a1',
+            'rt_a2',
+            'rt_r1',
+            'rt_r2',
+            'rt_r3',
+            'rt_x1',
+            'rt_b1',
+            'rt_b2',
+            'rt_c1',
+            'rt_c2',
+          ];
+          return Object.fromEntries(
+            await Promise.all(ids.map(async (id) => [id, await tokenStatus(store, id)])),
+          );
+        };
+
+        expect(await store.refreshTokens.revokeForSessions({ kind: 'session', key: 'ses_1' })).toBe(2);
+        expect(await statuses()).toEqual({
+          ...{ rt_a1: 'revoked', rt_a2: 'revoked', rt_r1: 'revoked', rt_r2: 'revoked', rt_r3: 'revoked' },
+          ...{ rt_x1: 'revoked', rt_b1: 'active', rt_b2: 'rotated', rt_c1: 'active', rt_c2: 'rotated' },
+        });
+        // Revoked tokens keep their rotation time.
+        expect((await store.refreshTokens.findByHash('hash-rt_r1'))?.rotatedAt).toEqual(at(1000));
+
+        // The user's other session, inside a transaction: ses_1 has nothing left to count.
+        expect(
+          await store.transaction((tx) => tx.refreshTokens.revokeForSessions({ kind: 'user', key: 'usr_1' })),
+        ).toBe(1);
+        expect(await statuses()).toMatchObject({ rt_b1: 'revoked', rt_b2: 'revoked' });
+        expect(await store.refreshTokens.revokeForSessions({ kind: 'user', key: 'usr_1' })).toBe(0);
+
+        // A rotated token alone counts for nothing but is revoked all the same.
+        await store.refreshTokens.insert(makeRefreshToken('rt_c3', 'ses_3', rotated));
+        expect(await store.refreshTokens.revokeForSessions({ kind: 'client', key: 'c2' })).toBe(0);
+        expect(await store.refreshTokens.countActiveForSessions({ kind: 'user', key: 'usr_2' })).toBe(1);
+        expect(await store.refreshTokens.revokeForSessions({ kind: 'group', key: 'nobody' })).toBe(0);
+        expect(await store.refreshTokens.revokeForSessions({ kind: 'user', key: 'usr_2' })).toBe(1);
+        expect(await tokenStatus(store, 'rt_c3')).toBe('revoked');
+        expect(await store.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' })).toBe(0);
+      });
+
+      it('counts a token rotated by a transaction it had to wait for as rotated, not active', async () => {
+        await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
+        await store.refreshTokens.insert(makeRefreshToken('rt_2', 'ses_1'));
+        const rotated = deferred();
+        const release = deferred();
+        const rotation = store.transaction(async (tx) => {
+          const won = await tx.refreshTokens.markRotated(rid('rt_1'), at(1000));
+          rotated.resolve();
+          await release.promise;
+          return won;
+        });
+        let revocation: Promise<number> | undefined;
+        try {
+          await Promise.race([rotated.promise, rotation]);
+          // The revocation starts while the rotation is open and waits for it (row lock on
+          // PostgreSQL, the write lock on SQLite); by then rt_1 is no longer active.
+          revocation = store.refreshTokens.revokeForSessions({ kind: 'user', key: 'usr_1' });
+          await delay(50);
+        } finally {
+          release.resolve();
+        }
+        expect(await rotation).toBe(true);
+        expect(await revocation).toBe(1);
+        expect(await tokenStatus(store, 'rt_1')).toBe('revoked');
+        expect(await tokenStatus(store, 'rt_2')).toBe('revoked');
+      });
     });
 
     describe('clients, API keys and signing keys', () => {
@@ -763,15 +851,13 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.sessions.countActive(group)).toBe(members * sessionsPerUser);
         expect(await store.refreshTokens.countActiveForSessions(group)).toBe(members);
 
-        const started = performance.now();
+        // How fast this is belongs to `npm run bench` (revoke-time), not to this test.
         const counts = await store.transaction(async (tx) => ({
           sessions: await tx.sessions.revoke(group, at(1000), 'offboarding'),
           tokens: await tx.refreshTokens.revokeForSessions(group),
         }));
-        const elapsedMs = performance.now() - started;
 
         expect(counts).toEqual({ sessions: members * sessionsPerUser, tokens: members });
-        expect(elapsedMs).toBeLessThan(3000);
         expect(await store.sessions.countActive(group)).toBe(0);
         expect(await store.sessions.countActive({ kind: 'group', key: 'small' })).toBe(
           outsiders * sessionsPerUser,

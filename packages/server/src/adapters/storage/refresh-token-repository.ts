@@ -1,10 +1,29 @@
+import type { Kysely } from 'kysely';
 import type { RefreshTokenId } from '../../domain/ids.js';
-import type { RefreshTokenRecord } from '../../domain/records.js';
+import type { RefreshTokenRecord, RefreshTokenStatus } from '../../domain/records.js';
 import type { RefreshTokenRepository, SessionSelector } from '../../ports/store.js';
 import { refreshTokenToRow, rowToRefreshToken, toMillis } from './row-mapping.js';
+import type { Database, StoreDialect } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';
 import { updatedRows, inTransaction } from './store-context.js';
 import type { StoreContext } from './store-context.js';
+
+/** The statuses a revocation changes. */
+const REVOCABLE: readonly RefreshTokenStatus[] = ['active', 'rotated'];
+
+const countActive = async (
+  db: Kysely<Database>,
+  selector: SessionSelector,
+  dialect: StoreDialect,
+): Promise<number> => {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('refresh_tokens.status', '=', 'active')
+    .where((eb) => refreshTokenCovered(eb, selector, dialect))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+};
 
 export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
   readonly #context: StoreContext;
@@ -36,32 +55,51 @@ export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
     return updatedRows(result) === 1;
   }
 
+  /**
+   * One UPDATE for both active and rotated tokens. On PostgreSQL the rows are locked and read in
+   * the same statement (`FOR UPDATE` returns each row as it is once locked, so a rotation that
+   * commits concurrently is seen), and the UPDATE returns the status they had. On SQLite the
+   * transaction holds the write lock from its start, so counting first is exact.
+   */
   async revokeForSessions(selector: SessionSelector): Promise<number> {
-    // Two set-based statements so the active ones can be counted exactly.
+    const { db, dialect } = this.#context;
+    if (dialect === 'postgres') {
+      const row = await db
+        .with('changed', (cte) =>
+          cte
+            .updateTable('refresh_tokens as rt')
+            .set({ status: 'revoked' })
+            .from(
+              cte
+                .selectFrom('refresh_tokens')
+                .select(['refresh_tokens.id', 'refresh_tokens.status'])
+                .where('refresh_tokens.status', 'in', REVOCABLE)
+                .where((eb) => refreshTokenCovered(eb, selector, dialect))
+                .forUpdate()
+                .as('old'),
+            )
+            .whereRef('rt.id', '=', 'old.id')
+            .returning('old.status as old_status'),
+        )
+        .selectFrom('changed')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('changed.old_status', '=', 'active')
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    }
     return inTransaction(this.#context, async (trx) => {
-      const active = await trx
-        .updateTable('refresh_tokens')
-        .set({ status: 'revoked' })
-        .where('status', '=', 'active')
-        .where((eb) => refreshTokenCovered(eb, selector))
-        .executeTakeFirst();
+      const active = await countActive(trx, selector, dialect);
       await trx
         .updateTable('refresh_tokens')
         .set({ status: 'revoked' })
-        .where('status', '=', 'rotated')
-        .where((eb) => refreshTokenCovered(eb, selector))
+        .where('refresh_tokens.status', 'in', REVOCABLE)
+        .where((eb) => refreshTokenCovered(eb, selector, dialect))
         .execute();
-      return updatedRows(active);
+      return active;
     });
   }
 
   async countActiveForSessions(selector: SessionSelector): Promise<number> {
-    const row = await this.#context.db
-      .selectFrom('refresh_tokens')
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where('status', '=', 'active')
-      .where((eb) => refreshTokenCovered(eb, selector))
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+    return countActive(this.#context.db, selector, this.#context.dialect);
   }
 }

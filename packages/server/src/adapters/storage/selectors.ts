@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { SessionSelector } from '../../ports/store.js';
-import type { Database } from './schema.js';
+import type { Database, StoreDialect } from './schema.js';
 
 /**
  * The sessions a selector covers, as a set-based predicate on `sessions` (group and role go
@@ -38,10 +38,20 @@ export const sessionCovered = (
   }
 };
 
-/** The refresh tokens of every session (whatever its status) the selector covers. */
+/**
+ * The refresh tokens of every session (whatever its status) the selector covers.
+ *
+ * For one user on PostgreSQL, the session ids are handed over as an array
+ * (`session_id = any(array(...))`): the planner then probes the `session_id` index once per
+ * session. As an `IN (subquery)` it plans a user with many sessions (whose id is a most common
+ * value) as a hash join over a sequential scan of every refresh token, which costs more than the
+ * probes on a cached table. Sets that may be large (groups, roles, clients) keep `IN`, where that
+ * choice is the right one. SQLite probes the index for `IN` either way.
+ */
 export const refreshTokenCovered = (
   eb: ExpressionBuilder<Database, 'refresh_tokens'>,
   selector: SessionSelector,
+  dialect: StoreDialect,
 ): Expression<SqlBool> => {
   switch (selector.kind) {
     case 'session':
@@ -51,14 +61,14 @@ export const refreshTokenCovered = (
     case 'user':
     case 'group':
     case 'role':
-    case 'client':
-      return eb(
-        'refresh_tokens.session_id',
-        'in',
-        eb
-          .selectFrom('sessions')
-          .select('sessions.id')
-          .where((inner) => sessionCovered(inner, selector)),
-      );
+    case 'client': {
+      const sessionIds = eb
+        .selectFrom('sessions')
+        .select('sessions.id')
+        .where((inner) => sessionCovered(inner, selector));
+      return selector.kind === 'user' && dialect === 'postgres'
+        ? sql<SqlBool>`${eb.ref('refresh_tokens.session_id')} = any(array(${sessionIds}))`
+        : eb('refresh_tokens.session_id', 'in', sessionIds);
+    }
   }
 };

@@ -6,6 +6,7 @@ import type { Page, UserPatch, UserRepository } from '../../ports/store.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import { rowToUser, toFlag, toJsonText, toMillis, userToRow } from './row-mapping.js';
 import type { Database, UsersTable } from './schema.js';
+import { refreshTokenCovered } from './selectors.js';
 import { insertedRows, inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
 
@@ -161,8 +162,10 @@ export class KyselyUserRepository implements UserRepository {
    */
   async delete(id: UserId): Promise<boolean> {
     return inTransaction(this.#context, async (trx) => {
-      const sessions = trx.selectFrom('sessions').select('sessions.id').where('sessions.user_id', '=', id);
-      await trx.deleteFrom('refresh_tokens').where('session_id', 'in', sessions).execute();
+      await trx
+        .deleteFrom('refresh_tokens')
+        .where((eb) => refreshTokenCovered(eb, { kind: 'user', key: id }, this.#context.dialect))
+        .execute();
       await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
       await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
       await trx.deleteFrom('user_groups').where('user_id', '=', id).execute();

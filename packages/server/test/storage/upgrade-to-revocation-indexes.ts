@@ -1,0 +1,105 @@
+import { Migrator, sql } from 'kysely';
+import { expect } from 'vitest';
+import { providerFor } from '../../src/adapters/storage/migrations.js';
+import type { SessionId, UserId } from '../../src/domain/ids.js';
+import type { Store } from '../../src/ports/store.js';
+import { kyselyOf } from '../support/stores.js';
+import { at, makeRefreshToken, makeSession, makeUser } from './fixtures.js';
+
+/** The indexes of sessions and refresh_tokens, by name (primary and unique keys left out). */
+const revocationIndexNames = async (store: Store): Promise<string[]> => {
+  const db = kyselyOf(store);
+  const rows =
+    store.dialect === 'postgres'
+      ? (
+          await sql<{ name: string }>`select indexname as name from pg_indexes
+            where schemaname = current_schema() and tablename in ('sessions', 'refresh_tokens')
+            and indexname not like '%_pkey' and indexname not like '%_key'`.execute(db)
+        ).rows
+      : (
+          await sql<{ name: string }>`select name from sqlite_master
+            where type = 'index' and tbl_name in ('sessions', 'refresh_tokens')
+            and name not like 'sqlite_autoindex_%'`.execute(db)
+        ).rows;
+  return rows.map(({ name }) => name).sort();
+};
+
+/**
+ * Takes an unmigrated store to 0002_business_events, writes users, sessions and refresh tokens
+ * the way that release did, then runs `migrate()`: every row must survive, the indexes that
+ * included `status` must be replaced, and revocations must count and change exactly as before.
+ */
+export const checkUpgradeToRevocationIndexes = async (store: Store, schema?: string): Promise<void> => {
+  const db = kyselyOf(store);
+  if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  const migrator = new Migrator({
+    db,
+    provider: providerFor(store.dialect),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error } = await migrator.migrateTo('0002_business_events');
+  expect(error).toBeUndefined();
+  expect(await revocationIndexNames(store)).toEqual([
+    'refresh_tokens_session_status_idx',
+    'sessions_client_status_idx',
+    'sessions_user_status_idx',
+  ]);
+
+  const users = [makeUser('usr_1', { groups: ['eng'] }), makeUser('usr_2')];
+  const sessions = [
+    makeSession('ses_1', 'usr_1', 'c1'),
+    makeSession('ses_2', 'usr_1', 'c2', { status: 'ended' }),
+    makeSession('ses_3', 'usr_2', 'c1'),
+  ];
+  const tokens = [
+    makeRefreshToken('rt_1', 'ses_1'),
+    makeRefreshToken('rt_2', 'ses_1', { status: 'rotated', rotatedAt: at(1000) }),
+    makeRefreshToken('rt_3', 'ses_2'),
+    makeRefreshToken('rt_4', 'ses_3'),
+  ];
+  await store.transaction(async (tx) => {
+    for (const user of users) await tx.users.insert(user);
+    for (const session of sessions) await tx.sessions.insert(session);
+    for (const token of tokens) await tx.refreshTokens.insert(token);
+  });
+
+  await store.migrate();
+  expect(await revocationIndexNames(store)).toEqual([
+    'refresh_tokens_session_idx',
+    'sessions_client_idx',
+    'sessions_user_idx',
+  ]);
+  if (store.dialect === 'postgres') {
+    const options = await sql<{ table: string; options: string[] | null }>`select relname as table,
+      reloptions as options from pg_class where relnamespace = current_schema()::regnamespace
+      and relname in ('sessions', 'refresh_tokens') order by relname`.execute(db);
+    expect(options.rows).toEqual([
+      { table: 'refresh_tokens', options: ['fillfactor=50'] },
+      { table: 'sessions', options: ['fillfactor=50'] },
+    ]);
+  }
+
+  for (const user of users) expect(await store.users.findById(user.id)).toEqual(user);
+  for (const session of sessions) expect(await store.sessions.findById(session.id)).toEqual(session);
+  for (const token of tokens) expect(await store.refreshTokens.findByHash(token.tokenHash)).toEqual(token);
+  expect(await store.sessions.listByUser('usr_1' as UserId)).toHaveLength(2);
+
+  const user = { kind: 'user', key: 'usr_1' } as const;
+  expect(await store.sessions.countActive(user)).toBe(1);
+  expect(await store.refreshTokens.countActiveForSessions(user)).toBe(2);
+  const counts = await store.transaction(async (tx) => ({
+    sessions: await tx.sessions.revoke(user, at(5000), 'offboarding'),
+    tokens: await tx.refreshTokens.revokeForSessions(user),
+  }));
+  expect(counts).toEqual({ sessions: 1, tokens: 2 });
+  expect((await store.sessions.findById('ses_1' as SessionId))?.status).toBe('revoked');
+  expect((await store.sessions.findById('ses_2' as SessionId))?.status).toBe('ended');
+  for (const id of ['rt_1', 'rt_2', 'rt_3'])
+    expect((await store.refreshTokens.findByHash(`hash-${id}`))?.status).toBe('revoked');
+  // The other user is untouched.
+  expect(await store.sessions.countActive({ kind: 'client', key: 'c1' })).toBe(1);
+  expect(await store.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' })).toBe(1);
+  // A user still deletes with its sessions and tokens.
+  expect(await store.users.delete('usr_2' as UserId)).toBe(true);
+  expect(await store.refreshTokens.findByHash('hash-rt_4')).toBeUndefined();
+};
