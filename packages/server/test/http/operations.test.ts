@@ -78,6 +78,25 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('signing algorithms', () => {
+  it('issues verifiable tokens with each supported algorithm', async () => {
+    const t = await startTestServer();
+    try {
+      const key = await t.apiKey(['introspect']);
+      const user = await t.createUser();
+      for (const alg of ['EdDSA', 'ES256', 'RS256']) {
+        expect((await t.api('POST', '/v1/keys/rotate', { alg })).status).toBe(201);
+        const token = (await t.login(user.username, user.password)).body.access_token as string;
+        expect(decodeJwtPart(token, 0).alg).toBe(alg);
+        const introspection = await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${key}` });
+        expect(introspection.body.active, alg).toBe(true);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain passwords, tokens, client secrets or API keys', async () => {
     const t = await startTestServer({ config: { logLevel: 'trace' } });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  SignJWT,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -13,13 +12,14 @@ import {
 import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
 import type { Store } from '../../ports/store.js';
 import type { AccessTokenClaims, TokenSigner } from '../../ports/token-signer.js';
+import { createCompactSigner, type CompactSigner } from './compact-jws.js';
 
 type Key = CryptoKey | KeyObject;
 
 interface LoadedKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
-  readonly privateKey: Key;
+  readonly signer: CompactSigner;
   readonly publicKey: Key;
   readonly publicJwk: JWK;
 }
@@ -45,7 +45,11 @@ const loadKey = async (record: SigningKeyRecord): Promise<LoadedKey> => {
   return {
     kid: record.kid,
     alg: record.alg,
-    privateKey: (await importJWK(JSON.parse(record.privateJwk) as JWK, record.alg)) as Key,
+    signer: createCompactSigner(JSON.parse(record.privateJwk) as JWK, {
+      alg: record.alg,
+      kid: record.kid,
+      typ: 'at+jwt',
+    }),
     publicKey: (await importJWK(publicJwk, record.alg)) as Key,
     publicJwk,
   };
@@ -102,10 +106,7 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
   };
 
   return {
-    sign: (claims) =>
-      new SignJWT({ ...claims })
-        .setProtectedHeader({ alg: current.alg, kid: current.kid, typ: 'at+jwt' })
-        .sign(current.privateKey),
+    sign: (claims) => current.signer.sign(claims),
     verify: async (token) => {
       const { payload } = await jwtVerify(token, resolveKey, {
         issuer,
