@@ -64,6 +64,8 @@ export interface Guard {
 interface CachedToken {
   readonly success: CheckSuccess;
   readonly exp: number;
+  /** The index version at which the rule last found the token clean (-1: never checked). */
+  cleanAtVersion: number;
 }
 
 const TICK_MS = 250;
@@ -225,7 +227,7 @@ class CutoffGuard implements Guard {
         .verify(token)
         .then((verified) => {
           const success: CheckSuccess = Object.freeze({ ok: true as const, ...verified });
-          const cached: CachedToken = { success, exp: verified.claims.exp };
+          const cached: CachedToken = { success, exp: verified.claims.exp, cleanAtVersion: -1 };
           this.#cache.set(token, cached);
           return cached;
         })
@@ -242,8 +244,17 @@ class CutoffGuard implements Guard {
       this.#cache.delete(token);
       return failure('ERR_TOKEN_EXPIRED');
     }
-    const match = this.#index.match(cached.success.subject, nowSeconds);
-    if (match !== undefined) return failure('ERR_TOKEN_REVOKED', `matched a ${match} revocation`, match);
+    const { subject } = cached.success;
+    if (subject.accessUntil !== undefined && subject.accessUntil <= nowSeconds) {
+      return failure('ERR_TOKEN_REVOKED', 'access_until has passed', 'access_until');
+    }
+    // Repeat tokens skip the rule's lookups until a new entry arrives (see RevocationIndex.version).
+    const version = this.#index.version;
+    if (cached.cleanAtVersion !== version) {
+      const match = this.#index.match(subject, nowSeconds);
+      if (match !== undefined) return failure('ERR_TOKEN_REVOKED', `matched a ${match} revocation`, match);
+      cached.cleanAtVersion = version;
+    }
     const monotonicNow = this.#options.monotonicNow();
     if (this.#fresh(monotonicNow)) {
       if (this.#wasDegraded) this.#noteDegraded(false);

@@ -118,6 +118,20 @@ describe('revocation rule', () => {
     ).toBeUndefined();
   });
 
+  it('bumps its version on every apply and not on prune, so a clean result can be reused until then', () => {
+    const index = new RevocationIndex();
+    const subject = toTokenSubject(claims(), ISSUER);
+    const start = index.version;
+    expect(index.match(subject, NOW)).toBeUndefined();
+    index.apply(entry('user', 'someone-else'));
+    expect(index.version).toBe(start + 1);
+    index.apply(entry('user', 'user-1'));
+    expect(index.version).toBe(start + 2);
+    expect(index.match(subject, NOW)).toBe('user');
+    index.prune(NOW + 10_000);
+    expect(index.version).toBe(start + 2);
+  });
+
   it('tracks the highest seq applied', () => {
     const index = new RevocationIndex();
     index.apply({ seq: 7, kind: 'token', key: 'x', at: NOW, expires_at: NOW + 1, reason: 'manual' });

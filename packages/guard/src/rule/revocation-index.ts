@@ -73,6 +73,15 @@ export class RevocationIndex {
   #allAt = Number.NEGATIVE_INFINITY;
   #allExpiresAt = Number.NEGATIVE_INFINITY;
   #seq = 0;
+  #version = 0;
+
+  /**
+   * Bumped by every `apply`. A token found clean at version v stays clean while the version is
+   * unchanged (pruning only removes entries), so holders can skip the lookups for repeat tokens.
+   */
+  get version(): number {
+    return this.#version;
+  }
 
   /** The highest seq applied. */
   get seq(): number {
@@ -118,6 +127,7 @@ export class RevocationIndex {
         break;
     }
     if (entry.seq > this.#seq) this.#seq = entry.seq;
+    this.#version += 1;
   }
 
   /** Drops entries whose expiry has passed: no token they could match is still valid. */
