@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.cutoff/**', 'bench/**/*.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.cutoff/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
