@@ -88,7 +88,11 @@ describe('signing algorithms', () => {
         expect((await t.api('POST', '/v1/keys/rotate', { alg })).status).toBe(201);
         const token = (await t.login(user.username, user.password)).body.access_token as string;
         expect(decodeJwtPart(token, 0).alg).toBe(alg);
-        const introspection = await t.form('/oauth/introspect', { token }, { authorization: `Bearer ${key}` });
+        const introspection = await t.form(
+          '/oauth/introspect',
+          { token },
+          { authorization: `Bearer ${key}` },
+        );
         expect(introspection.body.active, alg).toBe(true);
       }
     } finally {
