@@ -190,23 +190,18 @@ export default {
         'SQLite and PostgreSQL perform alike. oidc-provider looks the opaque token and the client up in ' +
         'its adapter and runs its Koa middleware stack per request. ' +
         cpuLine,
-      "Where Cutoff's time goes (CPU profile of the server during this scenario): about a third is " +
+      "Where Cutoff's time goes (a CPU profile of the server under this load, taken on this machine " +
+        'while building the benchmark): about a third is ' +
         "the kernel's `writev` of the answer (~35 µs per response on this VM; a bare Fastify route " +
         'with the same client reaches only ~15–19k req/s here), ~40 % Fastify and Node HTTP (routing, ' +
         'form parsing, validation, per-request child logger with redaction, the prom-client duration ' +
-        'histogram), ~7 % garbage collection, and the Cutoff-specific rest is small: API-key ' +
-        'authentication ~8 % (three SHA-256 per call), the introspection itself (verification cache, ' +
-        'revocation check) ~5 %, the JSON answer ~5 %.',
+        'histogram), ~7 % garbage collection, and the Cutoff-specific rest is small. Since that profile, ' +
+        'the API key is hashed once per call (it was three times) and the active answer is serialized ' +
+        'once per token (the revocation rule still runs on every call).',
       missed
         ? '**Target missed or borderline (≥ 3× oidc-provider).** Cutoff is within a few tens of percent ' +
           'of it and the run-to-run noise on this shared 2-core machine is of the same order. To gain ' +
-          'a clear margin: (1) `packages/server/src/http/api-key-authenticator.ts` hashes the presented ' +
-          'key three times per call (`secretsEqual` against the configured admin key hashes both sides, ' +
-          'then `hashSecret` again for the lookup): hash the configured admin key once at start-up and the ' +
-          'presented key once per call; (2) in `packages/server/src/use-cases/oauth/introspect.ts` and its ' +
-          'route, cache the serialized active answer next to the verified claims (the revocation check ' +
-          'still runs per call) instead of spreading the claims into an `additionalProperties` response ' +
-          'every time; (3) skip the per-request child logger on this hot route (`logLevel` is `warn`, the ' +
+          'a clear margin: skip the per-request child logger on this hot route (`logLevel` is `warn`, the ' +
           'child is built anyway) and record its duration with a pre-labelled histogram child. Beyond ' +
           'that, the fixed HTTP cost dominates; more throughput then means more processes.'
         : '',

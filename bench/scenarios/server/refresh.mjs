@@ -46,13 +46,14 @@ export default {
     const sqlite = results.find((result) => result.backend === 'sqlite');
     return [
       'What bounds it: the server\'s event loop (see "event loop busy" in the notes), not the signature ' +
-        "alone. jose signs through WebCrypto, which runs the RSA-2048 private-key operation on libuv's " +
-        'thread pool: ~0.25–0.3 ms of CPU per token (~3.4–3.9k signatures/s per core here), in parallel ' +
-        'with the event loop, which spends only ~0.06 ms on it. Measured per refresh on SQLite with ' +
+        "alone. Tokens are signed with node:crypto's callback API, which runs the RSA-2048 private-key " +
+        "operation on libuv's thread pool: ~0.25–0.3 ms of CPU per token (~3.4–3.9k signatures/s per " +
+        'core here), in parallel with the event loop. Measured per refresh on SQLite with ' +
         'per-thread CPU counters: the use-case called directly (`refreshTokenGrant`, no HTTP) costs ' +
         '~0.3–0.55 ms of event-loop CPU: ten SQL statements through Kysely and better-sqlite3 at ~20 µs ' +
-        'each (three reads before the transaction, then `BEGIN IMMEDIATE`, the compare-and-set, a second ' +
-        'read of the session, the user, the insert of the new token, the session touch, `COMMIT`), plus ' +
+        'each when measured (now nine, with prepared statements cached: the token and session reads, the ' +
+        'client, `BEGIN IMMEDIATE`, the compare-and-set, the user, the insert of the new token, the ' +
+        'session touch, `COMMIT`), plus ' +
         'the claims, the random token and its hash. Through Fastify in-process (`inject`) it is ~0.1 ms ' +
         'more, and over a real socket another ~0.2–0.3 ms (reads, `writev`, event-loop wake-ups are ' +
         'expensive system calls on this VM). With the signature and the load generator, a refresh costs ' +
@@ -65,8 +66,8 @@ export default {
           '`packages/server/src/use-cases/oauth/refresh-token-grant.ts`: make the compare-and-set ' +
           "`UPDATE refresh_tokens SET status = 'rotated' … WHERE token_hash = ? AND status = 'active' " +
           'RETURNING session_id` the lookup, read the session and its user in one join, and keep the ' +
-          '(rarely changing) client records in memory: 10 statements become 5; (2) for the signature, ' +
-          'ES256 or EdDSA sign ~3× cheaper than RS256 through jose here (~0.11–0.14 ms against ~0.4 ms of ' +
+          '(rarely changing) client records in memory: 9 statements become 5; (2) for the signature, ' +
+          'ES256 or EdDSA sign ~3× cheaper than RS256 here (~0.11–0.14 ms against ~0.4 ms of ' +
           'CPU per token, verification about equal at ~0.15 ms; `CUTOFF_SIGNING_ALGORITHM`); (3) beyond ' +
           "one core's event loop, several server processes (`node:cluster`) on the same SQLite file: " +
           'WAL mode, `BEGIN IMMEDIATE` ' +
