@@ -26,6 +26,8 @@ export type SessionSelector =
   | { readonly kind: 'all'; readonly key: '*' };
 
 export interface UserPatch {
+  /** A rename; `CutoffError('ERR_CONFLICT')` when another user has the name. */
+  readonly username?: string;
   readonly email?: string | null;
   readonly passwordHash?: string | null;
   readonly roles?: readonly string[];

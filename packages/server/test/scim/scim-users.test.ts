@@ -150,6 +150,36 @@ describe('SCIM /Users', () => {
     expect(found.body.Resources[0]).not.toHaveProperty('externalId');
   });
 
+  it('renames a user (an IdP-side UPN change), keeps the id and sessions, and refuses a taken name', async () => {
+    const created = await scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'old.upn',
+      password: 'rename-password-1',
+    });
+    const id = created.body.id as string;
+    const session = await t.login('old.upn', 'rename-password-1');
+    expect(session.status).toBe(200);
+    const renamed = await scim(
+      'PATCH',
+      `/Users/${id}`,
+      patchOp({ op: 'Replace', path: 'userName', value: 'new.upn' }),
+    );
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id, userName: 'new.upn' });
+    expect((await t.login('new.upn', 'rename-password-1')).status).toBe(200);
+    expect((await t.login('old.upn', 'rename-password-1')).status).toBe(401);
+    // Tokens carry the user id, so a rename revokes nothing.
+    expect((await t.api('GET', `/v1/users/${id}/sessions`)).body.sessions[0].status).toBe('active');
+    const audit = await t.api('GET', `/v1/audit?action=user.updated&target=user:${id}`);
+    expect(audit.body.events.at(-1).details.changed).toContain('user_name');
+
+    await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'taken.upn' });
+    const clash = await scim('PUT', `/Users/${id}`, { schemas: [USER_SCHEMA], userName: 'taken.upn' });
+    expect(clash.status).toBe(409);
+    expect(clash.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '409', scimType: 'uniqueness' });
+    expect((await scim('GET', `/Users/${id}`)).body.userName).toBe('new.upn');
+  });
+
   it('rejects bad input with RFC 7644 errors, never a 500, and changes nothing', async () => {
     const user = await scim('POST', '/Users', { userName: 'bad.input', roles: [{ value: 'keep' }] });
     const id = user.body.id as string;
@@ -169,7 +199,6 @@ describe('SCIM /Users', () => {
       ['POST', '/Users', { userName: 'ok.name', password: 'short' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', name: 'Alice' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', displayName: { a: 1 } }, 400, 'invalidValue'],
-      ['PUT', `/Users/${id}`, { userName: 'renamed' }, 400, 'mutability'],
       ['PUT', `/Users/${id}`, { userName: 'bad.input', roles: [{ value: 'a b' }] }, 400, 'invalidValue'],
       ['PATCH', `/Users/${id}`, { Operations: 'nope' }, 400, 'invalidSyntax'],
       ['PATCH', `/Users/${id}`, patchOp({ op: 'explode', path: 'active' }), 400, 'invalidSyntax'],

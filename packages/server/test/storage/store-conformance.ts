@@ -256,6 +256,20 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.users.findByUsername('grace')).toBeUndefined();
       });
 
+      it('renames a user, refusing a name another user holds', async () => {
+        await store.users.insert(makeUser('usr_1', { username: 'ada' }));
+        await store.users.insert(makeUser('usr_2', { username: 'grace' }));
+        const renamed = await store.users.update(uid('usr_1'), { username: 'ada.l', updatedAt: at(2000) });
+        expect(renamed?.username).toBe('ada.l');
+        expect((await store.users.findByUsername('ada.l'))?.id).toBe('usr_1');
+        expect(await store.users.findByUsername('ada')).toBeUndefined();
+        await expectCode(
+          store.users.update(uid('usr_1'), { username: 'grace', updatedAt: at(3000) }),
+          'ERR_CONFLICT',
+        );
+        expect((await store.users.findById(uid('usr_1')))?.username).toBe('ada.l');
+      });
+
       it('leaves a transaction usable after a conflict', async () => {
         await store.users.insert(makeUser('usr_1', { username: 'ada' }));
         await store.transaction(async (tx) => {

@@ -40,6 +40,7 @@ const replaceMemberships = async (
 
 const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
   const row: Updateable<UsersTable> = { updated_at: toMillis(patch.updatedAt) };
+  if (patch.username !== undefined) row.username = patch.username;
   if (patch.email !== undefined) row.email = patch.email;
   if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
   if (patch.roles !== undefined) row.roles = toJsonText(patch.roles);
@@ -125,6 +126,21 @@ export class KyselyUserRepository implements UserRepository {
 
   async update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined> {
     return inTransaction(this.#context, async (trx) => {
+      // Checked first rather than caught: a failed statement would abort a PostgreSQL transaction.
+      if (patch.username !== undefined) {
+        const taken = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', patch.username)
+          .where('id', '<>', id)
+          .executeTakeFirst();
+        if (taken !== undefined) {
+          throw new CutoffError('ERR_CONFLICT', {
+            message: 'The username is taken.',
+            detail: `rename onto the username of user ${taken.id}`,
+          });
+        }
+      }
       const result = await trx
         .updateTable('users')
         .set(patchToRow(patch))

@@ -46,6 +46,11 @@ const diff = (
 ): { readonly patch: UserPatch; readonly changed: readonly string[] } => {
   const changed: string[] = [];
   const patch: { -readonly [K in keyof UserPatch]: UserPatch[K] } = { updatedAt: now };
+  // A rename (e.g. Entra after a UPN change): tokens carry the user id, so nothing is revoked.
+  if (fields.username !== before.username) {
+    patch.username = fields.username;
+    changed.push('user_name');
+  }
   const text = (
     key: 'email' | 'externalId' | 'displayName' | 'givenName' | 'familyName',
     label: string,
@@ -106,12 +111,6 @@ export const changeScimUser = async (
     const fields = compute(before);
     if (fields.password !== undefined && before.passwordHash !== first.passwordHash) {
       throw new ScimError(409, undefined, "The user's password changed concurrently; retry the request.");
-    }
-    if (fields.username !== before.username) {
-      throw ScimError.badRequest(
-        'mutability',
-        'Cutoff cannot rename a user: userName is fixed once created.',
-      );
     }
     const { patch, changed } = diff(before, fields, passwordHash, now);
     if (changed.length === 0) return { user: before, revocation: null };
