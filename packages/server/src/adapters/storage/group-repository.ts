@@ -134,33 +134,28 @@ export class KyselyGroupRepository implements GroupRepository {
     }
   }
 
-  async findById(id: string): Promise<GroupRecord | undefined> {
+  /** The group with `column = value`; for external ids, which need not be unique, the lowest id. */
+  async #findOne(column: 'id' | 'name' | 'external_id', value: string): Promise<GroupRecord | undefined> {
     const row = await this.#context.db
       .selectFrom('groups')
       .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row === undefined ? undefined : rowToGroup(row);
-  }
-
-  async findByName(name: string): Promise<GroupRecord | undefined> {
-    const row = await this.#context.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row === undefined ? undefined : rowToGroup(row);
-  }
-
-  async findByExternalId(externalId: string): Promise<GroupRecord | undefined> {
-    const row = await this.#context.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('external_id', '=', externalId)
+      .where(column, '=', value)
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();
     return row === undefined ? undefined : rowToGroup(row);
+  }
+
+  findById(id: string): Promise<GroupRecord | undefined> {
+    return this.#findOne('id', id);
+  }
+
+  findByName(name: string): Promise<GroupRecord | undefined> {
+    return this.#findOne('name', name);
+  }
+
+  findByExternalId(externalId: string): Promise<GroupRecord | undefined> {
+    return this.#findOne('external_id', externalId);
   }
 
   async list(query: { readonly limit: number; readonly cursor?: string }): Promise<Page<GroupRecord>> {
