@@ -90,13 +90,15 @@ describe('POST /v1/hooks/{source}: every rejection is a 401 that changes nothing
         /No signature matches/,
       ],
       [
-        'stale by 5 min + 1 s',
-        () => postHook(t, 'hr', body, { secret: SECRET, timestamp: now - 301 }),
+        // Taken at send time and 2 s past the tolerance, so a second boundary during the test
+        // cannot bring the timestamp back inside it.
+        'stale by 5 min + 2 s',
+        () => postHook(t, 'hr', body, { secret: SECRET, timestamp: nowSeconds() - 302 }),
         /seconds away/,
       ],
       [
-        'future by 5 min + 1 s',
-        () => postHook(t, 'hr', body, { secret: SECRET, timestamp: now + 301 }),
+        'future by 5 min + 2 s',
+        () => postHook(t, 'hr', body, { secret: SECRET, timestamp: nowSeconds() + 302 }),
         /seconds away/,
       ],
       ['unknown source', () => postHook(t, 'payroll', body, { secret: SECRET }), /Unknown webhook source/],
