@@ -22,6 +22,7 @@ import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
+import { ClientDirectory } from './use-cases/oauth/client-directory.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
 
 export interface CutoffServer {
@@ -94,6 +95,7 @@ export const createCutoffServer = async (
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
     loginLimiter: createLoginRateLimiter(config.loginMaxFailures, config.loginWindowSeconds),
+    clients: new ClientDirectory(store.clients),
     revocationIndex: index,
     onRevocationCommitted: (entry) => {
       metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });

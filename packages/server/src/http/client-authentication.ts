@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ClientId } from '../domain/ids.js';
 import type { ClientRecord } from '../domain/records.js';
 import { hashSecret, secretsEqual } from '../lib/secrets.js';
-import type { Store } from '../ports/store.js';
+import type { ClientDirectory } from '../use-cases/oauth/client-directory.js';
 import { OAuthError } from '../use-cases/oauth/oauth-error.js';
 
 interface ClientCredentials {
@@ -47,13 +47,13 @@ const readCredentials = (
  * clients only name themselves. `required: false` lets a public refresh omit client_id.
  */
 export const authenticateClient = async (
-  store: Store,
+  clients: ClientDirectory,
   request: FastifyRequest,
   body: Readonly<Record<string, unknown>>,
 ): Promise<ClientRecord | undefined> => {
   const credentials = readCredentials(request, body);
   if (credentials.clientId === undefined) return undefined;
-  const client = await store.clients.findById(credentials.clientId as ClientId);
+  const client = await clients.find(credentials.clientId as ClientId);
   const invalid = new OAuthError('invalid_client', 'Client authentication failed.');
   if (client === undefined) throw invalid;
   if (client.type === 'confidential') {

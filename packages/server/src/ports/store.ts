@@ -14,7 +14,7 @@ import type {
   SigningKeyRecord,
   UserRecord,
 } from '../domain/records.js';
-import type { ClientId, RefreshTokenId, SessionId, UserId } from '../domain/ids.js';
+import type { ClientId, SessionId, UserId } from '../domain/ids.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
 export type SessionSelector =
@@ -149,6 +149,10 @@ export interface WebhookEventRepository {
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   findById(id: SessionId): Promise<SessionRecord | undefined>;
+  /** The session and its user in one read (the refresh path needs both). */
+  findWithUser(
+    id: SessionId,
+  ): Promise<{ readonly session: SessionRecord; readonly user: UserRecord } | undefined>;
   listByUser(userId: UserId): Promise<readonly SessionRecord[]>;
   /** Extends the idle lifetime of an active session. */
   touch(id: SessionId, lastSeenAt: Date, idleExpiresAt: Date): Promise<void>;
@@ -164,10 +168,12 @@ export interface RefreshTokenRepository {
   insert(token: RefreshTokenRecord): Promise<void>;
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /**
-   * Retires an active token if, and only if, it is still active: the compare-and-set that makes
-   * exactly one of two concurrent refreshes win. Returns true for the winner.
+   * Retires the token with this hash if, and only if, it is still active and unexpired at `at`:
+   * the compare-and-set that makes exactly one of two concurrent refreshes win, and the lookup in
+   * the same statement. Returns the token as rotated to the winner, undefined to everyone else
+   * (unknown, expired, already rotated or revoked: `findByHash` tells which).
    */
-  markRotated(id: RefreshTokenId, at: Date): Promise<boolean>;
+  rotate(tokenHash: string, at: Date): Promise<RefreshTokenRecord | undefined>;
   /** Revokes every active or rotated token of the sessions the selector covers; returns how many were active. */
   revokeForSessions(selector: SessionSelector): Promise<number>;
   countActiveForSessions(selector: SessionSelector): Promise<number>;

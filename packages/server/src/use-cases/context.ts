@@ -7,6 +7,7 @@ import type { TokenSigner } from '../ports/token-signer.js';
 import type { TotpVerifier } from '../ports/totp-verifier.js';
 import type { RevocationIndex } from '@cutoff/guard/rule';
 import type { LoginRateLimiter } from './auth/login-rate-limiter.js';
+import type { ClientDirectory } from './oauth/client-directory.js';
 
 /** Told about every revocation once it has committed (feed, index, metrics). */
 export type RevocationListener = (entry: RevocationRecord) => void;
@@ -20,6 +21,8 @@ export interface UseCaseContext {
   readonly passwords: PasswordHasher;
   readonly totp: TotpVerifier;
   readonly loginLimiter: LoginRateLimiter;
+  /** Registered clients, remembered once read (they never change). */
+  readonly clients: ClientDirectory;
   readonly onRevocationCommitted: RevocationListener;
   /** The live revocation entries this replica has applied (kept current by the feed hub). */
   readonly revocationIndex: RevocationIndex;

@@ -125,6 +125,37 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     );
   });
 
+  it("a confidential client's refresh token needs its secret; an attempt without it burns nothing", async () => {
+    const secret = await confidentialSecret(t, 'portal');
+    const user = await t.createUser();
+    const login = await t.login(user.username, user.password, { client_id: 'portal' });
+    expect(login.status).toBe(200);
+    const refresh = (body: Record<string, string>, authorization?: string) =>
+      fetch(`${t.url}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(authorization !== undefined && { authorization }),
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', ...body }),
+      });
+    // A thief with the refresh token alone, unnamed, then naming the client without its secret.
+    for (const attempt of [
+      await refresh({ refresh_token: login.body.refresh_token }),
+      await refresh({ refresh_token: login.body.refresh_token, client_id: 'portal' }),
+      await refresh({ refresh_token: login.body.refresh_token }, `Basic ${btoa('portal:wrong')}`),
+    ]) {
+      expect(attempt.status).toBe(401);
+      expect(await attempt.json()).toMatchObject({ error: 'invalid_client' });
+    }
+    // The token was not rotated by those attempts, so the real client is not taken for a reuser.
+    const portal = await discover(t, 'portal', secret);
+    const rotated = await client.refreshTokenGrant(portal, login.body.refresh_token);
+    expect(rotated.access_token).toBeTypeOf('string');
+    const sessions = (await t.api('GET', `/v1/users/${user.id}/sessions`)).body.sessions;
+    expect(sessions[0].status).toBe('active');
+  });
+
   it('client_credentials for confidential clients, and RFC 7662 introspection', async () => {
     const secret = await confidentialSecret(t, 'billing', ['service']);
     const billing = await discover(t, 'billing', secret);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainVerifier, GENESIS_HASH } from '../../src/domain/audit-chain.js';
 import { isCutoffError } from '../../src/domain/errors.js';
-import type { RefreshTokenId, SessionId, UserId } from '../../src/domain/ids.js';
+import type { SessionId, UserId } from '../../src/domain/ids.js';
 import type {
   AuditEventRecord,
   RefreshTokenStatus,
@@ -28,7 +28,6 @@ import {
 
 const sid = (id: string): SessionId => id as SessionId;
 const uid = (id: string): UserId => id as UserId;
-const rid = (id: string): RefreshTokenId => id as RefreshTokenId;
 
 const expectCode = async (promise: Promise<unknown>, code: string): Promise<void> => {
   const error = await promise.then(
@@ -383,6 +382,36 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect((await store.sessions.findById(newer.id))?.status).toBe('revoked');
       });
 
+      it('reads a session together with its user, every field of both intact', async () => {
+        // Every user field set, so a column mapped to the wrong alias shows up.
+        const user = makeUser('usr_1', {
+          passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+          roles: ['admin', 'ops'],
+          groups: ['eng'],
+          active: false,
+          totpSecret: 'JBSWY3DPEHPK3PXP',
+          mfaRequired: true,
+          createdAt: at(1),
+          updatedAt: at(2),
+          externalId: 'ext-1',
+          displayName: 'User One',
+          givenName: 'User',
+          familyName: 'One',
+        });
+        await store.users.insert(user);
+        await store.users.insert(makeUser('usr_2'));
+        const session = makeSession('ses_1', 'usr_1', 'c1', { amr: ['pwd', 'otp'] });
+        await store.sessions.insert(session);
+        await store.sessions.insert(makeSession('ses_2', 'usr_2', 'c1'));
+        expect(await store.sessions.findWithUser(session.id)).toEqual({ session, user });
+        expect((await store.sessions.findWithUser(sid('ses_2')))?.user.id).toBe('usr_2');
+        expect(await store.sessions.findWithUser(sid('ses_missing'))).toBeUndefined();
+        expect(await store.transaction((tx) => tx.sessions.findWithUser(session.id))).toEqual({
+          session,
+          user,
+        });
+      });
+
       it('refuses a session of an unknown user', async () => {
         await expect(store.sessions.insert(makeSession('ses_1', 'usr_missing', 'c1'))).rejects.toThrow();
       });
@@ -449,26 +478,38 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         ).rejects.toThrow();
       });
 
-      it('rotates a token once (compare-and-set)', async () => {
+      it('rotates a token once (compare-and-set by hash) and returns it only to the winner', async () => {
         await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
-        expect(await store.refreshTokens.markRotated(rid('rt_1'), at(1000))).toBe(true);
-        expect(await store.refreshTokens.markRotated(rid('rt_1'), at(2000))).toBe(false);
+        expect(await store.refreshTokens.rotate('hash-rt_1', at(1000))).toEqual(
+          makeRefreshToken('rt_1', 'ses_1', { status: 'rotated', rotatedAt: at(1000) }),
+        );
+        expect(await store.refreshTokens.rotate('hash-rt_1', at(2000))).toBeUndefined();
         expect(await store.refreshTokens.findByHash('hash-rt_1')).toMatchObject({
           status: 'rotated',
           rotatedAt: at(1000),
         });
         await store.refreshTokens.insert(makeRefreshToken('rt_2', 'ses_1', { status: 'revoked' }));
-        expect(await store.refreshTokens.markRotated(rid('rt_2'), at(1000))).toBe(false);
-        expect(await store.refreshTokens.markRotated(rid('rt_missing'), at(1000))).toBe(false);
+        expect(await store.refreshTokens.rotate('hash-rt_2', at(1000))).toBeUndefined();
+        expect(await store.refreshTokens.rotate('hash-rt_missing', at(1000))).toBeUndefined();
+      });
+
+      it('does not rotate an expired token, and leaves it as it was', async () => {
+        await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1', { expiresAt: at(5000) }));
+        expect(await store.refreshTokens.rotate('hash-rt_1', at(5000))).toBeUndefined();
+        expect(await store.refreshTokens.findByHash('hash-rt_1')).toMatchObject({
+          status: 'active',
+          rotatedAt: null,
+        });
+        expect(await store.refreshTokens.rotate('hash-rt_1', at(4999))).toMatchObject({ status: 'rotated' });
       });
 
       it('lets exactly one of two concurrent rotations win', async () => {
         await store.refreshTokens.insert(makeRefreshToken('rt_1', 'ses_1'));
         const results = await Promise.all([
-          store.refreshTokens.markRotated(rid('rt_1'), at(1000)),
-          store.refreshTokens.markRotated(rid('rt_1'), at(1001)),
+          store.refreshTokens.rotate('hash-rt_1', at(1000)),
+          store.refreshTokens.rotate('hash-rt_1', at(1001)),
         ]);
-        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(results.filter((result) => result !== undefined)).toHaveLength(1);
       });
 
       it('lets exactly one of two interleaved transactions rotate', async () => {
@@ -476,7 +517,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         const firstRotated = deferred();
         const releaseFirst = deferred();
         const first = store.transaction(async (tx) => {
-          const won = await tx.refreshTokens.markRotated(rid('rt_1'), at(1000));
+          const won = (await tx.refreshTokens.rotate('hash-rt_1', at(1000))) !== undefined;
           firstRotated.resolve();
           await releaseFirst.promise;
           return won;
@@ -485,7 +526,9 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         try {
           await Promise.race([firstRotated.promise, first]);
           // The second compare-and-set runs while the first transaction is still open.
-          second = store.transaction((tx) => tx.refreshTokens.markRotated(rid('rt_1'), at(2000)));
+          second = store.transaction(
+            async (tx) => (await tx.refreshTokens.rotate('hash-rt_1', at(2000))) !== undefined,
+          );
           await delay(30);
         } finally {
           releaseFirst.resolve();
@@ -561,7 +604,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         const rotated = deferred();
         const release = deferred();
         const rotation = store.transaction(async (tx) => {
-          const won = await tx.refreshTokens.markRotated(rid('rt_1'), at(1000));
+          const won = (await tx.refreshTokens.rotate('hash-rt_1', at(1000))) !== undefined;
           rotated.resolve();
           await release.promise;
           return won;

@@ -47,7 +47,11 @@ export const sqliteTestStores = (): TestStores => {
   return {
     async create() {
       directory ??= mkdtemp(join(tmpdir(), 'cutoff-store-'));
-      const store = createSqliteStore({ filename: join(await directory, `store-${stores.length + 1}.db`) });
+      // Misuse detection on: a test that uses the store inside a transaction fails instead of hanging.
+      const store = createSqliteStore({
+        filename: join(await directory, `store-${stores.length + 1}.db`),
+        detectTransactionMisuse: true,
+      });
       stores.push(store);
       await store.migrate();
       return store;

@@ -61,7 +61,7 @@ export const createPostgresStore = (options: PostgresStoreOptions): Store => {
   return new KyselyStore({
     db,
     dialect: 'postgres',
-    singleConnection: false,
+    detectTransactionMisuse: false,
     ...(schema === undefined ? {} : { schema }),
   });
 };

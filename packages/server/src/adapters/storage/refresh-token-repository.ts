@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { RefreshTokenId } from '../../domain/ids.js';
 import type { RefreshTokenRecord, RefreshTokenStatus } from '../../domain/records.js';
 import type { RefreshTokenRepository, SessionSelector } from '../../ports/store.js';
 import { refreshTokenToRow, rowToRefreshToken, toMillis } from './row-mapping.js';
 import type { Database, StoreDialect } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';
-import { updatedRows, inTransaction } from './store-context.js';
+import { inTransaction } from './store-context.js';
 import type { StoreContext } from './store-context.js';
 
 /** The statuses a revocation changes. */
@@ -45,14 +44,16 @@ export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
     return row === undefined ? undefined : rowToRefreshToken(row);
   }
 
-  async markRotated(id: RefreshTokenId, at: Date): Promise<boolean> {
-    const result = await this.#context.db
+  async rotate(tokenHash: string, at: Date): Promise<RefreshTokenRecord | undefined> {
+    const row = await this.#context.db
       .updateTable('refresh_tokens')
       .set({ status: 'rotated', rotated_at: toMillis(at) })
-      .where('id', '=', id)
+      .where('token_hash', '=', tokenHash)
       .where('status', '=', 'active')
+      .where('expires_at', '>', toMillis(at))
+      .returningAll()
       .executeTakeFirst();
-    return updatedRows(result) === 1;
+    return row === undefined ? undefined : rowToRefreshToken(row);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { SessionId, UserId } from '../../domain/ids.js';
-import type { SessionRecord } from '../../domain/records.js';
+import type { SessionRecord, UserRecord } from '../../domain/records.js';
 import type { SessionRepository, SessionSelector } from '../../ports/store.js';
-import { rowToSession, sessionToRow, toMillis } from './row-mapping.js';
+import { rowToSession, rowToUser, sessionToRow, toMillis } from './row-mapping.js';
 import { sessionCovered } from './selectors.js';
 import { updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
@@ -24,6 +24,52 @@ export class KyselySessionRepository implements SessionRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row === undefined ? undefined : rowToSession(row);
+  }
+
+  async findWithUser(
+    id: SessionId,
+  ): Promise<{ readonly session: SessionRecord; readonly user: UserRecord } | undefined> {
+    const row = await this.#context.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('sessions')
+      .select([
+        'users.username as user_username',
+        'users.email as user_email',
+        'users.password_hash as user_password_hash',
+        'users.roles as user_roles',
+        'users.groups as user_groups',
+        'users.active as user_active',
+        'users.totp_secret as user_totp_secret',
+        'users.mfa_required as user_mfa_required',
+        'users.created_at as user_created_at',
+        'users.updated_at as user_updated_at',
+        'users.external_id as user_external_id',
+        'users.display_name as user_display_name',
+        'users.given_name as user_given_name',
+        'users.family_name as user_family_name',
+      ])
+      .where('sessions.id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const user = rowToUser({
+      id: row.user_id,
+      username: row.user_username,
+      email: row.user_email,
+      password_hash: row.user_password_hash,
+      roles: row.user_roles,
+      groups: row.user_groups,
+      active: row.user_active,
+      totp_secret: row.user_totp_secret,
+      mfa_required: row.user_mfa_required,
+      created_at: row.user_created_at,
+      updated_at: row.user_updated_at,
+      external_id: row.user_external_id,
+      display_name: row.user_display_name,
+      given_name: row.user_given_name,
+      family_name: row.user_family_name,
+    });
+    return { session: rowToSession(row), user };
   }
 
   /** Newest first. */

@@ -16,6 +16,12 @@ export type SqliteStoreOptions = (
 ) & {
   /** How long a writer waits for another process's write lock. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Throw when the store itself is used inside `store.transaction()` work (which would wait
+   * forever for the one connection the transaction holds) instead of hanging. Off by default:
+   * it costs every promise of the process some CPU; the test suite turns it on.
+   */
+  readonly detectTransactionMisuse?: boolean;
 };
 
 /** The embedded store: one SQLite file, one connection, WAL journal. Call `migrate()` before use. */
@@ -38,5 +44,9 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new CutoffSqliteDialect({ database }) });
-  return new KyselyStore({ db, dialect: 'sqlite', singleConnection: true });
+  return new KyselyStore({
+    db,
+    dialect: 'sqlite',
+    detectTransactionMisuse: options.detectTransactionMisuse ?? false,
+  });
 };

@@ -52,7 +52,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request, reply) => {
       const { body } = request;
-      const client = await authenticateClient(deps.ctx.store, request, body);
+      const client = await authenticateClient(deps.ctx.clients, request, body);
       const context = requestContext(request, { type: 'client', id: client?.id ?? 'unknown' });
       let tokens;
       switch (body.grant_type) {
@@ -101,7 +101,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const client = await authenticateClient(deps.ctx.store, request, request.body);
+      const client = await authenticateClient(deps.ctx.clients, request, request.body);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
       await revokeToken(
         deps.ctx,
@@ -135,7 +135,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           throw new OAuthError('invalid_client', 'Caller authentication failed.');
         }
       } else {
-        const client = await authenticateClient(deps.ctx.store, request, request.body);
+        const client = await authenticateClient(deps.ctx.clients, request, request.body);
         if (client?.type !== 'confidential')
           throw new OAuthError('invalid_client', 'Caller authentication failed.');
       }

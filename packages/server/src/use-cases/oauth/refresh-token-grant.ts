@@ -19,6 +19,17 @@ type Outcome =
   | { readonly kind: 'reused'; readonly entry: RevocationRecord }
   | { readonly kind: 'invalid'; readonly why: string };
 
+interface GrantInput {
+  readonly refreshToken: string;
+  /** Undefined when a public client did not name itself; confidential clients must. */
+  readonly client: ClientRecord | undefined;
+}
+
+interface SessionWithUser {
+  readonly session: SessionRecord;
+  readonly user: UserRecord;
+}
+
 const invalidGrant = (): OAuthError =>
   new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
 
@@ -26,14 +37,13 @@ const invalidGrant = (): OAuthError =>
 const continueSession = async (
   ctx: UseCaseContext,
   tx: StoreTx,
-  session: SessionRecord,
+  { session, user }: SessionWithUser,
   now: Date,
 ): Promise<Outcome> => {
   if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
   if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now)
     return { kind: 'invalid', why: 'session expired' };
-  const user = await tx.users.findById(session.userId);
-  if (user?.active !== true) return { kind: 'invalid', why: 'user inactive' };
+  if (!user.active) return { kind: 'invalid', why: 'user inactive' };
   // A member of a group past its end date: the session must not outlive that date.
   const access = await resolveGroupAccess(tx.groups, user.groups, now);
   if (access.lapsed.length > 0) return { kind: 'invalid', why: 'group end date passed' };
@@ -50,60 +60,97 @@ const continueSession = async (
 };
 
 /**
+ * The presenting client must own the session. A public client may leave itself unnamed; a
+ * confidential one must authenticate, else anyone holding its refresh token could burn it.
+ * Throwing inside the transaction rolls back a rotation already made.
+ */
+const checkClient = async (
+  ctx: UseCaseContext,
+  tx: StoreTx,
+  client: ClientRecord | undefined,
+  session: SessionRecord,
+): Promise<void> => {
+  if (client !== undefined) {
+    if (session.clientId !== client.id) throw invalidGrant();
+    return;
+  }
+  // Clients never change, so one remembered from an earlier request is current.
+  let owner = ctx.clients.remembered(session.clientId);
+  if (owner === undefined) {
+    owner = await tx.clients.findById(session.clientId);
+    // This transaction writes no client, so what it reads has committed: safe to remember.
+    if (owner !== undefined) ctx.clients.remember(owner);
+  }
+  if (owner?.type !== 'public') throw new OAuthError('invalid_client', 'Client authentication failed.');
+};
+
+/** A token that lost (or never had) the compare-and-set: a reuse, a race within grace, or garbage. */
+const diagnose = async (
+  ctx: UseCaseContext,
+  tx: StoreTx,
+  input: GrantInput,
+  tokenHash: string,
+  now: Date,
+  requestContext: RequestContext,
+): Promise<Outcome> => {
+  const presented = await tx.refreshTokens.findByHash(tokenHash);
+  if (presented === undefined || presented.expiresAt <= now) return { kind: 'invalid', why: 'unknown token' };
+  const found = await tx.sessions.findWithUser(presented.sessionId);
+  if (found === undefined) return { kind: 'invalid', why: 'no session' };
+  const { session } = found;
+  await checkClient(ctx, tx, input.client, session);
+  if (presented.status !== 'rotated') return { kind: 'invalid', why: 'token revoked' };
+  const withinGrace =
+    presented.rotatedAt !== null &&
+    now.getTime() - presented.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
+  if (withinGrace && session.status === 'active') return continueSession(ctx, tx, found, now);
+  if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
+
+  await tx.audit.append(
+    auditEvent(requestContext, now, {
+      action: 'refresh_token.reused',
+      target: { type: 'session', id: session.id },
+      reason: 'security_incident',
+      details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
+    }),
+  );
+  const applied = await applyRevocation(
+    ctx,
+    tx,
+    {
+      target: { type: 'session', id: session.id },
+      reason: 'security_incident',
+      details: { trigger: 'refresh_token_reuse' },
+    },
+    requestContext,
+  );
+  return { kind: 'reused', entry: applied.entry };
+};
+
+/**
  * Rotation with reuse detection. Exactly one of two concurrent uses of a token wins the
  * compare-and-set; the loser is a reuse unless it comes within the grace window, and a reuse
  * revokes the whole session (every token of the family) in the same transaction.
+ *
+ * The common case is five statements in one transaction: the compare-and-set that is also the
+ * lookup, the session with its user, the new token, the session touch (plus one read per group
+ * of the user). Everything is read after the compare-and-set, under it, so no revocation can
+ * slip in between a read and the rotation.
  */
 export const refreshTokenGrant = async (
   ctx: UseCaseContext,
-  /** `client` is undefined when a public client did not name itself; confidential clients must. */
-  input: { readonly refreshToken: string; readonly client: ClientRecord | undefined },
+  input: GrantInput,
   requestContext: RequestContext,
 ): Promise<TokenResponse> => {
   const now = ctx.clock.now();
-  const presented = await ctx.store.refreshTokens.findByHash(hashSecret(input.refreshToken));
-  if (presented === undefined || presented.expiresAt <= now) throw invalidGrant();
-  const session = await ctx.store.sessions.findById(presented.sessionId);
-  if (session === undefined) throw invalidGrant();
-  if (input.client === undefined) {
-    const owner = await ctx.store.clients.findById(session.clientId);
-    if (owner?.type !== 'public') throw new OAuthError('invalid_client', 'Client authentication failed.');
-  } else if (session.clientId !== input.client.id) throw invalidGrant();
-
+  const tokenHash = hashSecret(input.refreshToken);
   const outcome = await ctx.store.transaction(async (tx): Promise<Outcome> => {
-    // Winning the compare-and-set proves the token was still active, so no revocation of its
-    // session has committed (revocations kill the session's tokens in the same transaction):
-    // the session read above is current enough, and one statement cheaper than a re-read.
-    if (await tx.refreshTokens.markRotated(presented.id, now)) return continueSession(ctx, tx, session, now);
-    const current = await tx.refreshTokens.findByHash(presented.tokenHash);
-    const fresh = await tx.sessions.findById(session.id);
-    if (current?.status !== 'rotated' || fresh === undefined)
-      return { kind: 'invalid', why: 'token revoked' };
-    const withinGrace =
-      current.rotatedAt !== null &&
-      now.getTime() - current.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
-    if (withinGrace && fresh.status === 'active') return continueSession(ctx, tx, fresh, now);
-    if (fresh.status !== 'active') return { kind: 'invalid', why: 'session not active' };
-
-    await tx.audit.append(
-      auditEvent(requestContext, now, {
-        action: 'refresh_token.reused',
-        target: { type: 'session', id: session.id },
-        reason: 'security_incident',
-        details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
-      }),
-    );
-    const applied = await applyRevocation(
-      ctx,
-      tx,
-      {
-        target: { type: 'session', id: session.id },
-        reason: 'security_incident',
-        details: { trigger: 'refresh_token_reuse' },
-      },
-      requestContext,
-    );
-    return { kind: 'reused', entry: applied.entry };
+    const rotated = await tx.refreshTokens.rotate(tokenHash, now);
+    if (rotated === undefined) return diagnose(ctx, tx, input, tokenHash, now, requestContext);
+    const found = await tx.sessions.findWithUser(rotated.sessionId);
+    if (found === undefined) return { kind: 'invalid', why: 'no session' };
+    await checkClient(ctx, tx, input.client, found.session);
+    return continueSession(ctx, tx, found, now);
   });
 
   switch (outcome.kind) {

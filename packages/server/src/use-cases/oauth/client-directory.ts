@@ -1,0 +1,46 @@
+import type { ClientId } from '../../domain/ids.js';
+import type { ClientRecord } from '../../domain/records.js';
+import type { ClientRepository } from '../../ports/store.js';
+
+/** Far more clients than a deployment registers; past it the oldest entries are forgotten. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Registered clients, kept in memory once read. A client record never changes after it is
+ * registered (there is no update or delete; revoking a client revokes its sessions, not the
+ * record), so a remembered one is never stale, and every token and refresh request saves a read.
+ * Only found clients are remembered: an unknown id is asked of the store each time, so a client
+ * registered on another replica is usable at once, and garbage ids cannot fill the memory.
+ */
+export class ClientDirectory {
+  readonly #known = new Map<ClientId, ClientRecord>();
+  readonly #clients: Pick<ClientRepository, 'findById'>;
+
+  /** `clients`: the store's own repository, never a transaction's (its reads may be rolled back). */
+  constructor(clients: Pick<ClientRepository, 'findById'>) {
+    this.#clients = clients;
+  }
+
+  /** A client read before, without I/O (usable inside a transaction). */
+  remembered(id: ClientId): ClientRecord | undefined {
+    return this.#known.get(id);
+  }
+
+  /** The client, from memory or else from the store. Not inside a transaction (SQLite has one connection). */
+  async find(id: ClientId): Promise<ClientRecord | undefined> {
+    const known = this.#known.get(id);
+    if (known !== undefined) return known;
+    const found = await this.#clients.findById(id);
+    if (found !== undefined) this.remember(found);
+    return found;
+  }
+
+  /** Remembers a client read from committed data. */
+  remember(client: ClientRecord): void {
+    if (this.#known.size >= MAX_REMEMBERED && !this.#known.has(client.id)) {
+      const oldest = this.#known.keys().next();
+      if (oldest.done !== true) this.#known.delete(oldest.value);
+    }
+    this.#known.set(client.id, client);
+  }
+}
