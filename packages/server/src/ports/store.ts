@@ -60,6 +60,13 @@ export interface UserRepository {
   }): Promise<Page<UserRecord>>;
   /** Returns the updated user, or undefined when it does not exist. */
   update(id: UserId, patch: UserPatch): Promise<UserRecord | undefined>;
+  /**
+   * Records `step` as the last TOTP time step the user logged in with, if it is later than the
+   * last one. False when it is not: the code (or an older one) was already used, and RFC 6238
+   * section 5.2 forbids accepting it twice. A compare-and-set, so of two concurrent logins with
+   * one code exactly one wins. A new TOTP secret (`update` with `totpSecret`) forgets the step.
+   */
+  claimTotpStep(id: UserId, step: number): Promise<boolean>;
   /** The user with this SCIM `externalId` (the lowest id if several share it). */
   findByExternalId(externalId: string): Promise<UserRecord | undefined>;
   /** How many users exist (SCIM `totalResults`). */

@@ -7,6 +7,10 @@ export interface TotpEnrolment {
 
 export interface TotpVerifier {
   enrol(accountName: string): TotpEnrolment;
-  /** True when `code` is valid for `secret` at `now` (one step of drift either way). */
-  verify(secret: string, code: string, now: Date): boolean;
+  /**
+   * The time step (RFC 6238 counter) that `code` is valid for, given `secret` at `now` (one step
+   * of drift either way), or null when it is not valid. The caller must refuse a step already
+   * used (RFC 6238 section 5.2): see `UserRepository.claimTotpStep`.
+   */
+  verify(secret: string, code: string, now: Date): number | null;
 }

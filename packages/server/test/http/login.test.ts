@@ -45,7 +45,7 @@ describe('login', () => {
     const inactive = await t.login(user.username, user.password);
     expect(inactive.status).toBe(401);
     expect(inactive.body.error).toBe('invalid_credentials');
-    const failures = await t.api('GET', `/v1/audit?action=login.failed&target=${user.id}`);
+    const failures = await t.api('GET', `/v1/audit?action=login.failed&target=user:${user.id}`);
     expect(failures.body.events.map((event: any) => event.details.failure)).toEqual([
       'bad_password',
       'inactive',
@@ -68,6 +68,38 @@ describe('login', () => {
     // A wrong password with a right code is still wrong.
     const badPassword = await t.login(user.username, 'wrong-password', { totp: totpCode(secret) });
     expect(badPassword.body.error).toBe('invalid_credentials');
+  });
+
+  it('accepts a TOTP code once (RFC 6238 section 5.2), also against concurrent logins', async () => {
+    const user = await t.createUser();
+    const enrol = async (): Promise<string> =>
+      (await t.api('POST', `/v1/users/${user.id}/totp`)).body.secret as string;
+    let secret = await enrol();
+    const now = Date.now();
+    const code = totpCode(secret, now);
+    expect((await t.login(user.username, user.password, { totp: code })).status).toBe(200);
+    // The same code again, seen over the shoulder or phished: refused, and recorded as a replay.
+    const replay = await t.login(user.username, user.password, { totp: code });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe('invalid_credentials');
+    const failures = await t.api('GET', `/v1/audit?action=login.failed&target=user:${user.id}`);
+    expect(failures.body.events.map((event: any) => event.details.failure)).toContain('totp_replayed');
+    // An older code, still inside the drift window, is no better once a later one was used.
+    const next = totpCode(secret, now + 30_000);
+    const previous = totpCode(secret, now - 30_000);
+    // Two logins racing with the next step's code: exactly one gets in.
+    const raced = await Promise.all([
+      t.login(user.username, user.password, { totp: next }),
+      t.login(user.username, user.password, { totp: next }),
+    ]);
+    expect(raced.map((response) => response.status).sort()).toEqual([200, 401]);
+    if (previous !== next) {
+      expect((await t.login(user.username, user.password, { totp: previous })).status).toBe(401);
+    }
+    // A new secret starts afresh: its current code works though its step was used with the old one.
+    secret = await enrol();
+    const fresh = await t.login(user.username, user.password, { totp: totpCode(secret) });
+    expect(fresh.status).toBe(200);
   });
 
   it('rejects an unknown client_id and malformed bodies with 400', async () => {

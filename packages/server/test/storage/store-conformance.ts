@@ -247,6 +247,29 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.users.findById(uid('usr_missing'))).toBeUndefined();
       });
 
+      it('claims each TOTP step once, only forward, until the secret changes', async () => {
+        await store.users.insert(makeUser('usr_1', { totpSecret: 'JBSWY3DPEHPK3PXP' }));
+        await store.users.insert(makeUser('usr_2', { totpSecret: 'JBSWY3DPEHPK3PXP' }));
+        const id = uid('usr_1');
+        expect(await store.users.claimTotpStep(id, 1_000)).toBe(true);
+        expect(await store.users.claimTotpStep(id, 1_000)).toBe(false);
+        expect(await store.users.claimTotpStep(id, 999)).toBe(false);
+        // Steps are per user.
+        expect(await store.users.claimTotpStep(uid('usr_2'), 1_000)).toBe(true);
+        expect(await store.users.claimTotpStep(uid('usr_missing'), 1_000)).toBe(false);
+        // Concurrent claims of one step: one wins.
+        const raced = await Promise.all([
+          store.users.claimTotpStep(id, 1_001),
+          store.users.claimTotpStep(id, 1_001),
+        ]);
+        expect(raced.filter(Boolean)).toHaveLength(1);
+        // Other updates keep the step; a new secret forgets it.
+        await store.users.update(id, { roles: ['ops'], updatedAt: at(10) });
+        expect(await store.users.claimTotpStep(id, 1_001)).toBe(false);
+        await store.users.update(id, { totpSecret: 'KRSXG5CTMVRXEZLU', updatedAt: at(20) });
+        expect(await store.users.claimTotpStep(id, 1_001)).toBe(true);
+      });
+
       it('rejects a duplicate username or id with ERR_CONFLICT', async () => {
         await store.users.insert(makeUser('usr_1', { username: 'ada' }));
         await expectCode(store.users.insert(makeUser('usr_2', { username: 'ada' })), 'ERR_CONFLICT');

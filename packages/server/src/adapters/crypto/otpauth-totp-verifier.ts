@@ -8,8 +8,10 @@ export const createOtpauthTotpVerifier = (issuerLabel: string): TotpVerifier => 
     return { secret: secret.base32, uri: totp.toString() };
   },
   verify(secret, code, now) {
-    if (!/^\d{6}$/.test(code)) return false;
+    if (!/^\d{6}$/.test(code)) return null;
     const totp = new TOTP({ secret: Secret.fromBase32(secret) });
-    return totp.validate({ token: code, timestamp: now.getTime(), window: 1 }) !== null;
+    const timestamp = now.getTime();
+    const delta = totp.validate({ token: code, timestamp, window: 1 });
+    return delta === null ? null : totp.counter({ timestamp }) + delta;
   },
 });

@@ -333,11 +333,19 @@ const revocationIndexes = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** TOTP codes become single-use (RFC 6238 section 5.2): the last step each user logged in with. */
+const totpReplay = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('users').addColumn('totp_last_step', columnTypes(dialect).seconds).execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
   '0002_business_events': businessEvents(dialect),
   '0003_revocation_indexes': revocationIndexes(dialect),
+  '0004_totp_replay': totpReplay(dialect),
 });
 
 /** Every migration of a dialect (exported for upgrade tests that stop at an older one). */

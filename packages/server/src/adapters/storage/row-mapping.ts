@@ -62,7 +62,8 @@ export const parseStringArray = (text: string, what: string): string[] => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const rowToUser = (row: Selectable<UsersTable>): UserRecord => ({
+/** `totp_last_step` is not part of the record (see `claimTotpStep`), so rows need not carry it. */
+export const rowToUser = (row: Omit<Selectable<UsersTable>, 'totp_last_step'>): UserRecord => ({
   id: row.id as UserId,
   username: row.username,
   email: row.email,
@@ -80,7 +81,8 @@ export const rowToUser = (row: Selectable<UsersTable>): UserRecord => ({
   familyName: row.family_name,
 });
 
-export const userToRow = (user: UserRecord): Selectable<UsersTable> => ({
+/** Without `totp_last_step`, which only `claimTotpStep` writes (a new user has used no code). */
+export const userToRow = (user: UserRecord): Omit<Selectable<UsersTable>, 'totp_last_step'> => ({
   id: user.id,
   username: user.username,
   email: user.email,

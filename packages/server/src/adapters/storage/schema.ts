@@ -27,6 +27,8 @@ export interface UsersTable {
   groups: string;
   active: number;
   totp_secret: string | null;
+  /** Since 0004_totp_replay: the last TOTP time step used to log in (codes are single-use). */
+  totp_last_step: number | null;
   mfa_required: number;
   created_at: number;
   updated_at: number;

@@ -46,7 +46,11 @@ const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
   if (patch.roles !== undefined) row.roles = toJsonText(patch.roles);
   if (patch.groups !== undefined) row.groups = toJsonText(patch.groups);
   if (patch.active !== undefined) row.active = toFlag(patch.active);
-  if (patch.totpSecret !== undefined) row.totp_secret = patch.totpSecret;
+  if (patch.totpSecret !== undefined) {
+    row.totp_secret = patch.totpSecret;
+    // Steps count from the new secret's first use.
+    row.totp_last_step = null;
+  }
   if (patch.mfaRequired !== undefined) row.mfa_required = toFlag(patch.mfaRequired);
   if (patch.externalId !== undefined) row.external_id = patch.externalId;
   if (patch.displayName !== undefined) row.display_name = patch.displayName;
@@ -151,6 +155,16 @@ export class KyselyUserRepository implements UserRepository {
       const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       return rowToUser(row);
     });
+  }
+
+  async claimTotpStep(id: UserId, step: number): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
   }
 
   async findByExternalId(externalId: string): Promise<UserRecord | undefined> {

@@ -15,7 +15,7 @@ export interface LoginInput {
   readonly clientId?: string | undefined;
 }
 
-type FailureReason = 'unknown_user' | 'bad_password' | 'inactive' | 'bad_totp';
+type FailureReason = 'unknown_user' | 'bad_password' | 'inactive' | 'bad_totp' | 'totp_replayed';
 
 export const login = async (
   ctx: UseCaseContext,
@@ -30,7 +30,7 @@ export const login = async (
   }
 
   const clientId = (input.clientId ?? DEFAULT_CLIENT_ID) as ClientId;
-  const client = await ctx.store.clients.findById(clientId);
+  const client = await ctx.clients.find(clientId);
   if (client === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
 
   const user = await ctx.store.users.findByUsername(input.username);
@@ -56,7 +56,7 @@ export const login = async (
   if (!passwordOk) return fail('bad_password', userTarget);
   if (!user.active) return fail('inactive', userTarget);
 
-  const amr = await checkSecondFactor(ctx, user, input.totp, now, () => fail('bad_totp', userTarget));
+  const amr = await checkSecondFactor(ctx, user, input.totp, now, (reason) => fail(reason, userTarget));
 
   const session: SessionRecord = {
     id: randomId(ID_PREFIX.session) as SessionId,
@@ -113,7 +113,7 @@ const checkSecondFactor = async (
   user: UserRecord,
   code: string | undefined,
   now: Date,
-  onWrongCode: () => Promise<never>,
+  onWrongCode: (reason: 'bad_totp' | 'totp_replayed') => Promise<never>,
 ): Promise<readonly string[]> => {
   if (user.totpSecret === null) {
     // Step-up was demanded but there is no factor to step up with: refuse rather than ignore it.
@@ -125,6 +125,10 @@ const checkSecondFactor = async (
     return ['pwd'];
   }
   if (code === undefined || code === '') throw new CutoffError('ERR_MFA_REQUIRED');
-  if (!ctx.totp.verify(user.totpSecret, code, now)) return onWrongCode();
+  const step = ctx.totp.verify(user.totpSecret, code, now);
+  if (step === null) return onWrongCode('bad_totp');
+  // A code is good once (RFC 6238 section 5.2): one seen over the victim's shoulder, phished or
+  // read off a log is useless once the user has logged in with it.
+  if (!(await ctx.store.users.claimTotpStep(user.id, step))) return onWrongCode('totp_replayed');
   return ['pwd', 'otp', 'mfa'];
 };
