@@ -67,7 +67,7 @@ const main = async () => {
   const machine = await describeMachine(options);
   log(
     `cutoff bench: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ` +
-      `load ${machine.loadAtStart}; ${options.durationMs / 1000} s runs; backends ${options.backends.join(', ')}`,
+      `load ${machine.loadAtStart}; ${machine.speed}; ${options.durationMs / 1000} s runs; backends ${options.backends.join(', ')}`,
   );
 
   const unavailable = {};

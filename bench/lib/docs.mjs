@@ -97,6 +97,7 @@ between its \`<!-- bench:... -->\` markers by every run; text outside them is ke
   }
 - code: ${machine.source}
 - machine: ${machine.cpus} CPUs (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.os}
+- speed probe (one core, to compare machines): ${machine.speed}
 - Node.js ${machine.node}, PostgreSQL ${machine.postgres}, SQLite via better-sqlite3 (WAL, \`synchronous = NORMAL\`)
 - load average (1/5/15 min) at start ${machine.loadAtStart}, at end ${loadAtEnd}; CPU over the run:
   ${cpuText(cpu)}. Other work on the machine makes every number lower and noisier.
