@@ -2,7 +2,9 @@ import type { DestinationStream } from 'pino';
 import { RevocationIndex } from '@cutoff/guard/rule';
 import type { Config } from './config/config-schema.js';
 import { createArgon2PasswordHasher } from './adapters/crypto/argon2-password-hasher.js';
+import { createAesGcmSecretSealer } from './adapters/crypto/aes-gcm-secret-sealer.js';
 import { createJoseTokenSigner } from './adapters/crypto/jose-token-signer.js';
+import { parseEncryptionKey } from './lib/encryption-key.js';
 import { createOtpauthTotpVerifier } from './adapters/crypto/otpauth-totp-verifier.js';
 import { createRedisStreamFeedNotifier } from './adapters/feed/redis-stream-feed-notifier.js';
 import { createHttpSmsSender } from './adapters/notifications/http-sms-sender.js';
@@ -80,6 +82,10 @@ export const createCutoffServer = async (
     onError: (error) => logError(error),
   });
 
+  const sealer = createAesGcmSecretSealer({
+    key: config.encryptionKey === undefined ? undefined : parseEncryptionKey(config.encryptionKey),
+    previousKeys: config.encryptionPreviousKeys.map(parseEncryptionKey),
+  });
   const ctx: UseCaseContext = {
     config,
     store,
@@ -91,9 +97,11 @@ export const createCutoffServer = async (
       algorithm: config.signingAlgorithm,
       clockToleranceSeconds: 0,
       now: () => clock.now(),
+      sealer,
     }),
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
+    sealer,
     loginLimiter: createLoginRateLimiter(config.loginMaxFailures, config.loginWindowSeconds),
     clients: new ClientDirectory(store.clients),
     revocationIndex: index,

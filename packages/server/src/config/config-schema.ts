@@ -16,6 +16,13 @@ export const ConfigSchema = Type.Object(
     /** The `aud` of access tokens for clients that name no audience of their own. */
     audience: Type.String({ minLength: 1, default: 'cutoff' }),
     adminKey: Type.Optional(Type.String({ minLength: 16 })),
+    /**
+     * 32 random bytes in base64: signing private keys and TOTP secrets are stored encrypted with
+     * it (AES-256-GCM). Without one they are stored in clear.
+     */
+    encryptionKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Earlier encryption keys, only to read values sealed with them while changing keys. */
+    encryptionPreviousKeys: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     accessTokenTtlSeconds: Type.Integer({ minimum: 5, maximum: 86_400, default: 600 }),
     /** Window in which a just-rotated refresh token may be used again by concurrent requests. */
     refreshGraceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 2 }),

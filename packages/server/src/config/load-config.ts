@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { ConfigSchema, type Config } from './config-schema.js';
+import { parseEncryptionKey } from '../lib/encryption-key.js';
 import { EMPTY_HOOKS_CONFIG, parseHooksConfig, type HooksConfig } from '../domain/hooks/hooks-config.js';
 
-/** Environment variable -> config key, and how to parse it. */
-const ENV: Readonly<Record<string, readonly [keyof Config, 'string' | 'integer' | 'boolean']>> = {
+type EnvType = 'string' | 'integer' | 'boolean' | 'list';
+
+/** Environment variable -> config key, and how to parse it (`list`: comma-separated). */
+const ENV: Readonly<Record<string, readonly [keyof Config, EnvType]>> = {
   CUTOFF_PORT: ['port', 'integer'],
   CUTOFF_HOST: ['host', 'string'],
   CUTOFF_DATA_DIR: ['dataDir', 'string'],
@@ -14,6 +17,8 @@ const ENV: Readonly<Record<string, readonly [keyof Config, 'string' | 'integer' 
   CUTOFF_ISSUER: ['issuer', 'string'],
   CUTOFF_AUDIENCE: ['audience', 'string'],
   CUTOFF_ADMIN_KEY: ['adminKey', 'string'],
+  CUTOFF_ENCRYPTION_KEY: ['encryptionKey', 'string'],
+  CUTOFF_ENCRYPTION_PREVIOUS_KEYS: ['encryptionPreviousKeys', 'list'],
   CUTOFF_ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds', 'integer'],
   CUTOFF_REFRESH_GRACE_SECONDS: ['refreshGraceSeconds', 'integer'],
   CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: ['sessionIdleTimeoutSeconds', 'integer'],
@@ -41,8 +46,13 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const parseEnvValue = (name: string, raw: string, type: 'string' | 'integer' | 'boolean'): unknown => {
+const parseEnvValue = (name: string, raw: string, type: EnvType): unknown => {
   if (type === 'string') return raw;
+  if (type === 'list')
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   if (type === 'boolean') {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
@@ -114,6 +124,20 @@ export const loadConfig = (
   }
   if (valid.outboxRetryMaxMs < valid.outboxRetryBaseMs) {
     throw new ConfigError('outboxRetryMaxMs must not be smaller than outboxRetryBaseMs');
+  }
+  for (const [name, key] of [
+    ['encryptionKey (CUTOFF_ENCRYPTION_KEY)', valid.encryptionKey],
+    ...valid.encryptionPreviousKeys.map((key) => [
+      'encryptionPreviousKeys (CUTOFF_ENCRYPTION_PREVIOUS_KEYS)',
+      key,
+    ]),
+  ] as const) {
+    if (key === undefined) continue;
+    try {
+      parseEncryptionKey(key);
+    } catch (error) {
+      throw new ConfigError(`${name}: ${(error as Error).message}`);
+    }
   }
   const hooks = loadHooks(valid.hooksFile, env);
   const issuer = (valid.issuer ?? `http://localhost:${valid.port}`).replace(/\/+$/, '');

@@ -39,6 +39,8 @@ export const REDACT_PATHS = [
   '*.key',
   '*.secret',
   '*.adminKey',
+  '*.encryptionKey',
+  '*.encryptionPreviousKeys',
 ];
 
 export interface BuildAppOptions {

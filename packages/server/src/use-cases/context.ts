@@ -2,6 +2,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Actor, AuditRequestInfo, RevocationRecord } from '../domain/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { SecretSealer } from '../ports/secret-sealer.js';
 import type { Store } from '../ports/store.js';
 import type { TokenSigner } from '../ports/token-signer.js';
 import type { TotpVerifier } from '../ports/totp-verifier.js';
@@ -20,6 +21,8 @@ export interface UseCaseContext {
   readonly signer: TokenSigner;
   readonly passwords: PasswordHasher;
   readonly totp: TotpVerifier;
+  /** Seals TOTP secrets before they are stored (signing keys are sealed by the signer). */
+  readonly sealer: SecretSealer;
   readonly loginLimiter: LoginRateLimiter;
   /** Registered clients, remembered once read (they never change). */
   readonly clients: ClientDirectory;

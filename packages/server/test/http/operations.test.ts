@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJwtPart, startTestServer, type TestServer } from '../support/test-server.js';
+import { createSqliteStore } from '../../src/adapters/storage/index.js';
+import { kyselyOf } from '../support/stores.js';
+import { decodeJwtPart, startTestServer, totpCode, type TestServer } from '../support/test-server.js';
 
 describe('operations endpoints', () => {
   let t: TestServer;
@@ -157,7 +163,6 @@ describe('secrets at rest', () => {
       const login = await t.login(user.username, user.password);
       const apiKey = await t.apiKey(['feed:read']);
       const client = await t.api('POST', '/v1/clients', { id: 'vault', name: 'vault', type: 'confidential' });
-      const { kyselyOf } = await import('../support/stores.js');
       const db = kyselyOf(t.store);
       const dump: string[] = [];
       for (const table of [
@@ -183,6 +188,72 @@ describe('secrets at rest', () => {
       expect(everything).toContain('$argon2id$');
     } finally {
       await t.close();
+    }
+  });
+
+  it('with CUTOFF_ENCRYPTION_KEY, signing keys and TOTP secrets are stored sealed, and need the key', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'cutoff-sealed-'));
+    const filename = join(directory, 'cutoff.db');
+    const firstKey = randomBytes(32).toString('base64');
+    const secondKey = randomBytes(32).toString('base64');
+    try {
+      const t = await startTestServer({
+        store: createSqliteStore({ filename }),
+        config: { encryptionKey: firstKey },
+      });
+      let user: { id: string; username: string; password: string };
+      let totpSecret: string;
+      try {
+        user = await t.createUser();
+        totpSecret = (await t.api('POST', `/v1/users/${user.id}/totp`)).body.secret as string;
+        expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
+        const login = await t.login(user.username, user.password, { totp: totpCode(totpSecret) });
+        expect(login.status).toBe(200);
+        const db = kyselyOf(t.store);
+        const keys = await db.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
+        expect(keys).toHaveLength(2);
+        for (const key of keys) {
+          expect(key.private_jwk).toMatch(/^sealed:v1:/);
+          expect(key.private_jwk).not.toContain('"d"');
+        }
+        const row = await db
+          .selectFrom('users')
+          .select('totp_secret')
+          .where('id', '=', user.id)
+          .executeTakeFirst();
+        expect(row?.totp_secret).toMatch(/^sealed:v1:/);
+        expect(row?.totp_secret).not.toContain(totpSecret);
+      } finally {
+        await t.close();
+      }
+
+      // Without the key the server refuses to start, and says why.
+      const keyless = createSqliteStore({ filename });
+      await expect(startTestServer({ store: keyless })).rejects.toThrow(/CUTOFF_ENCRYPTION_KEY/);
+      await keyless.close();
+
+      // A new key with the old one as previous: everything still opens; tokens verify.
+      const again = await startTestServer({
+        store: createSqliteStore({ filename }),
+        config: { encryptionKey: secondKey, encryptionPreviousKeys: [firstKey] },
+      });
+      try {
+        const login = await again.login(user.username, user.password, {
+          totp: totpCode(totpSecret, Date.now() + 30_000),
+        });
+        expect(login.status).toBe(200);
+        const introspector = await again.apiKey(['introspect']);
+        const answer = await again.form(
+          '/oauth/introspect',
+          { token: login.body.access_token },
+          { authorization: `Bearer ${introspector}` },
+        );
+        expect(answer.body.active).toBe(true);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });

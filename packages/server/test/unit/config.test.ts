@@ -62,3 +62,31 @@ describe('configuration', () => {
     expect(() => loadConfig({}, { unknownOption: 1 } as never)).toThrow(ConfigError);
   });
 });
+
+describe('encryption key configuration', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+
+  it('reads the key and a comma-separated list of previous keys', () => {
+    const previous = [Buffer.alloc(32, 1).toString('base64url'), Buffer.alloc(32, 2).toString('base64')];
+    const config = loadConfig({
+      CUTOFF_ENCRYPTION_KEY: key,
+      CUTOFF_ENCRYPTION_PREVIOUS_KEYS: ` ${previous[0]} ,${previous[1]},`,
+    });
+    expect(config.encryptionKey).toBe(key);
+    expect(config.encryptionPreviousKeys).toEqual(previous);
+    expect(loadConfig({}).encryptionPreviousKeys).toEqual([]);
+  });
+
+  it('refuses a key that is not 32 bytes of base64, naming the variable and not the value', () => {
+    for (const env of [
+      { CUTOFF_ENCRYPTION_KEY: 'too-short-to-be-a-key' },
+      { CUTOFF_ENCRYPTION_KEY: key, CUTOFF_ENCRYPTION_PREVIOUS_KEYS: 'too-short-to-be-a-key' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(
+        /CUTOFF_ENCRYPTION_(PREVIOUS_)?KEYS?\)?: an encryption key must be 32/,
+      );
+      expect(() => loadConfig(env)).not.toThrow(/too-short-to-be-a-key/);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import {
   type KeyObject,
 } from 'jose';
 import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
+import type { SecretSealer } from '../../ports/secret-sealer.js';
 import type { Store } from '../../ports/store.js';
 import type { AccessTokenClaims, TokenSigner } from '../../ports/token-signer.js';
 import { createCompactSigner, type CompactSigner } from './compact-jws.js';
@@ -38,14 +39,20 @@ export interface JoseTokenSignerOptions {
   readonly algorithm: SigningAlgorithm;
   readonly clockToleranceSeconds: number;
   readonly now: () => Date;
+  /** Private keys are sealed before they are stored and opened when loaded. */
+  readonly sealer: SecretSealer;
 }
 
-const loadKey = async (record: SigningKeyRecord): Promise<LoadedKey> => {
+/** What a private key is bound to: a sealed key opens only in the row of its own kid. */
+const sealContext = (kid: string): string => `signing-key:${kid}`;
+
+const loadKey = async (record: SigningKeyRecord, sealer: SecretSealer): Promise<LoadedKey> => {
   const publicJwk = JSON.parse(record.publicJwk) as JWK;
+  const privateJwk = JSON.parse(sealer.open(record.privateJwk, sealContext(record.kid))) as JWK;
   return {
     kid: record.kid,
     alg: record.alg,
-    signer: createCompactSigner(JSON.parse(record.privateJwk) as JWK, {
+    signer: createCompactSigner(privateJwk, {
       alg: record.alg,
       kid: record.kid,
       typ: 'at+jwt',
@@ -55,13 +62,18 @@ const loadKey = async (record: SigningKeyRecord): Promise<LoadedKey> => {
   };
 };
 
-export const generateSigningKey = async (alg: SigningAlgorithm, now: Date): Promise<SigningKeyRecord> => {
+/** A new key pair as a record to store, its private half sealed. */
+export const generateSigningKey = async (
+  alg: SigningAlgorithm,
+  now: Date,
+  sealer: SecretSealer,
+): Promise<SigningKeyRecord> => {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const kid = randomBytes(12).toString('base64url');
   return {
     kid,
     alg,
-    privateJwk: JSON.stringify(await exportJWK(privateKey)),
+    privateJwk: sealer.seal(JSON.stringify(await exportJWK(privateKey)), sealContext(kid)),
     publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }),
     status: 'current',
     createdAt: now,
@@ -78,10 +90,12 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
   const reload = async (): Promise<void> => {
     let records = await store.signingKeys.listPublished();
     if (records.length === 0) {
-      await store.signingKeys.insert(await generateSigningKey(options.algorithm, options.now()));
+      await store.signingKeys.insert(
+        await generateSigningKey(options.algorithm, options.now(), options.sealer),
+      );
       records = await store.signingKeys.listPublished();
     }
-    const loaded = await Promise.all(records.map(loadKey));
+    const loaded = await Promise.all(records.map((record) => loadKey(record, options.sealer)));
     const first = loaded[0];
     if (first === undefined) throw new Error('no signing key could be loaded');
     current = first;
@@ -121,7 +135,7 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
     },
     jwks: () => Promise.resolve({ keys: [...byKid.values()].map((key) => key.publicJwk) }),
     isPublished: (kid) => byKid.has(kid),
-    generateKey: generateSigningKey,
+    generateKey: (alg, now) => generateSigningKey(alg, now, options.sealer),
     reload,
   };
 };

@@ -4,6 +4,7 @@ import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/record
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
+import { totpSealContext } from '../users/enrol-totp.js';
 
 /** The public client that first-party logins use when they name none. */
 export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;
@@ -125,7 +126,8 @@ const checkSecondFactor = async (
     return ['pwd'];
   }
   if (code === undefined || code === '') throw new CutoffError('ERR_MFA_REQUIRED');
-  const step = ctx.totp.verify(user.totpSecret, code, now);
+  const secret = ctx.sealer.open(user.totpSecret, totpSealContext(user.id));
+  const step = ctx.totp.verify(secret, code, now);
   if (step === null) return onWrongCode('bad_totp');
   // A code is good once (RFC 6238 section 5.2): one seen over the victim's shoulder, phished or
   // read off a log is useless once the user has logged in with it.

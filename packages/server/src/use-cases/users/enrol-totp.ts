@@ -4,6 +4,9 @@ import type { TotpEnrolment } from '../../ports/totp-verifier.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
+/** What a TOTP secret is bound to: a sealed secret opens only in its own user's row. */
+export const totpSealContext = (id: UserId): string => `totp:${id}`;
+
 /** Enrols (or re-enrols) TOTP; the secret is returned once and never shown again. */
 export const enrolTotp = async (
   ctx: UseCaseContext,
@@ -15,7 +18,10 @@ export const enrolTotp = async (
     const user = await tx.users.findById(id);
     if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
     const enrolment = ctx.totp.enrol(user.username);
-    await tx.users.update(id, { totpSecret: enrolment.secret, updatedAt: now });
+    await tx.users.update(id, {
+      totpSecret: ctx.sealer.seal(enrolment.secret, totpSealContext(id)),
+      updatedAt: now,
+    });
     await tx.audit.append(
       auditEvent(requestContext, now, {
         action: 'totp.enrolled',
