@@ -76,8 +76,8 @@ export default {
         "signed, with node:crypto's callback API, so the private-key operation runs on libuv's thread " +
         'pool beside the event loop.',
       'What bounds it is CPU, on two cores shared with the load generator. The RSA-2048 signature ' +
-        'alone costs what the speed probe above shows (~0.67 ms per token on the run recorded here, ' +
-        'so 2,000 tokens/s would take 1.3 of the 2 cores before any other work), and the event loop ' +
+        'alone costs what the speed probe above shows (0.67–0.96 ms of one core per token on this ' +
+        'machine today, so 2,000 tokens/s would take 1.3–1.9 of the 2 cores before any other work), and the event loop ' +
         'spends ~0.5 ms per refresh on the use-case (statements through Kysely and better-sqlite3 at ' +
         '~20–70 µs each, the claims, the random token and its hash) plus ~0.3–0.4 ms on Fastify and ' +
         'the socket. The same load with ES256 tokens, whose signature costs ~0.04 ms here, shows the ' +
