@@ -67,6 +67,12 @@ export interface UserRepository {
    * one code exactly one wins. A new TOTP secret (`update` with `totpSecret`) forgets the step.
    */
   claimTotpStep(id: UserId, step: number): Promise<boolean>;
+  /**
+   * Users whose email is `email` with ASCII letters compared case-insensitively (the rule of mail
+   * domains, and what mail systems do for local parts), by id. Indexed: webhooks find their user
+   * this way. Several users may share an email; callers decide what that means.
+   */
+  findByEmail(email: string): Promise<readonly UserRecord[]>;
   /** The user with this SCIM `externalId` (the lowest id if several share it). */
   findByExternalId(externalId: string): Promise<UserRecord | undefined>;
   /** How many users exist (SCIM `totalResults`). */

@@ -270,6 +270,34 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.users.claimTotpStep(id, 1_001)).toBe(true);
       });
 
+      it('finds users by email, ASCII letters case-insensitive, the same on every backend', async () => {
+        await store.users.insert(makeUser('usr_1', { email: 'Ada.Lovelace@Example.COM' }));
+        await store.users.insert(makeUser('usr_2', { email: 'grace@example.com' }));
+        await store.users.insert(makeUser('usr_3', { email: 'GRACE@example.com' }));
+        await store.users.insert(makeUser('usr_4', { email: 'Émile@example.com' }));
+        await store.users.insert(makeUser('usr_5', { email: null }));
+        const ids = async (email: string): Promise<string[]> =>
+          (await store.users.findByEmail(email)).map((user) => user.id);
+        expect(await ids('ada.lovelace@example.com')).toEqual(['usr_1']);
+        expect(await store.users.findByEmail('ADA.LOVELACE@EXAMPLE.COM')).toEqual([
+          await store.users.findById(uid('usr_1')),
+        ]);
+        expect(await ids('Grace@Example.com')).toEqual(['usr_2', 'usr_3']);
+        expect(await ids('Émile@example.com')).toEqual(['usr_4']);
+        // Only ASCII letters fold: SQLite's lower() and PostgreSQL's locale-aware one agree on this.
+        expect(await ids('émile@example.com')).toEqual([]);
+        expect(await ids('nobody@example.com')).toEqual([]);
+        expect(await ids('')).toEqual([]);
+        // An email change is found at once, inside a transaction too.
+        await store.users.update(uid('usr_2'), { email: 'grace.hopper@example.com', updatedAt: at(10) });
+        expect(await ids('grace@example.com')).toEqual(['usr_3']);
+        expect(
+          await store.transaction(
+            async (tx) => (await tx.users.findByEmail('GRACE.HOPPER@example.com'))[0]?.id,
+          ),
+        ).toBe('usr_2');
+      });
+
       it('rejects a duplicate username or id with ERR_CONFLICT', async () => {
         await store.users.insert(makeUser('usr_1', { username: 'ada' }));
         await expectCode(store.users.insert(makeUser('usr_2', { username: 'ada' })), 'ERR_CONFLICT');

@@ -340,12 +340,25 @@ const totpReplay = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** Webhooks find users by email (case-insensitive): an index on lower(email), on both dialects. */
+const usersEmailIndex = (): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createIndex('users_email_lower_idx')
+      .ifNotExists()
+      .on('users')
+      .expression(sql`lower(email)`)
+      .execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
   '0002_business_events': businessEvents(dialect),
   '0003_revocation_indexes': revocationIndexes(dialect),
   '0004_totp_replay': totpReplay(dialect),
+  '0005_users_email_index': usersEmailIndex(),
 });
 
 /** Every migration of a dialect (exported for upgrade tests that stop at an older one). */

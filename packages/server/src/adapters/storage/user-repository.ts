@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Kysely, Updateable } from 'kysely';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
@@ -9,6 +10,9 @@ import type { Database, UsersTable } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';
 import { insertedRows, inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
+
+/** A-Z to a-z and nothing else, as SQLite's lower() does. */
+const asciiLowerCase = (text: string): string => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 /** Rewrites the indexed role and group rows of a user from its record. */
 const replaceMemberships = async (
@@ -165,6 +169,19 @@ export class KyselyUserRepository implements UserRepository {
       .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
       .executeTakeFirst();
     return updatedRows(result) === 1;
+  }
+
+  async findByEmail(email: string): Promise<readonly UserRecord[]> {
+    const wanted = asciiLowerCase(email);
+    const rows = await this.#context.db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${wanted})`)
+      .orderBy('id')
+      .execute();
+    // SQLite's lower() folds ASCII only, PostgreSQL's follows the locale (more): the index finds a
+    // superset on either, and the exact rule is applied here, so both answer the same.
+    return rows.filter((row) => row.email !== null && asciiLowerCase(row.email) === wanted).map(rowToUser);
   }
 
   async findByExternalId(externalId: string): Promise<UserRecord | undefined> {

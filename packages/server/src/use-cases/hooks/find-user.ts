@@ -9,12 +9,7 @@ export type UserLookupResult =
   /** Several users share the email: a webhook must not guess which one it meant. */
   | { readonly kind: 'ambiguous'; readonly count: number };
 
-const EMAIL_PAGE = 500;
-
-/**
- * The user a webhook names. Emails compare case-insensitively; the store has no email index, so
- * an email lookup pages through the users (fine for thousands, a known cost beyond).
- */
+/** The user a webhook names. Emails compare case-insensitively (ASCII letters), through an index. */
 export const findUserByRef = async (users: StoreTx['users'], ref: UserRef): Promise<UserLookupResult> => {
   const one = (user: UserRecord | undefined): UserLookupResult =>
     user === undefined ? { kind: 'missing' } : { kind: 'found', user };
@@ -26,14 +21,7 @@ export const findUserByRef = async (users: StoreTx['users'], ref: UserRef): Prom
     case 'external_id':
       return one(await users.findByExternalId(ref.value));
     case 'email': {
-      const wanted = ref.value.toLowerCase();
-      const matches: UserRecord[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await users.list({ limit: EMAIL_PAGE, ...(cursor !== undefined && { cursor }) });
-        matches.push(...page.items.filter((user) => user.email?.toLowerCase() === wanted));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
+      const matches = await users.findByEmail(ref.value);
       if (matches.length > 1) return { kind: 'ambiguous', count: matches.length };
       return one(matches[0]);
     }
