@@ -102,7 +102,7 @@ export const createCutoffServer = async (
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
     sealer,
-    loginLimiter: createLoginRateLimiter(config.loginMaxFailures, config.loginWindowSeconds),
+    loginLimiter: createLoginRateLimiter(store.loginFailures, config.loginMaxFailures, config.loginWindowSeconds),
     clients: new ClientDirectory(store.clients),
     revocationIndex: index,
     onRevocationCommitted: (entry) => {

@@ -159,6 +159,21 @@ export interface WebhookEventRepository {
   pruneBefore(at: Date): Promise<number>;
 }
 
+/**
+ * Failed-login counters per key in fixed windows, shared by every replica (login rate limiting).
+ * Keys are opaque to the store (the limiter hashes usernames and addresses into them).
+ */
+export interface LoginFailureRepository {
+  /** Adds one failure to each key's counter of the window that starts at `windowStart` (race-safe). */
+  record(keys: readonly string[], windowStart: Date): Promise<void>;
+  /** The counters of these keys in that window; a key without failures is absent. */
+  counts(keys: readonly string[], windowStart: Date): Promise<ReadonlyMap<string, number>>;
+  /** Forgets one key's counter in that window (after a successful login). */
+  clear(key: string, windowStart: Date): Promise<void>;
+  /** Forgets the counters of windows that started before `before`; returns how many. */
+  pruneBefore(before: Date): Promise<number>;
+}
+
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   findById(id: SessionId): Promise<SessionRecord | undefined>;
@@ -260,6 +275,7 @@ export interface StoreTx {
   readonly groups: GroupRepository;
   readonly outbox: OutboxRepository;
   readonly webhookEvents: WebhookEventRepository;
+  readonly loginFailures: LoginFailureRepository;
 }
 
 /**

@@ -15,7 +15,7 @@ describe.skipIf(postgresTestsSkipped())('two replicas on PostgreSQL with Redis f
 
   beforeAll(async () => {
     // Polling is slowed right down, so only Redis can deliver within the test's deadlines.
-    const config = { redisUrl: REDIS_URL, redisKeyPrefix: prefix, feedPollMs: 60_000 };
+    const config = { redisUrl: REDIS_URL, redisKeyPrefix: prefix, feedPollMs: 60_000, loginMaxFailures: 4 };
     const storeA = createPostgresStore({ connectionString: testDatabaseUrl(), schema, maxConnections: 4 });
     a = await startTestServer({ store: storeA, config });
     const storeB = createPostgresStore({ connectionString: testDatabaseUrl(), schema, maxConnections: 4 });
@@ -60,6 +60,18 @@ describe.skipIf(postgresTestsSkipped())('two replicas on PostgreSQL with Redis f
     });
     expect(refresh.body.error).toBe('invalid_grant');
     streamOnB.close();
+  });
+
+  it('counts failed logins across replicas: an attacker spreading guesses gets no more tries', async () => {
+    const user = await a.createUser();
+    for (const replica of [a, b, a, b]) {
+      expect((await replica.login(user.username, 'wrong-password')).status).toBe(401);
+    }
+    for (const replica of [a, b]) {
+      const limited = await replica.login(user.username, user.password);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -520,4 +520,38 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       expect(await store.webhookEvents.recordOnce('crowdstrike', 'det_10', at(1))).toBe(true);
     });
   });
+
+  describe('login failures', () => {
+    it('counts failures per key and window, clears and prunes', async () => {
+      const store = current();
+      await store.loginFailures.record(['k1', 'k2'], at(0));
+      await store.loginFailures.record(['k1'], at(0));
+      await store.loginFailures.record(['k1'], at(60_000));
+      await store.loginFailures.record([], at(0));
+      expect(await store.loginFailures.counts(['k1', 'k2', 'k3'], at(0))).toEqual(
+        new Map([
+          ['k1', 2],
+          ['k2', 1],
+        ]),
+      );
+      expect(await store.loginFailures.counts(['k1'], at(60_000))).toEqual(new Map([['k1', 1]]));
+      expect(await store.loginFailures.counts([], at(0))).toEqual(new Map());
+      await store.loginFailures.clear('k1', at(0));
+      expect(await store.loginFailures.counts(['k1', 'k2'], at(0))).toEqual(new Map([['k2', 1]]));
+      expect(await store.loginFailures.pruneBefore(at(60_000))).toBe(1);
+      expect(await store.loginFailures.counts(['k2'], at(0))).toEqual(new Map());
+      expect(await store.loginFailures.counts(['k1'], at(60_000))).toEqual(new Map([['k1', 1]]));
+    });
+
+    it('counts every one of concurrent failures', async () => {
+      const store = current();
+      await Promise.all(Array.from({ length: 25 }, () => store.loginFailures.record(['hot', 'ip'], at(0))));
+      expect(await store.loginFailures.counts(['hot', 'ip'], at(0))).toEqual(
+        new Map([
+          ['hot', 25],
+          ['ip', 25],
+        ]),
+      );
+    });
+  });
 };

@@ -4,7 +4,6 @@ import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { isDowngrade, normalizeNames } from '../../src/domain/claims.js';
 import type { AuditEventRecord, NewAuditEvent } from '../../src/domain/records.js';
 import { revocationTiming, sessionSelectorFor } from '../../src/domain/revocation-plan.js';
-import { createLoginRateLimiter } from '../../src/use-cases/auth/login-rate-limiter.js';
 
 const event = (action: string): NewAuditEvent => ({
   ts: new Date('2026-11-22T10:00:00Z'),
@@ -66,27 +65,5 @@ describe('revocation plan', () => {
     expect(isDowngrade(['admin', 'reader'], ['reader'])).toBe(true);
     expect(isDowngrade(['reader'], ['reader', 'admin'])).toBe(false);
     expect(normalizeNames(['b', 'a', 'b'])).toEqual(['a', 'b']);
-  });
-});
-
-describe('login rate limiter', () => {
-  it('blocks a username+ip after N failures for the rest of the window, then lets it try again', () => {
-    const limiter = createLoginRateLimiter(3, 60);
-    for (let i = 0; i < 3; i += 1) limiter.recordFailure('Alice', '1.2.3.4', 1_000);
-    expect(limiter.retryAfterSeconds('alice', '1.2.3.4', 2_000)).toBe(59);
-    expect(limiter.retryAfterSeconds('alice', '5.6.7.8', 2_000)).toBe(0);
-    expect(limiter.retryAfterSeconds('alice', '1.2.3.4', 61_001)).toBe(0);
-  });
-  it('blocks an address that fails across many usernames', () => {
-    const limiter = createLoginRateLimiter(2, 60);
-    for (let i = 0; i < 10; i += 1) limiter.recordFailure(`user${i}`, '9.9.9.9', 0);
-    expect(limiter.retryAfterSeconds('fresh-user', '9.9.9.9', 0)).toBeGreaterThan(0);
-  });
-  it('a success clears the username+ip counter', () => {
-    const limiter = createLoginRateLimiter(2, 60);
-    limiter.recordFailure('bob', 'ip', 0);
-    limiter.recordSuccess('bob', 'ip');
-    limiter.recordFailure('bob', 'ip', 0);
-    expect(limiter.retryAfterSeconds('bob', 'ip', 0)).toBe(0);
   });
 });

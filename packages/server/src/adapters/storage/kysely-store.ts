@@ -6,6 +6,7 @@ import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyClientRepository } from './client-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
+import { KyselyLoginFailureRepository } from './login-failure-repository.js';
 import { migrate } from './migrations.js';
 import { KyselyOutboxRepository } from './outbox-repository.js';
 import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';
@@ -31,6 +32,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   groups: new KyselyGroupRepository(context),
   outbox: new KyselyOutboxRepository(context),
   webhookEvents: new KyselyWebhookEventRepository(context),
+  loginFailures: new KyselyLoginFailureRepository(context),
 });
 
 export interface KyselyStoreOptions {
@@ -61,6 +63,7 @@ export class KyselyStore implements Store {
   readonly groups: StoreTx['groups'];
   readonly outbox: StoreTx['outbox'];
   readonly webhookEvents: StoreTx['webhookEvents'];
+  readonly loginFailures: StoreTx['loginFailures'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -87,6 +90,7 @@ export class KyselyStore implements Store {
     this.groups = repos.groups;
     this.outbox = repos.outbox;
     this.webhookEvents = repos.webhookEvents;
+    this.loginFailures = repos.loginFailures;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -352,6 +352,27 @@ const usersEmailIndex = (): Migration => ({
   },
 });
 
+/** Login rate limiting shared by every replica: failure counters per key in fixed windows. */
+const loginFailures = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    const t = columnTypes(dialect);
+    await db.schema
+      .createTable('login_failures')
+      .ifNotExists()
+      .addColumn('key', t.key, (c) => c.notNull())
+      .addColumn('window_start', t.millis, (c) => c.notNull())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('login_failures_pkey', ['key', 'window_start'])
+      .execute();
+    await db.schema
+      .createIndex('login_failures_window_idx')
+      .ifNotExists()
+      .on('login_failures')
+      .column('window_start')
+      .execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
@@ -359,6 +380,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0003_revocation_indexes': revocationIndexes(dialect),
   '0004_totp_replay': totpReplay(dialect),
   '0005_users_email_index': usersEmailIndex(),
+  '0006_login_failures': loginFailures(dialect),
 });
 
 /** Every migration of a dialect (exported for upgrade tests that stop at an older one). */

@@ -172,6 +172,13 @@ export interface WebhookEventsTable {
   received_at: number;
 }
 
+/** Since 0006_login_failures. Primary key (key, window_start). */
+export interface LoginFailuresTable {
+  key: string;
+  window_start: number;
+  failures: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -186,6 +193,7 @@ export interface Database {
   groups: GroupsTable;
   outbox: OutboxTable;
   webhook_events: WebhookEventsTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -1,65 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { LoginFailureRepository } from '../../ports/store.js';
+
 /**
- * Counts failed logins per (username, ip) and per ip in a fixed window. In memory: each replica
- * limits on its own, which bounds an attacker to replicas x limit per window (documented).
+ * Counts failed logins per (username, address) and per address in fixed windows aligned to the
+ * clock (window n covers [n·w, (n+1)·w)). The counters live in the store, so every replica sees
+ * every failure: R replicas do not give an attacker R times the limit.
  */
 export interface LoginRateLimiter {
   /** Seconds until the caller may try again, or 0 when allowed. */
-  retryAfterSeconds(username: string, ip: string, nowMs: number): number;
-  recordFailure(username: string, ip: string, nowMs: number): void;
-  recordSuccess(username: string, ip: string): void;
+  retryAfterSeconds(username: string, ip: string, nowMs: number): Promise<number>;
+  recordFailure(username: string, ip: string, nowMs: number): Promise<void>;
+  /** Clears the (username, address) counter; the address counter stays. */
+  recordSuccess(username: string, ip: string, nowMs: number): Promise<void>;
 }
 
-interface Window {
-  count: number;
-  resetAtMs: number;
-}
-
-/** An ip may fail this many times more than one username, to tolerate shared NAT egress. */
+/** An address may fail this many times more than one username, to tolerate shared NAT egress. */
 const IP_FACTOR = 5;
-const MAX_TRACKED = 100_000;
 
-export const createLoginRateLimiter = (maxFailures: number, windowSeconds: number): LoginRateLimiter => {
-  const windows = new Map<string, Window>();
+/** Usernames are attacker-chosen text of any length: the store only sees fixed-size digests. */
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
+const userKey = (username: string, ip: string): string => digest(`u\u0000${username.toLowerCase()}\u0000${ip}`);
+const ipKey = (ip: string): string => digest(`i\u0000${ip}`);
+
+export const createLoginRateLimiter = (
+  failures: LoginFailureRepository,
+  maxFailures: number,
+  windowSeconds: number,
+): LoginRateLimiter => {
   const windowMs = windowSeconds * 1000;
-
-  const current = (key: string, nowMs: number): Window | undefined => {
-    const window = windows.get(key);
-    if (window !== undefined && window.resetAtMs <= nowMs) {
-      windows.delete(key);
-      return undefined;
-    }
-    return window;
-  };
-  const bump = (key: string, nowMs: number): void => {
-    const window = current(key, nowMs);
-    if (window === undefined) {
-      if (windows.size >= MAX_TRACKED) windows.delete(windows.keys().next().value as string);
-      windows.set(key, { count: 1, resetAtMs: nowMs + windowMs });
-    } else window.count += 1;
-  };
-  const userKey = (username: string, ip: string): string => `u\u0000${username.toLowerCase()}\u0000${ip}`;
-  const ipKey = (ip: string): string => `i\u0000${ip}`;
+  const windowStart = (nowMs: number): Date => new Date(Math.floor(nowMs / windowMs) * windowMs);
+  let prunedWindow = -1;
 
   return {
-    retryAfterSeconds(username, ip, nowMs) {
-      const blocking = [
-        [current(userKey(username, ip), nowMs), maxFailures],
-        [current(ipKey(ip), nowMs), maxFailures * IP_FACTOR],
-      ] as const;
-      let wait = 0;
-      for (const [window, limit] of blocking) {
-        if (window !== undefined && window.count >= limit) {
-          wait = Math.max(wait, Math.ceil((window.resetAtMs - nowMs) / 1000));
-        }
+    async retryAfterSeconds(username, ip, nowMs) {
+      const start = windowStart(nowMs);
+      const [user, address] = [userKey(username, ip), ipKey(ip)];
+      const counts = await failures.counts([user, address], start);
+      const blocked =
+        (counts.get(user) ?? 0) >= maxFailures || (counts.get(address) ?? 0) >= maxFailures * IP_FACTOR;
+      return blocked ? Math.ceil((start.getTime() + windowMs - nowMs) / 1000) : 0;
+    },
+    async recordFailure(username, ip, nowMs) {
+      const start = windowStart(nowMs);
+      await failures.record([userKey(username, ip), ipKey(ip)], start);
+      // Earlier windows no longer count: forget them, at most once per window on each replica.
+      if (start.getTime() !== prunedWindow) {
+        prunedWindow = start.getTime();
+        await failures.pruneBefore(start);
       }
-      return wait;
     },
-    recordFailure(username, ip, nowMs) {
-      bump(userKey(username, ip), nowMs);
-      bump(ipKey(ip), nowMs);
-    },
-    recordSuccess(username, ip) {
-      windows.delete(userKey(username, ip));
+    async recordSuccess(username, ip, nowMs) {
+      await failures.clear(userKey(username, ip), windowStart(nowMs));
     },
   };
 };

@@ -25,7 +25,7 @@ export const login = async (
 ): Promise<TokenResponse & { readonly sessionId: string; readonly refreshToken: string }> => {
   const now = ctx.clock.now();
   const ip = requestContext.request.ip ?? 'unknown';
-  const retryAfter = ctx.loginLimiter.retryAfterSeconds(input.username, ip, now.getTime());
+  const retryAfter = await ctx.loginLimiter.retryAfterSeconds(input.username, ip, now.getTime());
   if (retryAfter > 0) {
     throw new CutoffError('ERR_RATE_LIMITED', { extra: { retry_after_seconds: retryAfter } });
   }
@@ -38,7 +38,7 @@ export const login = async (
   const passwordOk = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
 
   const fail = async (reason: FailureReason, target: AuditTarget): Promise<never> => {
-    ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
+    await ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
     await ctx.store.audit.append({
       ts: now,
       action: 'login.failed',
@@ -95,7 +95,7 @@ export const login = async (
       details: { user_id: user.id, client_id: clientId },
     });
   });
-  ctx.loginLimiter.recordSuccess(input.username, ip);
+  await ctx.loginLimiter.recordSuccess(input.username, ip, now.getTime());
 
   // Group end dates: ended groups are left out, `access_until` caps the token's lifetime.
   const claims = await resolvedUserAccessTokenClaims(ctx, user, session, now);
