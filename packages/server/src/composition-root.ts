@@ -102,7 +102,11 @@ export const createCutoffServer = async (
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
     sealer,
-    loginLimiter: createLoginRateLimiter(store.loginFailures, config.loginMaxFailures, config.loginWindowSeconds),
+    loginLimiter: createLoginRateLimiter(
+      store.loginFailures,
+      config.loginMaxFailures,
+      config.loginWindowSeconds,
+    ),
     clients: new ClientDirectory(store.clients),
     revocationIndex: index,
     onRevocationCommitted: (entry) => {

@@ -19,7 +19,8 @@ const IP_FACTOR = 5;
 
 /** Usernames are attacker-chosen text of any length: the store only sees fixed-size digests. */
 const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
-const userKey = (username: string, ip: string): string => digest(`u\u0000${username.toLowerCase()}\u0000${ip}`);
+const userKey = (username: string, ip: string): string =>
+  digest(`u\u0000${username.toLowerCase()}\u0000${ip}`);
 const ipKey = (ip: string): string => digest(`i\u0000${ip}`);
 
 export const createLoginRateLimiter = (
