@@ -64,6 +64,8 @@ export interface Guard {
 interface CachedToken {
   readonly success: CheckSuccess;
   readonly exp: number;
+  /** The signing key, so a retired key's tokens can be dropped. */
+  readonly kid: string | undefined;
   /** The index version at which the rule last found the token clean (-1: never checked). */
   cleanAtVersion: number;
 }
@@ -127,6 +129,7 @@ class CutoffGuard implements Guard {
       guardId: this.id,
       scope: this.#scope,
       onApplied: (seq, appliedAtMs) => this.#reporter.applied(seq, appliedAtMs),
+      onPublishedKeys: (version, kids) => this.#onPublishedKeys(version, kids),
     });
     this.ready = this.#feed.ready.then(() => this.#reporter.schedule());
     this.ready.catch(() => {});
@@ -219,15 +222,25 @@ class CutoffGuard implements Guard {
     await this.#feed.close();
   }
 
+  /** Retired own signing keys: their cached tokens go at once, and new ones are refused. */
+  #onPublishedKeys(version: number, kids: readonly string[]): void {
+    const retired = this.#verifier.applyPublishedKeys(version, kids);
+    if (retired.length === 0) return;
+    this.#cache.deleteWhere((cached) => !cached.success.external && this.#verifier.isRetired(cached.kid));
+    this.logger.info('cutoff guard: signing keys retired; their tokens are refused from now on', {
+      kids: retired,
+    });
+  }
+
   /** Signature checks run once per token even when a burst of requests brings it at once. */
   #verifyOnce(token: string): Promise<CachedToken> {
     let pending = this.#verifying.get(token);
     if (pending === undefined) {
       pending = this.#verifier
         .verify(token)
-        .then((verified) => {
+        .then(({ verified, kid }) => {
           const success: CheckSuccess = Object.freeze({ ok: true as const, ...verified });
-          const cached: CachedToken = { success, exp: verified.claims.exp, cleanAtVersion: -1 };
+          const cached: CachedToken = { success, exp: verified.claims.exp, kid, cleanAtVersion: -1 };
           this.#cache.set(token, cached);
           return cached;
         })

@@ -105,6 +105,39 @@ describe('verify: signatures and claims (RFC 9068)', () => {
     }
   });
 
+  it('refuses a retired key as soon as a heartbeat leaves it out, cached tokens included', async () => {
+    const guard = await startGuard(fake);
+    try {
+      fake.publishedKeys = { version: 100, kids: ['rs1', 'es1', 'ed1', 'ps1'] };
+      await new Promise((resolve) => setTimeout(resolve, 250)); // a couple of heartbeats
+      const cached = await fake.sign({ sub: 'dave' }, { kid: 'es1' });
+      const unseen = await fake.sign({ sub: 'erin' }, { kid: 'es1' });
+      expect(await outcome(guard, cached)).toBe('ok');
+      // The heartbeat of a replica that has not reloaded its keys (an older set) changes nothing.
+      fake.publishedKeys = { version: 50, kids: ['rs1'] };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(guard.check(cached)).toMatchObject({ ok: true });
+      // A later set without es1: es1 is retired, although the JWKS (still cached) has it.
+      fake.publishedKeys = { version: 200, kids: ['rs1', 'ed1', 'ps1'] };
+      await eventually(() => guard.check(cached) === undefined, 2000);
+      for (const token of [cached, unseen]) {
+        const error = await guard.verify(token).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((error as GuardError).code).toBe('ERR_TOKEN_INVALID');
+        expect((error as GuardError).detail).toBe('signing key retired');
+      }
+      // Retired for good: a later set that lists it again (a rollback, a stale replica) is not trusted.
+      fake.publishedKeys = { version: 300, kids: ['rs1', 'es1'] };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await outcome(guard, unseen)).toBe('ERR_TOKEN_INVALID');
+      expect(await outcome(guard, await fake.sign({ sub: 'frank' }, { kid: 'rs1' }))).toBe('ok');
+    } finally {
+      fake.publishedKeys = undefined;
+    }
+  });
+
   it('answers ERR_GUARD_NOT_READY (503), not a 401, when the signing keys cannot be fetched', async () => {
     const guard = await startGuard(fake, { jwksUri: `${fake.issuer}/missing/jwks.json` });
     expect(await outcome(guard, await fake.sign())).toBe('ERR_GUARD_NOT_READY');

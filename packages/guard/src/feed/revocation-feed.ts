@@ -49,6 +49,8 @@ export interface RevocationFeedDeps {
   readonly scope: RequestScope;
   /** Called for every entry applied after the initial snapshot, for propagation reports. */
   readonly onApplied: (seq: number, appliedAtMs: number) => void;
+  /** Called with the server's published signing keys from each heartbeat that carries them. */
+  readonly onPublishedKeys?: (version: number, kids: readonly string[]) => void;
 }
 
 interface OpenStream {
@@ -68,6 +70,7 @@ export class RevocationFeed {
   readonly #guardId: string;
   readonly #scope: RequestScope;
   readonly #onApplied: (seq: number, appliedAtMs: number) => void;
+  readonly #onPublishedKeys: ((version: number, kids: readonly string[]) => void) | undefined;
   #resolveReady: () => void = () => {};
   #rejectReady: (error: GuardError) => void = () => {};
   #isReady = false;
@@ -91,6 +94,7 @@ export class RevocationFeed {
     this.#guardId = deps.guardId;
     this.#scope = deps.scope;
     this.#onApplied = deps.onApplied;
+    this.#onPublishedKeys = deps.onPublishedKeys;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -355,6 +359,18 @@ export class RevocationFeed {
       else this.#behindSince = undefined;
     }
     if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
+    const { keys } = data as { keys?: unknown };
+    if (typeof keys === 'object' && keys !== null) {
+      const { version, kids } = keys as { version?: unknown; kids?: unknown };
+      if (
+        typeof version === 'number' &&
+        Number.isFinite(version) &&
+        Array.isArray(kids) &&
+        kids.length > 0 &&
+        kids.every((kid) => typeof kid === 'string')
+      )
+        this.#onPublishedKeys?.(version, kids);
+    }
   }
 
   #noteServerTime(serverTimeMs: number | undefined): void {

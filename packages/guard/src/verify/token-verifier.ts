@@ -2,6 +2,7 @@ import {
   createRemoteJWKSet,
   customFetch,
   decodeJwt,
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTVerifyGetKey,
@@ -48,10 +49,21 @@ const toGuardError = (error: unknown): GuardError => {
   return new GuardError('ERR_TOKEN_INVALID', { detail: 'unexpected verification failure', cause: error });
 };
 
+/** A verified token and the `kid` of the key that signed it. */
+export interface VerifiedWithKey {
+  readonly verified: VerifiedToken;
+  readonly kid: string | undefined;
+}
+
 /** Verifies signatures and RFC 9068 claims for the own issuer and the trusted external issuers. */
 export class TokenVerifier {
   readonly #options: ResolvedGuardOptions;
   readonly #byIssuer = new Map<string, IssuerVerifier>();
+  /** The own issuer's published key set, as the feed's heartbeats last reported it. */
+  #keysVersion = Number.NEGATIVE_INFINITY;
+  #publishedKids: ReadonlySet<string> = new Set();
+  /** Own keys seen published and then gone: never trusted again. */
+  readonly #retiredKids = new Set<string>();
 
   constructor(options: ResolvedGuardOptions) {
     this.#options = options;
@@ -76,8 +88,39 @@ export class TokenVerifier {
     await this.#byIssuer.get(this.#options.own.issuer)?.keys.reload();
   }
 
+  /**
+   * Applies the own issuer's published key set from a feed heartbeat. A kid published in an
+   * earlier set and missing from a later one is retired for good: its tokens are refused at once
+   * (a compromised key stops working everywhere within a heartbeat, not when the JWKS cache ages
+   * out), and the key set is refetched. An older set, from a replica that has not reloaded its
+   * keys yet, is ignored. Returns the kids this call retired.
+   */
+  applyPublishedKeys(version: number, kids: readonly string[]): readonly string[] {
+    if (!(version > this.#keysVersion)) return [];
+    const retired = [...this.#publishedKids].filter((kid) => !kids.includes(kid));
+    for (const kid of retired) this.#retiredKids.add(kid);
+    this.#keysVersion = version;
+    this.#publishedKids = new Set(kids);
+    if (retired.length > 0) {
+      this.#byIssuer
+        .get(this.#options.own.issuer)
+        ?.keys.reload()
+        .catch((error: unknown) =>
+          this.#options.logger.debug('cutoff guard: JWKS reload after a key retirement failed', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+    }
+    return retired;
+  }
+
+  /** True for an own key that was published and then retired. */
+  isRetired(kid: string | undefined): boolean {
+    return kid !== undefined && this.#retiredKids.has(kid);
+  }
+
   /** Resolves to the verified token or rejects with a `GuardError`. */
-  async verify(token: string): Promise<VerifiedToken> {
+  async verify(token: string): Promise<VerifiedWithKey> {
     try {
       return await this.#verify(token);
     } catch (error) {
@@ -85,7 +128,7 @@ export class TokenVerifier {
     }
   }
 
-  async #verify(token: string): Promise<VerifiedToken> {
+  async #verify(token: string): Promise<VerifiedWithKey> {
     if (token.length > MAX_TOKEN_LENGTH)
       throw new GuardError('ERR_TOKEN_INVALID', { detail: 'token too long' });
     // The unverified `iss` only selects which key set to verify with; jwtVerify checks it again.
@@ -93,9 +136,11 @@ export class TokenVerifier {
     const verifier = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined;
     if (verifier === undefined) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'untrusted issuer' });
     const { issuer } = verifier;
+    const retired = (): boolean => !issuer.external && this.isRetired(decodeProtectedHeader(token).kid);
+    if (retired()) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
     const options = this.#options;
     const nowMs = options.now();
-    const { payload } = await jwtVerify(token, verifier.getKey, {
+    const { payload, protectedHeader } = await jwtVerify(token, verifier.getKey, {
       issuer: issuer.issuer,
       audience: issuer.audience,
       algorithms: issuer.algorithms,
@@ -110,11 +155,14 @@ export class TokenVerifier {
     if ((payload.iat as number) > nowMs / 1000 + options.clockToleranceSeconds) {
       throw new GuardError('ERR_TOKEN_INVALID', { detail: '"iat" is in the future' });
     }
+    // The key may have been retired while the signature was being checked.
+    if (retired()) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
     const claims = deepFreeze(payload) as AccessTokenClaims;
-    return Object.freeze({
+    const verified: VerifiedToken = Object.freeze({
       claims,
       subject: deepFreeze(toTokenSubject(claims, options.own.issuer)),
       external: issuer.external,
     });
+    return { verified, kid: protectedHeader.kid };
   }
 }

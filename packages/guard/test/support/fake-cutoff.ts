@@ -85,6 +85,8 @@ export class FakeCutoff {
   introspect: (token: string) => IntrospectionAnswer = () => ({ active: true });
   /** Extra keys published in the JWKS (key rotation). */
   readonly published: KeyPair[] = [];
+  /** The `keys` field of heartbeats (as the real server sends it), or none. */
+  publishedKeys: { readonly version: number; readonly kids: readonly string[] } | undefined;
 
   #server: Server | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -127,7 +129,11 @@ export class FakeCutoff {
       if (!this.heartbeats) return;
       for (const res of this.#streams) {
         res.write(
-          `event: heartbeat\ndata: ${JSON.stringify({ head: this.#seq, server_time: Date.now() })}\n\n`,
+          `event: heartbeat\ndata: ${JSON.stringify({
+            head: this.#seq,
+            server_time: Date.now(),
+            ...(this.publishedKeys !== undefined && { keys: this.publishedKeys }),
+          })}\n\n`,
         );
       }
     }, heartbeatMs);

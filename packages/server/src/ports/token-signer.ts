@@ -18,6 +18,11 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly scope?: string;
 }
 
+export interface PublishedKeys {
+  readonly version: number;
+  readonly kids: readonly string[];
+}
+
 /** Signs and verifies access tokens with the rotating key ring. */
 export interface TokenSigner {
   sign(claims: AccessTokenClaims): Promise<string>;
@@ -29,6 +34,12 @@ export interface TokenSigner {
   jwks(): Promise<JSONWebKeySet>;
   /** True while `kid` is published; cached verifications of retired keys must be dropped. */
   isPublished(kid: string): boolean;
+  /**
+   * The published key ids, newest first, and the version of that set (the creation time of its
+   * newest key, in ms): a larger version is a later set. Guards learn from it, through the feed's
+   * heartbeats, which keys were retired.
+   */
+  publishedKeys(): PublishedKeys;
   /** Creates a key record (not yet stored) for rotation. */
   generateKey(alg: SigningAlgorithm, now: Date): Promise<SigningKeyRecord>;
   /** Re-reads the published keys from the store (after a rotation, here or on another replica). */

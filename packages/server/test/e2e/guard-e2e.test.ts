@@ -242,3 +242,32 @@ describe('guard memory follows live entries', () => {
     }
   });
 });
+
+describe('signing key retirement reaches guards', () => {
+  it("a retired key's tokens are refused within a heartbeat, cached or not; new keys work", async () => {
+    const t = await startTestServer();
+    const feedKey = await t.apiKey(['feed:read']);
+    const app = await startProtectedApp({ issuer: t.url, feedApiKey: feedKey });
+    try {
+      const user = await t.createUser();
+      const token = async (): Promise<string> =>
+        (await t.login(user.username, user.password)).body.access_token as string;
+      const cached = await token();
+      const unseen = await token();
+      expect(await app.status(cached)).toBe(200);
+      // The first rotation keeps the old key published (tokens it signed stay valid)...
+      expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // more than a heartbeat
+      expect(await app.status(cached)).toBe(200);
+      // ...the second retires it, as after a key compromise: no waiting for tokens to expire.
+      expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
+      const took = await eventually(async () => (await app.status(cached)) === 401, 3000);
+      expect(took).toBeLessThan(3000);
+      expect(await app.status(unseen)).toBe(401);
+      expect(await app.status(await token())).toBe(200);
+    } finally {
+      await app.close();
+      await t.close();
+    }
+  });
+});

@@ -45,7 +45,15 @@ describe('revocation feed', () => {
     const stream = await openSse(`${t.url}/v1/revocations/stream`, { authorization: `Bearer ${feedKey}` });
     expect(stream.status).toBe(200);
     const firstBeat = await stream.waitFor((event) => event.event === 'heartbeat');
-    expect(JSON.parse(firstBeat.data)).toEqual({ head: expect.any(Number), server_time: expect.any(Number) });
+    const jwks = (await t.api('GET', '/.well-known/jwks.json', undefined, null)).body as {
+      keys: { kid: string }[];
+    };
+    expect(JSON.parse(firstBeat.data)).toEqual({
+      head: expect.any(Number),
+      server_time: expect.any(Number),
+      // The published signing keys, as the JWKS lists them (guards learn retirements from it).
+      keys: { version: expect.any(Number), kids: jwks.keys.map((key) => key.kid) },
+    });
     const beatsBefore = stream.events.filter((event) => event.event === 'heartbeat').length;
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(stream.events.filter((event) => event.event === 'heartbeat').length).toBeGreaterThanOrEqual(

@@ -12,7 +12,7 @@ import {
 import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
 import type { SecretSealer } from '../../ports/secret-sealer.js';
 import type { Store } from '../../ports/store.js';
-import type { AccessTokenClaims, TokenSigner } from '../../ports/token-signer.js';
+import type { AccessTokenClaims, PublishedKeys, TokenSigner } from '../../ports/token-signer.js';
 import { createCompactSigner, type CompactSigner } from './compact-jws.js';
 
 type Key = CryptoKey | KeyObject;
@@ -85,6 +85,7 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
   const { store, issuer } = options;
   let current: LoadedKey;
   let byKid = new Map<string, LoadedKey>();
+  let published: PublishedKeys = { version: 0, kids: [] };
   let lastUnknownKidReload = 0;
 
   const reload = async (): Promise<void> => {
@@ -100,6 +101,10 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
     if (first === undefined) throw new Error('no signing key could be loaded');
     current = first;
     byKid = new Map(loaded.map((key) => [key.kid, key]));
+    published = Object.freeze({
+      version: Math.max(...records.map((record) => record.createdAt.getTime())),
+      kids: Object.freeze(loaded.map((key) => key.kid)),
+    });
   };
   await reload();
   // A failed background reload keeps the last good key set; the next one tries again.
@@ -135,6 +140,7 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
     },
     jwks: () => Promise.resolve({ keys: [...byKid.values()].map((key) => key.publicJwk) }),
     isPublished: (kid) => byKid.has(kid),
+    publishedKeys: () => published,
     generateKey: (alg, now) => generateSigningKey(alg, now, options.sealer),
     reload,
   };

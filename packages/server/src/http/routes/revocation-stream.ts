@@ -34,7 +34,7 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
       schema: {
         tags: ['revocations'],
         description:
-          'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time}` at least every second. Resume with `Last-Event-ID` (or `?after=`).',
+          'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time, keys: {version, kids}}` at least every second (`keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',
         querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
         produces: ['text/event-stream'],
       },
@@ -58,8 +58,12 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
         res.write(chunk);
         if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
       };
+      // The published signing keys ride along, so guards drop a retired key within a heartbeat.
       const heartbeat = (): void =>
-        write(`event: heartbeat\ndata: {"head":${deps.hub.head},"server_time":${Date.now()}}\n\n`);
+        write(
+          `event: heartbeat\ndata: {"head":${deps.hub.head},"server_time":${Date.now()},` +
+            `"keys":${JSON.stringify(deps.ctx.signer.publishedKeys())}}\n\n`,
+        );
       const send = (entry: RevocationEntry): void =>
         write(`event: revocation\nid: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
 
