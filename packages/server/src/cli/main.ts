@@ -7,6 +7,7 @@ import {
   auditTail,
   auditVerify,
   keysRotate,
+  secretsReseal,
   revokeCommand,
   sessions,
   usersAdd,
@@ -103,6 +104,13 @@ program
   .command('rotate')
   .addOption(new Option('--alg <alg>').choices(['RS256', 'ES256', 'EdDSA']))
   .action((options: { alg?: string }) => keysRotate(deps(), options));
+
+program
+  .command('secrets')
+  .description('secrets at rest (signing keys, TOTP secrets)')
+  .command('reseal')
+  .description('seal what is in clear or under a previous CUTOFF_ENCRYPTION_KEY with the current one')
+  .action(() => secretsReseal(deps()));
 
 program
   .command('apikeys')

@@ -15,6 +15,8 @@ export interface SecretSealer {
    * another key, another context, or a changed byte.
    */
   open(stored: string, context: string): string;
+  /** True when a key is configured and `stored` is in clear or sealed with a previous key. */
+  needsReseal(stored: string): boolean;
 }
 
 export class SealedSecretError extends Error {

@@ -68,6 +68,11 @@ export interface UserRepository {
    */
   claimTotpStep(id: UserId, step: number): Promise<boolean>;
   /**
+   * Replaces the stored TOTP secret if it is still `expected` (re-sealing the same secret, so the
+   * last used step is kept); false when it changed meanwhile (a re-enrolment) or is gone.
+   */
+  replaceTotpSecret(id: UserId, expected: string, totpSecret: string): Promise<boolean>;
+  /**
    * Users whose email is `email` with ASCII letters compared case-insensitively (the rule of mail
    * domains, and what mail systems do for local parts), by id. Indexed: webhooks find their user
    * this way. Several users may share an email; callers decide what that means.
@@ -227,6 +232,10 @@ export interface SigningKeyRepository {
   listPublished(): Promise<readonly SigningKeyRecord[]>;
   /** current -> previous, previous -> retired; the caller then inserts the new current key. */
   demoteAll(): Promise<void>;
+  /** Every key, retired ones included, oldest first. */
+  listAll(): Promise<readonly SigningKeyRecord[]>;
+  /** Replaces a key's stored private JWK if it is still `expected` (re-sealing); false otherwise. */
+  replacePrivateJwk(kid: string, expected: string, privateJwk: string): Promise<boolean>;
 }
 
 export interface RevocationRepository {

@@ -123,6 +123,12 @@ describe('cutoff CLI and serve', () => {
         },
       ),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No user') });
+    // Nothing to seal with: this server runs without CUTOFF_ENCRYPTION_KEY.
+    await expect(
+      run(process.execPath, [bin, '--url', server.url, 'secrets', 'reseal'], {
+        env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
+      }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No encryption key is configured') });
   });
 
   it('drains in-flight requests on SIGTERM, ends feed streams, and keeps its data across restarts', async () => {

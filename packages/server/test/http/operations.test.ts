@@ -256,4 +256,81 @@ describe('secrets at rest', () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it('reseals what is in clear or under a previous key, once, and refuses without a key', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'cutoff-reseal-'));
+    const filename = join(directory, 'cutoff.db');
+    const firstKey = randomBytes(32).toString('base64');
+    const secondKey = randomBytes(32).toString('base64');
+    const withServer = async <T>(config: Record<string, unknown>, work: (t: TestServer) => Promise<T>) => {
+      const t = await startTestServer({ store: createSqliteStore({ filename }), config });
+      try {
+        return await work(t);
+      } finally {
+        await t.close();
+      }
+    };
+    const sealedRows = async (t: TestServer) => {
+      const db = kyselyOf(t.store);
+      const keys = await db.selectFrom('signing_keys').select('private_jwk').execute();
+      const users = await db
+        .selectFrom('users')
+        .select('totp_secret')
+        .where('totp_secret', 'is not', null)
+        .execute();
+      return [...keys.map((row) => row.private_jwk), ...users.map((row) => row.totp_secret!)];
+    };
+    try {
+      // A deployment that ran without a key: two signing keys and a TOTP secret in clear.
+      const { user, totpSecret } = await withServer({}, async (t) => {
+        const created = await t.createUser();
+        const secret = (await t.api('POST', `/v1/users/${created.id}/totp`)).body.secret as string;
+        expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
+        const refused = await t.api('POST', '/v1/secrets/reseal');
+        expect(refused.status).toBe(409);
+        expect(refused.body.message).toContain('CUTOFF_ENCRYPTION_KEY');
+        return { user: created, totpSecret: secret };
+      });
+
+      const usedCode = totpCode(totpSecret);
+      await withServer({ encryptionKey: firstKey }, async (t) => {
+        expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
+          signing_keys: 2,
+          totp_secrets: 1,
+        });
+        const rows = await sealedRows(t);
+        expect(rows).toHaveLength(3);
+        for (const value of rows) expect(value).toMatch(/^sealed:v1:/);
+        expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
+          signing_keys: 0,
+          totp_secrets: 0,
+        });
+        const login = await t.login(user.username, user.password, { totp: usedCode });
+        expect(login.status).toBe(200);
+        const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
+        expect(events.map((event: { counts: unknown }) => event.counts)).toEqual([
+          { signing_keys: 2, totp_secrets: 1 },
+          { signing_keys: 0, totp_secrets: 0 },
+        ]);
+      });
+
+      // A key change: the new key with the old one as previous, reseal, then the old one can go.
+      await withServer({ encryptionKey: secondKey, encryptionPreviousKeys: [firstKey] }, async (t) => {
+        expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
+          signing_keys: 2,
+          totp_secrets: 1,
+        });
+      });
+      await withServer({ encryptionKey: secondKey }, async (t) => {
+        // The replay guard survived the reseal: the code used above is still refused, the next one works.
+        expect((await t.login(user.username, user.password, { totp: usedCode })).status).toBe(401);
+        const next = await t.login(user.username, user.password, {
+          totp: totpCode(totpSecret, Date.now() + 30_000),
+        });
+        expect(next.status).toBe(200);
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });

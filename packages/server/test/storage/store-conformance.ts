@@ -298,6 +298,17 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         ).toBe('usr_2');
       });
 
+      it('replaces a TOTP secret only if unchanged, keeping the last used step', async () => {
+        await store.users.insert(makeUser('usr_1', { totpSecret: 'JBSWY3DPEHPK3PXP' }));
+        const id = uid('usr_1');
+        expect(await store.users.claimTotpStep(id, 7)).toBe(true);
+        expect(await store.users.replaceTotpSecret(id, 'SOMETHINGELSE', 'sealed:y')).toBe(false);
+        expect(await store.users.replaceTotpSecret(id, 'JBSWY3DPEHPK3PXP', 'sealed:y')).toBe(true);
+        expect((await store.users.findById(id))?.totpSecret).toBe('sealed:y');
+        expect(await store.users.claimTotpStep(id, 7)).toBe(false);
+        expect(await store.users.replaceTotpSecret(uid('usr_missing'), 'a', 'b')).toBe(false);
+      });
+
       it('rejects a duplicate username or id with ERR_CONFLICT', async () => {
         await store.users.insert(makeUser('usr_1', { username: 'ada' }));
         await expectCode(store.users.insert(makeUser('usr_2', { username: 'ada' })), 'ERR_CONFLICT');
@@ -733,6 +744,22 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         await store.signingKeys.demoteAll();
         expect((await store.signingKeys.listPublished()).map((k) => [k.kid, k.status])).toEqual([
           ['k_next', 'previous'],
+        ]);
+      });
+
+      it('lists every key, retired ones too, and replaces a private key only if unchanged', async () => {
+        await store.signingKeys.insert(makeSigningKey('k_b', 'retired', at(5)));
+        await store.signingKeys.insert(makeSigningKey('k_a', 'current', at(1)));
+        const [first, second] = await store.signingKeys.listAll();
+        expect([first?.kid, second?.kid]).toEqual(['k_a', 'k_b']);
+        expect(await store.signingKeys.replacePrivateJwk('k_b', 'not-what-is-stored', 'sealed:x')).toBe(
+          false,
+        );
+        expect(await store.signingKeys.replacePrivateJwk('k_b', second!.privateJwk, 'sealed:x')).toBe(true);
+        expect(await store.signingKeys.replacePrivateJwk('k_missing', 'a', 'b')).toBe(false);
+        expect((await store.signingKeys.listAll()).map((k) => k.privateJwk)).toEqual([
+          first!.privateJwk,
+          'sealed:x',
         ]);
       });
     });

@@ -58,6 +58,16 @@ describe('AES-GCM secret sealer', () => {
     );
   });
 
+  it('tells which stored values need sealing with the current key', () => {
+    const old = newKey();
+    const sealedWithOld = createAesGcmSecretSealer({ key: old }).seal(SECRET, 'totp:usr_1');
+    const sealer = createAesGcmSecretSealer({ key: newKey(), previousKeys: [old] });
+    expect(sealer.needsReseal(SECRET)).toBe(true);
+    expect(sealer.needsReseal(sealedWithOld)).toBe(true);
+    expect(sealer.needsReseal(sealer.seal(SECRET, 'totp:usr_1'))).toBe(false);
+    expect(createAesGcmSecretSealer().needsReseal(SECRET)).toBe(false);
+  });
+
   it('without a key stores values as they are, and reads values stored before a key was set', () => {
     const none = createAesGcmSecretSealer();
     expect(none.sealing).toBe(false);

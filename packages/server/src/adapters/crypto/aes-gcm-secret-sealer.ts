@@ -45,6 +45,10 @@ export const createAesGcmSecretSealer = (options: AesGcmSecretSealerOptions = {}
       const parts = [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url'));
       return `${PREFIX}${currentId}:${parts.join('.')}`;
     },
+    needsReseal(stored) {
+      if (currentId === undefined) return false;
+      return !stored.startsWith(`${PREFIX}${currentId}:`);
+    },
     open(stored, context) {
       if (!stored.startsWith(PREFIX)) return stored;
       const rest = stored.slice(PREFIX.length);

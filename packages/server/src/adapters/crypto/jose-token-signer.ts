@@ -10,6 +10,7 @@ import {
   type KeyObject,
 } from 'jose';
 import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
+import { signingKeySealContext } from '../../domain/seal-contexts.js';
 import type { SecretSealer } from '../../ports/secret-sealer.js';
 import type { Store } from '../../ports/store.js';
 import type { AccessTokenClaims, PublishedKeys, TokenSigner } from '../../ports/token-signer.js';
@@ -43,12 +44,9 @@ export interface JoseTokenSignerOptions {
   readonly sealer: SecretSealer;
 }
 
-/** What a private key is bound to: a sealed key opens only in the row of its own kid. */
-const sealContext = (kid: string): string => `signing-key:${kid}`;
-
 const loadKey = async (record: SigningKeyRecord, sealer: SecretSealer): Promise<LoadedKey> => {
   const publicJwk = JSON.parse(record.publicJwk) as JWK;
-  const privateJwk = JSON.parse(sealer.open(record.privateJwk, sealContext(record.kid))) as JWK;
+  const privateJwk = JSON.parse(sealer.open(record.privateJwk, signingKeySealContext(record.kid))) as JWK;
   return {
     kid: record.kid,
     alg: record.alg,
@@ -73,7 +71,7 @@ export const generateSigningKey = async (
   return {
     kid,
     alg,
-    privateJwk: sealer.seal(JSON.stringify(await exportJWK(privateKey)), sealContext(kid)),
+    privateJwk: sealer.seal(JSON.stringify(await exportJWK(privateKey)), signingKeySealContext(kid)),
     publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }),
     status: 'current',
     createdAt: now,

@@ -1,7 +1,7 @@
 import type { SigningKeyRecord } from '../../domain/records.js';
 import type { SigningKeyRepository } from '../../ports/store.js';
 import { rowToSigningKey, signingKeyToRow } from './row-mapping.js';
-import { inTransaction } from './store-context.js';
+import { inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
 
 export class KyselySigningKeyRepository implements SigningKeyRepository {
@@ -26,6 +26,26 @@ export class KyselySigningKeyRepository implements SigningKeyRepository {
       .orderBy('kid', 'desc')
       .execute();
     return rows.map(rowToSigningKey);
+  }
+
+  async listAll(): Promise<readonly SigningKeyRecord[]> {
+    const rows = await this.#context.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('kid')
+      .execute();
+    return rows.map(rowToSigningKey);
+  }
+
+  async replacePrivateJwk(kid: string, expected: string, privateJwk: string): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('signing_keys')
+      .set({ private_jwk: privateJwk })
+      .where('kid', '=', kid)
+      .where('private_jwk', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
   }
 
   async demoteAll(): Promise<void> {

@@ -171,6 +171,16 @@ export class KyselyUserRepository implements UserRepository {
     return updatedRows(result) === 1;
   }
 
+  async replaceTotpSecret(id: UserId, expected: string, totpSecret: string): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('users')
+      .set({ totp_secret: totpSecret })
+      .where('id', '=', id)
+      .where('totp_secret', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
+  }
+
   async findByEmail(email: string): Promise<readonly UserRecord[]> {
     const wanted = asciiLowerCase(email);
     const rows = await this.#context.db

@@ -219,6 +219,19 @@ export const keysRotate = async ({ client, out }: Deps, options: { alg?: string 
   );
 };
 
+export const secretsReseal = async ({ client, out }: Deps): Promise<void> => {
+  const result = await client.request<{ signing_keys: number; totp_secrets: number }>(
+    'POST',
+    '/v1/secrets/reseal',
+  );
+  out.result(
+    result,
+    () =>
+      `sealed with the current encryption key: ${result.signing_keys} signing keys, ` +
+      `${result.totp_secrets} TOTP secrets`,
+  );
+};
+
 export const apiKeysCreate = async (
   { client, out }: Deps,
   options: { name: string; scope: string[] },

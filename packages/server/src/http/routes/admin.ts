@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { createApiKey } from '../../use-cases/admin/create-api-key.js';
 import { createClient } from '../../use-cases/admin/create-client.js';
+import { resealSecrets } from '../../use-cases/admin/reseal-secrets.js';
 import { rotateSigningKey } from '../../use-cases/admin/rotate-signing-key.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { presentClient } from '../presenters.js';
@@ -126,5 +127,22 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       );
       return reply.status(201).send(rotated);
     },
+  );
+
+  app.post(
+    '/v1/secrets/reseal',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['keys'],
+        description:
+          'Seals every signing key and TOTP secret that is in clear or sealed with a previous encryption key, with the current CUTOFF_ENCRYPTION_KEY. 409 when no key is configured.',
+        response: {
+          200: Type.Object({ signing_keys: Type.Integer(), totp_secrets: Type.Integer() }),
+          409: ErrorBody,
+        },
+      },
+    },
+    async (request) => resealSecrets(deps.ctx, requestContext(request, principalOf(request).actor)),
   );
 };

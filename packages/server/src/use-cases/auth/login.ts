@@ -1,10 +1,10 @@
 import { CutoffError } from '../../domain/errors.js';
 import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
+import { totpSealContext } from '../../domain/seal-contexts.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
-import { totpSealContext } from '../users/enrol-totp.js';
 
 /** The public client that first-party logins use when they name none. */
 export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;

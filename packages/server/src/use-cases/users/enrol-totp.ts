@@ -1,11 +1,9 @@
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
+import { totpSealContext } from '../../domain/seal-contexts.js';
 import type { TotpEnrolment } from '../../ports/totp-verifier.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
-
-/** What a TOTP secret is bound to: a sealed secret opens only in its own user's row. */
-export const totpSealContext = (id: UserId): string => `totp:${id}`;
 
 /** Enrols (or re-enrols) TOTP; the secret is returned once and never shown again. */
 export const enrolTotp = async (

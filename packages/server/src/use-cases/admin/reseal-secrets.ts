@@ -1,0 +1,56 @@
+import { CutoffError } from '../../domain/errors.js';
+import { signingKeySealContext, totpSealContext } from '../../domain/seal-contexts.js';
+import type { RequestContext, UseCaseContext } from '../context.js';
+import { auditEvent } from '../audit/audit-event.js';
+
+const USER_PAGE = 500;
+
+export interface ResealCounts {
+  readonly signing_keys: number;
+  readonly totp_secrets: number;
+}
+
+/**
+ * Seals, with the current encryption key, every stored secret that is in clear (stored before a
+ * key was set) or sealed with a previous key: signing keys (retired ones too) and TOTP secrets.
+ * Each value is replaced only if it is still the one read (a compare-and-set), so a concurrent
+ * rotation or re-enrolment wins; running it again finds nothing left to do. Afterwards the
+ * previous keys can be dropped from CUTOFF_ENCRYPTION_PREVIOUS_KEYS.
+ */
+export const resealSecrets = async (
+  ctx: UseCaseContext,
+  requestContext: RequestContext,
+): Promise<ResealCounts> => {
+  const { sealer, store } = ctx;
+  if (!sealer.sealing) {
+    throw new CutoffError('ERR_CONFLICT', {
+      message: 'No encryption key is configured (CUTOFF_ENCRYPTION_KEY): there is nothing to seal with.',
+    });
+  }
+  let signingKeys = 0;
+  for (const key of await store.signingKeys.listAll()) {
+    if (!sealer.needsReseal(key.privateJwk)) continue;
+    const context = signingKeySealContext(key.kid);
+    const sealed = sealer.seal(sealer.open(key.privateJwk, context), context);
+    if (await store.signingKeys.replacePrivateJwk(key.kid, key.privateJwk, sealed)) signingKeys += 1;
+  }
+
+  let totpSecrets = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.users.list({ limit: USER_PAGE, ...(cursor !== undefined && { cursor }) });
+    for (const user of page.items) {
+      if (user.totpSecret === null || !sealer.needsReseal(user.totpSecret)) continue;
+      const context = totpSealContext(user.id);
+      const sealed = sealer.seal(sealer.open(user.totpSecret, context), context);
+      if (await store.users.replaceTotpSecret(user.id, user.totpSecret, sealed)) totpSecrets += 1;
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+
+  const counts = { signing_keys: signingKeys, totp_secrets: totpSecrets };
+  await store.audit.append(
+    auditEvent(requestContext, ctx.clock.now(), { action: 'secrets.resealed', target: null, counts }),
+  );
+  return counts;
+};
