@@ -8,6 +8,8 @@ import {
   auditVerify,
   keysRotate,
   secretsReseal,
+  outboxList,
+  outboxRetry,
   revokeCommand,
   sessions,
   usersAdd,
@@ -104,6 +106,18 @@ program
   .command('rotate')
   .addOption(new Option('--alg <alg>').choices(['RS256', 'ES256', 'EdDSA']))
   .action((options: { alg?: string }) => keysRotate(deps(), options));
+
+const outbox = program.command('outbox').description('user notifications (incident emails and SMS)');
+outbox
+  .command('list')
+  .description('messages in the outbox, oldest first')
+  .addOption(new Option('--status <status>').choices(['pending', 'delivered', 'dead']))
+  .option('--limit <n>', 'at most this many (1-1000)')
+  .action((options: { status?: string; limit?: string }) => outboxList(deps(), options));
+outbox
+  .command('retry <id>')
+  .description('give a dead message a new round of delivery attempts')
+  .action((id: string) => outboxRetry(deps(), id));
 
 program
   .command('secrets')

@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { incidentRoutes } from './routes/incident.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { outboxRoutes } from './routes/outbox.js';
 import { reportRoutes } from './routes/reports.js';
 import { revocationStreamRoutes } from './routes/revocation-stream.js';
 import { revocationRoutes } from './routes/revocations.js';
@@ -137,6 +138,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     incidentRoutes,
     groupRoutes,
     reportRoutes,
+    outboxRoutes,
     scimRoutes,
   ]) {
     routes(app, deps);

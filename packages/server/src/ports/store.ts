@@ -154,6 +154,12 @@ export interface OutboxRepository {
   markFailed(id: string, error: string, nextAttemptAt: Date | null): Promise<boolean>;
   /** Oldest first, for tests and operations. */
   list(query: { readonly status?: OutboxStatus; readonly limit: number }): Promise<readonly OutboxMessage[]>;
+  findById(id: string): Promise<OutboxMessage | undefined>;
+  /**
+   * Puts a dead message back in the queue, due at `at`, its attempts counted from zero again (the
+   * last error is kept). False unless it was dead.
+   */
+  requeueDead(id: string, at: Date): Promise<boolean>;
 }
 
 /** Replay protection for inbound webhooks: remembers which event ids each source has sent. */

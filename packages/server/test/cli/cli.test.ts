@@ -106,6 +106,13 @@ describe('cutoff CLI and serve', () => {
     expect(key.key).toMatch(/^cutoff_ak_/);
     const rotated = await cli('keys', 'rotate');
     expect(rotated.kid).toEqual(expect.any(String));
+    // No SMTP here and no incident: nothing in the outbox, and no dead message to retry.
+    expect(await cli('outbox', 'list', '--status', 'dead')).toEqual({ messages: [] });
+    await expect(
+      run(process.execPath, [bin, '--url', server.url, 'outbox', 'retry', 'msg_nope'], {
+        env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
+      }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No outbox message') });
   });
 
   it('exits non-zero with a clear message on bad input', async () => {

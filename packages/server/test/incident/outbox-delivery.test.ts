@@ -64,6 +64,47 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
     expect(logs).not.toContain(SMTP_PASSWORD);
   });
 
+  it('marks a message dead after its last attempt; an operator lists it and retries it once mail is back', async () => {
+    const smtp = smtpListener(await freePort(), { user: 'cutoff', pass: SMTP_PASSWORD });
+    cleanup.push(() => smtp.stop());
+    const t = await startTestServer({ config: { ...notificationConfig(smtp.port), outboxMaxAttempts: 2 } });
+    cleanup.push(() => t.close());
+    const user = await createUserWithEmail(t, { username: 'dead-letter', email: 'dead@example.com' });
+    const id = (await t.api('POST', `/v1/users/${user.id}/incident`, {})).body.notifications[0].id as string;
+    await eventually(async () => (await emailOf(t, id))?.status === 'dead', 5000);
+
+    const dead = (await t.api('GET', '/v1/outbox?status=dead')).body.messages;
+    expect(dead).toEqual([
+      expect.objectContaining({ id, kind: 'email', to: 'dead@example.com', status: 'dead', attempts: 2 }),
+    ]);
+    expect(dead[0].last_error).toMatch(/SMTP delivery failed/);
+    expect(JSON.stringify(dead)).not.toContain(SMTP_PASSWORD);
+    expect((await t.api('GET', '/v1/outbox?status=pending')).body.messages).toEqual([]);
+    // Operators only; a feed key cannot see or retry notifications.
+    const feedKey = await t.apiKey(['feed:read']);
+    expect((await t.api('GET', '/v1/outbox', undefined, feedKey)).status).toBe(403);
+    expect((await t.api('POST', `/v1/outbox/${id}/retry`, undefined, feedKey)).status).toBe(403);
+
+    await smtp.start();
+    const retried = await t.api('POST', `/v1/outbox/${id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id, status: 'pending', attempts: 0 });
+    await eventually(async () => (await emailOf(t, id))?.status === 'delivered', 5000);
+    expect(smtp.messages.map((mail) => mail.to)).toEqual([['dead@example.com']]);
+
+    const again = await t.api('POST', `/v1/outbox/${id}/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain('delivered');
+    expect((await t.api('POST', '/v1/outbox/msg_unknown/retry')).status).toBe(404);
+    const audit = (await t.api('GET', '/v1/audit?action=outbox.retried')).body.events;
+    expect(audit).toEqual([
+      expect.objectContaining({
+        target: { type: 'outbox_message', id },
+        details: expect.objectContaining({ attempts: 2 }),
+      }),
+    ]);
+  });
+
   it('loses nothing across a restart: a new server on the same SQLite file delivers what the old one could not', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'cutoff-outbox-'));
     cleanup.push(() => rm(directory, { recursive: true, force: true }));

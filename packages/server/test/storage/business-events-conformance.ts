@@ -363,6 +363,33 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       expect(ids(await store.outbox.list({ limit: 1 }))).toEqual(['msg_1']);
     });
 
+    it('finds a message by id and puts only a dead one back in the queue', async () => {
+      const store = current();
+      await store.outbox.enqueue(
+        makeOutboxMessage('msg_dead', {
+          status: 'dead',
+          lastError: 'bounced',
+          attempts: 5,
+          nextAttemptAt: at(9),
+        }),
+      );
+      await store.outbox.enqueue(makeOutboxMessage('msg_live'));
+      expect((await store.outbox.findById('msg_dead'))?.status).toBe('dead');
+      expect(await store.outbox.findById('msg_missing')).toBeUndefined();
+      expect(await store.outbox.requeueDead('msg_live', at(100))).toBe(false);
+      expect(await store.outbox.requeueDead('msg_missing', at(100))).toBe(false);
+      expect(await store.outbox.requeueDead('msg_dead', at(100))).toBe(true);
+      expect(await store.outbox.findById('msg_dead')).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at(100),
+        lastError: 'bounced',
+      });
+      expect(await store.outbox.requeueDead('msg_dead', at(200))).toBe(false);
+      // Due again: the worker claims it like any pending message.
+      expect(ids(await store.outbox.claimDue(at(100), 10, 1000))).toContain('msg_dead');
+    });
+
     it('commits a message with its transaction, or not at all', async () => {
       const store = current();
       await expect(

@@ -94,6 +94,25 @@ export class KyselyOutboxRepository implements OutboxRepository {
     return updatedRows(result) === 1;
   }
 
+  async findById(id: string): Promise<OutboxMessage | undefined> {
+    const row = await this.#context.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToOutboxMessage(row);
+  }
+
+  async requeueDead(id: string, at: Date): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('outbox')
+      .set({ status: PENDING, attempts: 0, next_attempt_at: toMillis(at) })
+      .where('id', '=', id)
+      .where('status', '=', 'dead')
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
+  }
+
   async list(query: {
     readonly status?: OutboxStatus;
     readonly limit: number;
