@@ -136,8 +136,9 @@ export class TokenVerifier {
     const verifier = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined;
     if (verifier === undefined) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'untrusted issuer' });
     const { issuer } = verifier;
-    const retired = (): boolean => !issuer.external && this.isRetired(decodeProtectedHeader(token).kid);
-    if (retired()) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
+    const retired = (kid: string | undefined): boolean => !issuer.external && this.isRetired(kid);
+    if (retired(decodeProtectedHeader(token).kid))
+      throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
     const options = this.#options;
     const nowMs = options.now();
     const { payload, protectedHeader } = await jwtVerify(token, verifier.getKey, {
@@ -156,7 +157,8 @@ export class TokenVerifier {
       throw new GuardError('ERR_TOKEN_INVALID', { detail: '"iat" is in the future' });
     }
     // The key may have been retired while the signature was being checked.
-    if (retired()) throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
+    if (retired(protectedHeader.kid))
+      throw new GuardError('ERR_TOKEN_INVALID', { detail: 'signing key retired' });
     const claims = deepFreeze(payload) as AccessTokenClaims;
     const verified: VerifiedToken = Object.freeze({
       claims,
