@@ -36,6 +36,15 @@ const nameTaken = (name: string, holder: string): CutoffError =>
     detail: `duplicate group name ${JSON.stringify(name)} (group ${holder})`,
   });
 
+/** The group's id and name, its row locked for the rest of the transaction on PostgreSQL. */
+const lockGroup = (trx: Kysely<Database>, dialect: StoreDialect, id: string) =>
+  trx
+    .selectFrom('groups')
+    .select(['id', 'name'])
+    .where('id', '=', id)
+    .$if(dialect === 'postgres', (qb) => qb.forUpdate())
+    .executeTakeFirst();
+
 /**
  * The users whose `user_groups` rows (the index of their JSON `groups`) include `name`, with
  * their JSON groups; on PostgreSQL the rows stay locked (in id order) until the transaction
@@ -175,12 +184,7 @@ export class KyselyGroupRepository implements GroupRepository {
   async update(id: string, patch: GroupPatch): Promise<GroupRecord | undefined> {
     const { dialect } = this.#context;
     return inTransaction(this.#context, async (trx) => {
-      const current = await trx
-        .selectFrom('groups')
-        .select(['id', 'name'])
-        .where('id', '=', id)
-        .$if(dialect === 'postgres', (qb) => qb.forUpdate())
-        .executeTakeFirst();
+      const current = await lockGroup(trx, dialect, id);
       if (current === undefined) return undefined;
       const rename = patch.name !== undefined && patch.name !== current.name ? patch.name : undefined;
       if (rename !== undefined) {
@@ -223,12 +227,7 @@ export class KyselyGroupRepository implements GroupRepository {
   async delete(id: string): Promise<boolean> {
     const { dialect } = this.#context;
     return inTransaction(this.#context, async (trx) => {
-      const current = await trx
-        .selectFrom('groups')
-        .select(['id', 'name'])
-        .where('id', '=', id)
-        .$if(dialect === 'postgres', (qb) => qb.forUpdate())
-        .executeTakeFirst();
+      const current = await lockGroup(trx, dialect, id);
       if (current === undefined) return false;
       const members = await lockMembers(trx, dialect, current.name);
       await trx.deleteFrom('user_groups').where('group_name', '=', current.name).execute();
