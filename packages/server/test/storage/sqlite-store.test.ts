@@ -125,6 +125,13 @@ describe('SQLite store', () => {
         return store.users.findById(makeUser('usr_1').id);
       }),
     ).rejects.toThrow(/inside store.transaction/);
+    // Prepared queries (the refresh path) skip Kysely's plugins; the check still runs.
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.users.insert(makeUser('usr_1'));
+        return store.refreshTokens.findByHash('no-such-hash');
+      }),
+    ).rejects.toThrow(/inside store.transaction/);
     await expect(store.transaction(() => store.transaction(() => Promise.resolve(1)))).rejects.toThrow(
       /inside store.transaction/,
     );

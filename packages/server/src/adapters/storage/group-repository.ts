@@ -13,6 +13,7 @@ import {
   toMillis,
   toMillisOrNull,
 } from './row-mapping.js';
+import { preparedQuery } from './prepared-query.js';
 import type { Database, GroupsTable, StoreDialect } from './schema.js';
 import { insertedRows, inTransaction } from './store-context.js';
 import type { StoreContext } from './store-context.js';
@@ -115,6 +116,20 @@ const without =
   (groups: readonly string[]): readonly string[] =>
     groups.filter((group) => group !== name);
 
+type GroupKey = 'id' | 'name' | 'external_id';
+
+const groupLookup = (column: GroupKey) =>
+  preparedQuery((db, v: { readonly value: string }) =>
+    db.selectFrom('groups').selectAll().where(column, '=', v.value).orderBy('id').limit(1),
+  );
+
+/** Group lookups run on every refresh (one per group of the user), so they are prepared. */
+const findGroupBy = {
+  id: groupLookup('id'),
+  name: groupLookup('name'),
+  external_id: groupLookup('external_id'),
+} as const;
+
 export class KyselyGroupRepository implements GroupRepository {
   readonly #context: StoreContext;
 
@@ -144,14 +159,8 @@ export class KyselyGroupRepository implements GroupRepository {
   }
 
   /** The group with `column = value`; for external ids, which need not be unique, the lowest id. */
-  async #findOne(column: 'id' | 'name' | 'external_id', value: string): Promise<GroupRecord | undefined> {
-    const row = await this.#context.db
-      .selectFrom('groups')
-      .selectAll()
-      .where(column, '=', value)
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
+  async #findOne(column: GroupKey, value: string): Promise<GroupRecord | undefined> {
+    const row = await findGroupBy[column].first(this.#context, { value });
     return row === undefined ? undefined : rowToGroup(row);
   }
 

@@ -76,9 +76,12 @@ export class KyselyStore implements Store {
     this.#db = options.db;
     this.#schema = options.schema;
     this.#scope = options.detectTransactionMisuse ? new AsyncLocalStorage<TransactionScope>() : undefined;
-    const root =
-      this.#scope === undefined ? options.db : options.db.withPlugin(new TransactionMisuseGuard(this.#scope));
-    const repos = repositories({ db: root, dialect: options.dialect });
+    const guard = this.#scope === undefined ? undefined : new TransactionMisuseGuard(this.#scope);
+    const repos = repositories(
+      guard === undefined
+        ? { db: options.db, dialect: options.dialect }
+        : { db: options.db.withPlugin(guard), dialect: options.dialect, beforeQuery: guard.check },
+    );
     this.users = repos.users;
     this.sessions = repos.sessions;
     this.refreshTokens = repos.refreshTokens;

@@ -4,6 +4,7 @@ import type { RefreshTokenRepository, SessionSelector } from '../../ports/store.
 import { refreshTokenToRow, rowToRefreshToken, toMillis } from './row-mapping.js';
 import type { Database, StoreDialect } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';
+import { preparedQuery } from './prepared-query.js';
 import { inTransaction } from './store-context.js';
 import type { StoreContext } from './store-context.js';
 
@@ -24,6 +25,25 @@ const countActive = async (
   return Number(row.count);
 };
 
+type RefreshTokenRow = ReturnType<typeof refreshTokenToRow>;
+
+const insertToken = preparedQuery((db, row: RefreshTokenRow) => db.insertInto('refresh_tokens').values(row));
+
+const selectByHash = preparedQuery((db, v: { readonly hash: string }) =>
+  db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', v.hash),
+);
+
+/** The compare-and-set that is also the lookup: only an active, unexpired token rotates. */
+const rotateByHash = preparedQuery((db, v: { readonly hash: string; readonly at: number }) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ status: 'rotated', rotated_at: v.at })
+    .where('token_hash', '=', v.hash)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', v.at)
+    .returningAll(),
+);
+
 export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
   readonly #context: StoreContext;
 
@@ -32,27 +52,16 @@ export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async insert(token: RefreshTokenRecord): Promise<void> {
-    await this.#context.db.insertInto('refresh_tokens').values(refreshTokenToRow(token)).execute();
+    await insertToken.all(this.#context, refreshTokenToRow(token));
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    const row = await this.#context.db
-      .selectFrom('refresh_tokens')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await selectByHash.first(this.#context, { hash: tokenHash });
     return row === undefined ? undefined : rowToRefreshToken(row);
   }
 
   async rotate(tokenHash: string, at: Date): Promise<RefreshTokenRecord | undefined> {
-    const row = await this.#context.db
-      .updateTable('refresh_tokens')
-      .set({ status: 'rotated', rotated_at: toMillis(at) })
-      .where('token_hash', '=', tokenHash)
-      .where('status', '=', 'active')
-      .where('expires_at', '>', toMillis(at))
-      .returningAll()
-      .executeTakeFirst();
+    const row = await rotateByHash.first(this.#context, { hash: tokenHash, at: toMillis(at) });
     return row === undefined ? undefined : rowToRefreshToken(row);
   }
 

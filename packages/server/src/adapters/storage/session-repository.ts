@@ -2,9 +2,49 @@ import type { SessionId, UserId } from '../../domain/ids.js';
 import type { SessionRecord, UserRecord } from '../../domain/records.js';
 import type { SessionRepository, SessionSelector } from '../../ports/store.js';
 import { rowToSession, rowToUser, sessionToRow, toMillis } from './row-mapping.js';
+import { preparedQuery } from './prepared-query.js';
 import { sessionCovered } from './selectors.js';
 import { updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
+
+/* The queries of the refresh path (and of refresh-token introspection) are prepared. */
+
+const selectById = preparedQuery((db, v: { readonly id: string }) =>
+  db.selectFrom('sessions').selectAll().where('id', '=', v.id),
+);
+
+const selectWithUser = preparedQuery((db, v: { readonly id: string }) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select([
+      'users.username as user_username',
+      'users.email as user_email',
+      'users.password_hash as user_password_hash',
+      'users.roles as user_roles',
+      'users.groups as user_groups',
+      'users.active as user_active',
+      'users.totp_secret as user_totp_secret',
+      'users.mfa_required as user_mfa_required',
+      'users.created_at as user_created_at',
+      'users.updated_at as user_updated_at',
+      'users.external_id as user_external_id',
+      'users.display_name as user_display_name',
+      'users.given_name as user_given_name',
+      'users.family_name as user_family_name',
+    ])
+    .where('sessions.id', '=', v.id),
+);
+
+const touchActive = preparedQuery(
+  (db, v: { readonly id: string; readonly lastSeenAt: number; readonly idleExpiresAt: number }) =>
+    db
+      .updateTable('sessions')
+      .set({ last_seen_at: v.lastSeenAt, idle_expires_at: v.idleExpiresAt })
+      .where('id', '=', v.id)
+      .where('status', '=', 'active'),
+);
 
 export class KyselySessionRepository implements SessionRepository {
   readonly #context: StoreContext;
@@ -18,39 +58,14 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   async findById(id: SessionId): Promise<SessionRecord | undefined> {
-    const row = await this.#context.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await selectById.first(this.#context, { id });
     return row === undefined ? undefined : rowToSession(row);
   }
 
   async findWithUser(
     id: SessionId,
   ): Promise<{ readonly session: SessionRecord; readonly user: UserRecord } | undefined> {
-    const row = await this.#context.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('sessions')
-      .select([
-        'users.username as user_username',
-        'users.email as user_email',
-        'users.password_hash as user_password_hash',
-        'users.roles as user_roles',
-        'users.groups as user_groups',
-        'users.active as user_active',
-        'users.totp_secret as user_totp_secret',
-        'users.mfa_required as user_mfa_required',
-        'users.created_at as user_created_at',
-        'users.updated_at as user_updated_at',
-        'users.external_id as user_external_id',
-        'users.display_name as user_display_name',
-        'users.given_name as user_given_name',
-        'users.family_name as user_family_name',
-      ])
-      .where('sessions.id', '=', id)
-      .executeTakeFirst();
+    const row = await selectWithUser.first(this.#context, { id });
     if (row === undefined) return undefined;
     const user = rowToUser({
       id: row.user_id,
@@ -85,12 +100,11 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   async touch(id: SessionId, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
-    await this.#context.db
-      .updateTable('sessions')
-      .set({ last_seen_at: toMillis(lastSeenAt), idle_expires_at: toMillis(idleExpiresAt) })
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .execute();
+    await touchActive.all(this.#context, {
+      id,
+      lastSeenAt: toMillis(lastSeenAt),
+      idleExpiresAt: toMillis(idleExpiresAt),
+    });
   }
 
   async revoke(selector: SessionSelector, at: Date, reason: string): Promise<number> {

@@ -6,6 +6,11 @@ import type { Database, StoreDialect } from './schema.js';
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /**
+   * Runs before a prepared query, which skips Kysely's plugins: the root store's transaction
+   * misuse check (see `TransactionMisuseGuard`), when it is on.
+   */
+  readonly beforeQuery?: (() => void) | undefined;
 }
 
 /**

@@ -29,8 +29,13 @@ export class TransactionMisuseGuard implements KyselyPlugin {
     this.#scope = scope;
   }
 
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+  /** Also run directly before prepared queries, which do not pass through plugins. */
+  readonly check = (): void => {
     if (this.#scope.getStore()?.active === true) throw new Error(misuseMessage);
+  };
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.check();
     return args.node;
   }
 
