@@ -1,7 +1,7 @@
 /**
  * The load generator: a child process (forked by load.mjs) so the server under test and the
  * client do not share one event loop. It receives one `run` message, drives a closed loop of
- * virtual clients over an undici Pool, and answers with a `result` message.
+ * virtual clients over keep-alive connections (`RawHttpPool`), and answers with a `result` message.
  *
  * A generator module exports `createGenerator(data)` returning
  *   { clients?: number,                      // at most this many virtual clients (e.g. chains)
@@ -11,7 +11,7 @@
  */
 import process from 'node:process';
 import { createHistogram, performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { RawHttpPool } from './raw-http-pool.mjs';
 
 const ERROR_SAMPLES = 5;
 
@@ -30,7 +30,7 @@ const run = async (message) => {
   const { createGenerator } = await import(generatorUrl);
   const generator = await createGenerator(data);
   const clients = Math.max(1, Math.min(concurrency, generator.clients ?? concurrency));
-  const pool = new Pool(origin, { connections, pipelining, keepAliveTimeout: 10_000 });
+  const pool = new RawHttpPool(origin, { connections, pipelining });
 
   const histogram = createHistogram();
   const errorSamples = [];
@@ -40,6 +40,7 @@ const run = async (message) => {
   let completed = 0;
   let stopped = 0;
 
+  const cpuAtStart = process.cpuUsage();
   const startedAt = performance.now();
   const measureFrom = startedAt + warmupMs;
   const deadline = measureFrom + durationMs;
@@ -56,10 +57,9 @@ const run = async (message) => {
       const sentAt = performance.now();
       let verdict;
       try {
-        const response = await pool.request(options);
-        const text = await response.body.text();
-        verdict = generator.response(vc, response.statusCode, text);
-        if (verdict !== true) verdict = { status: response.statusCode, text: text.slice(0, 200), verdict };
+        const { statusCode, text } = await pool.request(options);
+        verdict = generator.response(vc, statusCode, text);
+        if (verdict !== true) verdict = { status: statusCode, text: text.slice(0, 200), verdict };
       } catch (error) {
         verdict = { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
       }
@@ -83,6 +83,7 @@ const run = async (message) => {
   const finishedAt = performance.now();
   await pool.close();
 
+  const cpu = process.cpuUsage(cpuAtStart);
   const windowMs = Math.max(1, Math.min(finishedAt, deadline) - Math.max(startedAt, measureFrom));
   return {
     requests: measured,
@@ -93,6 +94,7 @@ const run = async (message) => {
     windowMs,
     issued,
     completed,
+    clientCpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, completed),
     rps: (measured / windowMs) * 1000,
     p50Ms: measured > 0 ? histogram.percentile(50) / 1e6 : null,
     p99Ms: measured > 0 ? histogram.percentile(99) / 1e6 : null,

@@ -71,6 +71,9 @@ export const loadResult = (base, load, extra = {}) =>
       load.serverEventLoopUtilization === undefined
         ? ''
         : `server event loop ${Math.round(load.serverEventLoopUtilization * 100)} % busy`,
+      load.clientCpuUsPerRequest === undefined
+        ? ''
+        : `load generator ${Math.round(load.clientCpuUsPerRequest)} µs CPU / request`,
       extra.notes,
       load.errors > 0 ? `ERRORS: ${load.errors}, e.g. ${JSON.stringify(load.errorSamples.slice(0, 2))}` : '',
     ]
