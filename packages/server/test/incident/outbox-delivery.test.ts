@@ -58,7 +58,9 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
     expect(smtp.messages[0]!.to).toEqual(['down@example.com']);
     expect(smtp.messages[0]!.text).toContain(incident.body.incident_id);
     const delivered = (await emailOf(t, id))!;
-    expect(delivered.attempts).toBeGreaterThan(failing.attempts);
+    // The attempt counted in `failing` may still have been connecting when the server came up,
+    // and delivered: the count never goes down, and it took retries to get there.
+    expect(delivered.attempts).toBeGreaterThanOrEqual(failing.attempts);
     expect(delivered.deliveredAt).not.toBeNull();
     const logs = t.logs.join('');
     expect(logs).not.toContain(SMTP_PASSWORD);
