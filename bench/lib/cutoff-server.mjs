@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createCutoffServer } from '../../packages/server/dist/composition-root.js';
 import { loadConfig } from '../../packages/server/dist/config/load-config.js';
-import { createPostgresStore, createSqliteStore } from '../../packages/server/dist/adapters/storage/index.js';
+import {
+  SERVER_CHECKPOINT_INTERVAL_MS,
+  createPostgresStore,
+  createSqliteStore,
+} from '../../packages/server/dist/adapters/storage/index.js';
 import { defer } from './cleanup.mjs';
 
 /** The bootstrap admin key of every bench server (only ever on 127.0.0.1, only for the run). */
@@ -57,7 +61,9 @@ const openStore = async (backend, options) => {
   if (backend === 'sqlite') {
     const dataDir = await mkdtemp(join(tmpdir(), 'cutoff-bench-'));
     const removeDir = defer(`temp dir ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
-    return { store: createSqliteStore({ dataDir }), removeData: removeDir, where: dataDir };
+    // As the server opens it (WAL checkpoints on a worker thread).
+    const store = createSqliteStore({ dataDir, backgroundCheckpointMs: SERVER_CHECKPOINT_INTERVAL_MS });
+    return { store, removeData: removeDir, where: dataDir };
   }
   const schema = `cutoff_bench_${randomBytes(6).toString('hex')}`;
   const removeSchema = defer(`schema ${schema}`, () => dropSchema(options.databaseUrl, schema));

@@ -9,7 +9,11 @@ import { createOtpauthTotpVerifier } from './adapters/crypto/otpauth-totp-verifi
 import { createRedisStreamFeedNotifier } from './adapters/feed/redis-stream-feed-notifier.js';
 import { createHttpSmsSender } from './adapters/notifications/http-sms-sender.js';
 import { createSmtpEmailSender } from './adapters/notifications/smtp-email-sender.js';
-import { createPostgresStore, createSqliteStore } from './adapters/storage/index.js';
+import {
+  SERVER_CHECKPOINT_INTERVAL_MS,
+  createPostgresStore,
+  createSqliteStore,
+} from './adapters/storage/index.js';
 import { createApiKeyAuthenticator } from './http/api-key-authenticator.js';
 import { buildApp } from './http/build-app.js';
 import type { FastifyTypebox } from './http/fastify-typebox.js';
@@ -49,7 +53,11 @@ export interface CreateServerOptions {
 
 const openStore = (config: Config, onPoolError: (error: unknown) => void): Store =>
   config.databaseUrl === undefined
-    ? createSqliteStore({ dataDir: config.dataDir })
+    ? createSqliteStore({
+        dataDir: config.dataDir,
+        backgroundCheckpointMs: SERVER_CHECKPOINT_INTERVAL_MS,
+        onBackgroundError: onPoolError,
+      })
     : createPostgresStore({ connectionString: config.databaseUrl, onPoolError });
 
 /** The composition root: the one place where concrete adapters meet the use-cases. */

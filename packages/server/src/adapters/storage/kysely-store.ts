@@ -47,6 +47,8 @@ export interface KyselyStoreOptions {
    * process, measured at ~10–15 % of a refresh's CPU.
    */
   readonly detectTransactionMisuse: boolean;
+  /** Runs before the database handle closes (stops background work on the same database). */
+  readonly beforeClose?: (() => Promise<void>) | undefined;
 }
 
 /** The one Store implementation; the dialect-specific parts live in the factories and migrations. */
@@ -67,6 +69,7 @@ export class KyselyStore implements Store {
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
+  readonly #beforeClose: (() => Promise<void>) | undefined;
   /** Present only when misuse detection is on. */
   readonly #scope: AsyncLocalStorage<TransactionScope> | undefined;
   #closing: Promise<void> | undefined;
@@ -75,6 +78,7 @@ export class KyselyStore implements Store {
     this.dialect = options.dialect;
     this.#db = options.db;
     this.#schema = options.schema;
+    this.#beforeClose = options.beforeClose;
     this.#scope = options.detectTransactionMisuse ? new AsyncLocalStorage<TransactionScope>() : undefined;
     const guard = this.#scope === undefined ? undefined : new TransactionMisuseGuard(this.#scope);
     const repos = repositories(
@@ -125,7 +129,13 @@ export class KyselyStore implements Store {
 
   /** Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#db.destroy();
+    this.#closing ??= (async () => {
+      try {
+        await this.#beforeClose?.();
+      } finally {
+        await this.#db.destroy();
+      }
+    })();
     return this.#closing;
   }
 }

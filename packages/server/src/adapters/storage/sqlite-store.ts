@@ -5,7 +5,16 @@ import { Kysely } from 'kysely';
 import type { Store } from '../../ports/store.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
+import {
+  WRITER_CHECKPOINT_PAGES_DEFAULT,
+  WRITER_CHECKPOINT_PAGES_WITH_BACKGROUND,
+  startBackgroundCheckpointer,
+  type BackgroundCheckpointer,
+} from './sqlite-checkpointer.js';
 import { CutoffSqliteDialect } from './sqlite-dialect.js';
+
+/** How often the server checkpoints the WAL from its worker thread. */
+export const SERVER_CHECKPOINT_INTERVAL_MS = 100;
 
 /** The database file inside a data directory. */
 export const SQLITE_FILENAME = 'cutoff.db';
@@ -22,6 +31,14 @@ export type SqliteStoreOptions = (
    * it costs every promise of the process some CPU; the test suite turns it on.
    */
   readonly detectTransactionMisuse?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread every this many milliseconds instead of on the event
+   * loop (see `startBackgroundCheckpointer`). The server turns it on; off by default, and ignored
+   * for `:memory:`.
+   */
+  readonly backgroundCheckpointMs?: number;
+  /** Called when the background checkpointer stops unexpectedly (the store goes on without it). */
+  readonly onBackgroundError?: (error: unknown) => void;
 };
 
 /** The embedded store: one SQLite file, one connection, WAL journal. Call `migrate()` before use. */
@@ -43,10 +60,23 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
     database.close();
     throw error;
   }
+  let checkpointer: BackgroundCheckpointer | undefined;
+  if (options.backgroundCheckpointMs !== undefined && database.memory !== true) {
+    database.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES_WITH_BACKGROUND}`);
+    checkpointer = startBackgroundCheckpointer({
+      filename: database.name,
+      intervalMs: options.backgroundCheckpointMs,
+      onStopped: (error) => {
+        if (database.open) database.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES_DEFAULT}`);
+        options.onBackgroundError?.(error);
+      },
+    });
+  }
   const db = new Kysely<Database>({ dialect: new CutoffSqliteDialect({ database }) });
   return new KyselyStore({
     db,
     dialect: 'sqlite',
     detectTransactionMisuse: options.detectTransactionMisuse ?? false,
+    beforeClose: checkpointer === undefined ? undefined : () => checkpointer.stop(),
   });
 };
