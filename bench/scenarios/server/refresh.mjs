@@ -72,29 +72,28 @@ export default {
         "compare-and-set that is also the lookup (`UPDATE refresh_tokens SET status = 'rotated' … WHERE " +
         "token_hash = ? AND status = 'active' AND expires_at > ? RETURNING *`); the session joined with " +
         'its user; the insert of the new token; the session touch; `COMMIT` (plus one read per group ' +
-        'of the user; client records are kept in memory, they never change). Then one access token is ' +
-        "signed, with node:crypto's callback API, so the private-key operation runs on libuv's thread " +
-        'pool beside the event loop.',
-      'What bounds it is CPU, on two cores shared with the load generator. The RSA-2048 signature ' +
-        'alone costs what the speed probe above shows (0.67–0.96 ms of one core per token on this ' +
-        'machine today, so 2,000 tokens/s would take 1.3–1.9 of the 2 cores before any other work), and the event loop ' +
-        'spends ~0.5 ms per refresh on the use-case (statements through Kysely and better-sqlite3 at ' +
-        '~20–70 µs each, the claims, the random token and its hash) plus ~0.3–0.4 ms on Fastify and ' +
-        'the socket. The same load with ES256 tokens, whose signature costs ~0.04 ms here, shows the ' +
-        `share of the signature: ${es256 === undefined ? 'not measured' : `${fmt(es256.value)} refreshes/s${perCore(es256)}`}` +
+        'of the user; client records are kept in memory, they never change). These statements are ' +
+        'compiled once per dialect and run with fresh values (`preparedQuery`): building and compiling ' +
+        "them through Kysely on every call took ~140 µs of the use-case's ~540 µs. WAL checkpoints run " +
+        'on a worker thread: on the event loop they took ~10 % of its time under this load, in 6 ms ' +
+        "stalls. Then one access token is signed with node:crypto's callback API, so the private-key " +
+        "operation runs on libuv's thread pool beside the event loop.",
+      'What bounds it is CPU, on two cores shared with the load generator: the event loop spends ' +
+        '~0.4 ms per refresh (SQLite ~0.15 ms of it, the COMMIT the largest part; Fastify and the socket ' +
+        '~0.15 ms), and the RSA-2048 signature costs what the speed probe above shows, on the other ' +
+        'core. The same load with ES256 tokens, whose signature costs ~0.03 ms, shows the share of the ' +
+        `signature: ${es256 === undefined ? 'not measured' : `${fmt(es256.value)} refreshes/s${perCore(es256)}`}` +
         ` against ${sqlite === undefined ? '–' : `${fmt(sqlite.value)}/s${perCore(sqlite)}`} with RS256. ` +
         'RS256 stays the default because every request verifies a token and only logins and refreshes ' +
-        'sign one, and RS256 verifies ~3× faster than ES256 (see `docs/security.md`). Disk is not the ' +
-        'limit: the use-case on an in-memory SQLite database is no faster. PostgreSQL pays the same ' +
-        'statements as network round trips through `pg`, ~100–200 µs of event loop each.',
+        'sign one, and RS256 verifies ~3× faster than ES256 (see `docs/security.md`). PostgreSQL pays ' +
+        'the same statements as network round trips through `pg`, ~100–200 µs of event loop each.',
       sqlite?.pass === false
-        ? '**Target missed (≥ 2,000/s on SQLite with the default RS256).** On this 2-core machine it ' +
-          'cannot be met with RS256: the signatures alone would need most of both cores. The target was ' +
-          'set on a faster day of this machine (oidc-provider then did ~4.7k introspections/s; compare ' +
-          'the introspection scenario below). Where more throughput is needed: ES256 signing ' +
-          '(`CUTOFF_SIGNING_ALGORITHM=ES256`, row above), more cores for the thread pool, and for the ' +
-          'event loop several server processes on one SQLite file (WAL mode, `BEGIN IMMEDIATE` and ' +
-          '`busy_timeout` make that safe) or PostgreSQL with several replicas.'
+        ? '**Target missed (≥ 2,000/s on SQLite with the default RS256).** It is met on this machine ' +
+          'when one RSA-2048 signature costs ~0.25 ms (the speed probe), and missed when the machine is ' +
+          'slower: the signatures then take most of the second core. Where more throughput is needed: ' +
+          'ES256 signing (`CUTOFF_SIGNING_ALGORITHM=ES256`, row above), more cores, and several server ' +
+          'processes on one SQLite file (WAL mode, `BEGIN IMMEDIATE` and `busy_timeout` make that safe) ' +
+          'or PostgreSQL with several replicas.'
         : '',
     ]
       .filter(Boolean)
