@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +158,9 @@ describe('cutoff CLI and serve', () => {
     expect((await inFlight).status).toBe(401);
     expect(await server.exited).toBe(0);
     expect(await streamDone).toBe('ended');
+    // The store closed cleanly (its checkpoint worker stopped, the last connection checkpointed
+    // and removed the WAL), rather than the process ending halfway through closing.
+    expect(existsSync(join(dataDir, 'cutoff.db-wal'))).toBe(false);
 
     const port = Number(new URL(server.url).port);
     server = await startServe(dataDir, port);

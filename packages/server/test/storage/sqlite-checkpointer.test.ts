@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, SQLITE_FILENAME } from '../../src/adapters/storage/index.js';
@@ -64,6 +68,23 @@ describe('SQLite WAL checkpoints', () => {
       expect(await usersInMainFile(dataDir)).toBe(50);
     },
   );
+
+  it('closes completely in a process that has nothing else to do (the worker does not let it end early)', async () => {
+    // A fresh process, as `cutoff serve` shuts down: the store's close() is all that is left.
+    const storage = fileURLToPath(new URL('../../dist/adapters/storage/index.js', import.meta.url));
+    const dataDir = await tempDir();
+    const script = `
+      const { createSqliteStore } = await import(${JSON.stringify(storage)});
+      const store = createSqliteStore({ dataDir: ${JSON.stringify(dataDir)}, backgroundCheckpointMs: 10 });
+      await store.migrate();
+      await store.close();
+      console.log('closed');
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    expect(stdout.trim()).toBe('closed');
+    // The last connection checkpointed everything and removed the WAL.
+    expect(existsSync(join(dataDir, `${SQLITE_FILENAME}-wal`))).toBe(false);
+  });
 
   it('reports a worker that cannot run, so the store goes back to checkpointing by itself', async () => {
     const missing = join(await tempDir(), 'no', 'such', 'dir', 'x.db');

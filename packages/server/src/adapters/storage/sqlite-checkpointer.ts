@@ -74,6 +74,8 @@ export const startBackgroundCheckpointer = (
   return {
     stop: () => {
       stopping ??= (() => {
+        // Held until it has exited: whoever awaits the stop must not see the process end first.
+        worker.ref();
         worker.postMessage('stop');
         return exited;
       })();
