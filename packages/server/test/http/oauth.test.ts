@@ -215,6 +215,26 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', sub: user.id });
   });
 
+  it('answers repeated introspections from memory with the same verdicts, revocation included', async () => {
+    const user = await t.createUser();
+    const login = await t.login(user.username, user.password);
+    const asKey = { authorization: `Bearer ${await t.apiKey(['introspect'])}` };
+    const asFeedKey = { authorization: `Bearer ${await t.apiKey(['feed:read'])}` };
+    const ask = (headers: Record<string, string>) =>
+      t.form('/oauth/introspect', { token: login.body.access_token }, headers);
+    // The first call verifies the signature and loads the key; the next ones are decided in memory.
+    for (let call = 0; call < 3; call += 1) {
+      const answer = await ask(asKey);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ active: true, sub: user.id, sid: login.body.session_id });
+      expect((await ask(asFeedKey)).status).toBe(401);
+    }
+    const revoked = await t.api('DELETE', `/v1/sessions/${login.body.session_id}`);
+    expect(revoked.status).toBeLessThan(300);
+    expect((await ask(asKey)).body).toEqual({ active: false });
+    expect((await ask(asKey)).body).toEqual({ active: false });
+  });
+
   it('RFC 7009: revoking a refresh token ends its session; revoking an access token kills that token', async () => {
     const introspector = await discover(t, 'auditor', await confidentialSecret(t, 'auditor'));
     const user = await t.createUser();
