@@ -549,36 +549,46 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
   });
 
   describe('login failures', () => {
-    it('counts failures per key and window, clears and prunes', async () => {
+    it('lists counters per key and window since a start, clears and prunes', async () => {
       const store = current();
+      const totals = async (keys: readonly string[], since: Date) => {
+        const sums = new Map<string, number>();
+        for (const count of await store.loginFailures.counts(keys, since)) {
+          sums.set(count.key, (sums.get(count.key) ?? 0) + count.failures);
+        }
+        return sums;
+      };
       await store.loginFailures.record(['k1', 'k2'], at(0));
       await store.loginFailures.record(['k1'], at(0));
       await store.loginFailures.record(['k1'], at(60_000));
       await store.loginFailures.record([], at(0));
-      expect(await store.loginFailures.counts(['k1', 'k2', 'k3'], at(0))).toEqual(
+      expect(await store.loginFailures.counts(['k1', 'k2', 'k3'], at(0))).toEqual([
+        { key: 'k1', windowStart: at(0), failures: 2 },
+        { key: 'k2', windowStart: at(0), failures: 1 },
+        { key: 'k1', windowStart: at(60_000), failures: 1 },
+      ]);
+      expect(await totals(['k1', 'k2'], at(60_000))).toEqual(new Map([['k1', 1]]));
+      expect(await store.loginFailures.counts(['k1'], at(60_001))).toEqual([]);
+      expect(await store.loginFailures.counts([], at(0))).toEqual([]);
+      await store.loginFailures.clear('k1', at(60_000));
+      expect(await totals(['k1', 'k2'], at(0))).toEqual(
         new Map([
           ['k1', 2],
           ['k2', 1],
         ]),
       );
-      expect(await store.loginFailures.counts(['k1'], at(60_000))).toEqual(new Map([['k1', 1]]));
-      expect(await store.loginFailures.counts([], at(0))).toEqual(new Map());
-      await store.loginFailures.clear('k1', at(0));
-      expect(await store.loginFailures.counts(['k1', 'k2'], at(0))).toEqual(new Map([['k2', 1]]));
-      expect(await store.loginFailures.pruneBefore(at(60_000))).toBe(1);
-      expect(await store.loginFailures.counts(['k2'], at(0))).toEqual(new Map());
-      expect(await store.loginFailures.counts(['k1'], at(60_000))).toEqual(new Map([['k1', 1]]));
+      await store.loginFailures.record(['k1'], at(60_000));
+      expect(await store.loginFailures.pruneBefore(at(60_000))).toBe(2);
+      expect(await totals(['k1', 'k2'], at(0))).toEqual(new Map([['k1', 1]]));
     });
 
     it('counts every one of concurrent failures', async () => {
       const store = current();
       await Promise.all(Array.from({ length: 25 }, () => store.loginFailures.record(['hot', 'ip'], at(0))));
-      expect(await store.loginFailures.counts(['hot', 'ip'], at(0))).toEqual(
-        new Map([
-          ['hot', 25],
-          ['ip', 25],
-        ]),
-      );
+      expect(await store.loginFailures.counts(['hot', 'ip'], at(0))).toEqual([
+        { key: 'hot', windowStart: at(0), failures: 25 },
+        { key: 'ip', windowStart: at(0), failures: 25 },
+      ]);
     });
   });
 };

@@ -1,5 +1,5 @@
-import type { LoginFailureRepository } from '../../ports/store.js';
-import { toMillis } from './row-mapping.js';
+import type { LoginFailureCount, LoginFailureRepository } from '../../ports/store.js';
+import { fromMillis, toMillis } from './row-mapping.js';
 import type { StoreContext } from './store-context.js';
 
 export class KyselyLoginFailureRepository implements LoginFailureRepository {
@@ -24,22 +24,28 @@ export class KyselyLoginFailureRepository implements LoginFailureRepository {
       .execute();
   }
 
-  async counts(keys: readonly string[], windowStart: Date): Promise<ReadonlyMap<string, number>> {
-    if (keys.length === 0) return new Map();
+  async counts(keys: readonly string[], since: Date): Promise<readonly LoginFailureCount[]> {
+    if (keys.length === 0) return [];
     const rows = await this.#context.db
       .selectFrom('login_failures')
-      .select(['key', 'failures'])
+      .select(['key', 'window_start', 'failures'])
       .where('key', 'in', keys)
-      .where('window_start', '=', toMillis(windowStart))
+      .where('window_start', '>=', toMillis(since))
+      .orderBy('window_start')
+      .orderBy('key')
       .execute();
-    return new Map(rows.map((row) => [row.key, Number(row.failures)]));
+    return rows.map((row) => ({
+      key: row.key,
+      windowStart: fromMillis(row.window_start),
+      failures: Number(row.failures),
+    }));
   }
 
-  async clear(key: string, windowStart: Date): Promise<void> {
+  async clear(key: string, since: Date): Promise<void> {
     await this.#context.db
       .deleteFrom('login_failures')
       .where('key', '=', key)
-      .where('window_start', '=', toMillis(windowStart))
+      .where('window_start', '>=', toMillis(since))
       .execute();
   }
 

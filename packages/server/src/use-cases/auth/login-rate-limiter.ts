@@ -2,20 +2,26 @@ import { createHash } from 'node:crypto';
 import type { LoginFailureRepository } from '../../ports/store.js';
 
 /**
- * Counts failed logins per (username, address) and per address in fixed windows aligned to the
- * clock (window n covers [n·w, (n+1)·w)). The counters live in the store, so every replica sees
- * every failure: R replicas do not give an attacker R times the limit.
+ * Counts failed logins per (username, address) and per address, and allows at most the limit in
+ * any interval of the window's length: a fixed window alone let twice the limit through around
+ * its boundary. Failures are counted in slots of a fifth of the window, aligned to the clock, and
+ * a check sums the current slot and the five before it, which always cover the last window. The
+ * counters live in the store, so every replica sees every failure: R replicas do not give an
+ * attacker R times the limit.
  */
 export interface LoginRateLimiter {
   /** Seconds until the caller may try again, or 0 when allowed. */
   retryAfterSeconds(username: string, ip: string, nowMs: number): Promise<number>;
   recordFailure(username: string, ip: string, nowMs: number): Promise<void>;
-  /** Clears the (username, address) counter; the address counter stays. */
+  /** Clears the (username, address) counters; the address counters stay. */
   recordSuccess(username: string, ip: string, nowMs: number): Promise<void>;
 }
 
 /** An address may fail this many times more than one username, to tolerate shared NAT egress. */
 const IP_FACTOR = 5;
+
+/** Slots per window: a blocked caller waits at most a window and one slot after its last failure. */
+const SLOTS_PER_WINDOW = 5;
 
 /** Usernames are attacker-chosen text of any length: the store only sees fixed-size digests. */
 const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
@@ -28,30 +34,50 @@ export const createLoginRateLimiter = (
   maxFailures: number,
   windowSeconds: number,
 ): LoginRateLimiter => {
-  const windowMs = windowSeconds * 1000;
-  const windowStart = (nowMs: number): Date => new Date(Math.floor(nowMs / windowMs) * windowMs);
-  let prunedWindow = -1;
+  const slotMs = Math.max(1000, Math.floor((windowSeconds * 1000) / SLOTS_PER_WINDOW));
+  /** Slots summed before the current one: together they reach back a whole window or more. */
+  const slotsBack = Math.ceil((windowSeconds * 1000) / slotMs);
+  const slotStart = (nowMs: number): number => Math.floor(nowMs / slotMs) * slotMs;
+  /** The earliest slot a check at `nowMs` counts. */
+  const countedSince = (nowMs: number): Date => new Date(slotStart(nowMs) - slotsBack * slotMs);
+  let prunedSlot = -1;
 
   return {
     async retryAfterSeconds(username, ip, nowMs) {
-      const start = windowStart(nowMs);
       const [user, address] = [userKey(username, ip), ipKey(ip)];
-      const counts = await failures.counts([user, address], start);
-      const blocked =
-        (counts.get(user) ?? 0) >= maxFailures || (counts.get(address) ?? 0) >= maxFailures * IP_FACTOR;
-      return blocked ? Math.ceil((start.getTime() + windowMs - nowMs) / 1000) : 0;
+      const counts = await failures.counts([user, address], countedSince(nowMs));
+      const limits = new Map([
+        [user, maxFailures],
+        [address, maxFailures * IP_FACTOR],
+      ]);
+      // The first slot boundary from which no key is at its limit any more (counters only age out).
+      const current = slotStart(nowMs);
+      for (let slotsAhead = 0; slotsAhead <= slotsBack + 1; slotsAhead += 1) {
+        const boundary = current + slotsAhead * slotMs;
+        const since = boundary - slotsBack * slotMs;
+        const totals = new Map<string, number>();
+        for (const count of counts) {
+          if (count.windowStart.getTime() >= since) {
+            totals.set(count.key, (totals.get(count.key) ?? 0) + count.failures);
+          }
+        }
+        const blocked = [...limits].some(([key, limit]) => (totals.get(key) ?? 0) >= limit);
+        if (!blocked) return slotsAhead === 0 ? 0 : Math.ceil((boundary - nowMs) / 1000);
+      }
+      // Unreachable: past the last boundary no counted slot is left.
+      return Math.ceil((current + (slotsBack + 1) * slotMs - nowMs) / 1000);
     },
     async recordFailure(username, ip, nowMs) {
-      const start = windowStart(nowMs);
-      await failures.record([userKey(username, ip), ipKey(ip)], start);
-      // Earlier windows no longer count: forget them, at most once per window on each replica.
-      if (start.getTime() !== prunedWindow) {
-        prunedWindow = start.getTime();
-        await failures.pruneBefore(start);
+      const start = slotStart(nowMs);
+      await failures.record([userKey(username, ip), ipKey(ip)], new Date(start));
+      // Slots older than every check counts: forget them, once per slot on each replica.
+      if (start !== prunedSlot) {
+        prunedSlot = start;
+        await failures.pruneBefore(countedSince(nowMs));
       }
     },
     async recordSuccess(username, ip, nowMs) {
-      await failures.clear(userKey(username, ip), windowStart(nowMs));
+      await failures.clear(userKey(username, ip), countedSince(nowMs));
     },
   };
 };
