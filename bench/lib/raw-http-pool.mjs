@@ -137,9 +137,21 @@ export class RawHttpPool {
     connection.socket.write(job.wire);
   }
 
+  /** The live connection with the fewest requests in flight, if one has room. */
+  #pick() {
+    let best;
+    for (const connection of this.#connections) {
+      if (connection.alive && connection.inFlight.length < this.#pipelining) {
+        if (best === undefined || connection.inFlight.length < best.inFlight.length) best = connection;
+        if (best.inFlight.length === 0) break;
+      }
+    }
+    return best;
+  }
+
   #drain() {
     while (this.#waiting.length > 0) {
-      const connection = this.#connections.find((c) => c.alive && c.inFlight.length < this.#pipelining);
+      const connection = this.#pick();
       if (connection === undefined) return;
       this.#write(connection, this.#waiting.shift());
     }
@@ -153,15 +165,9 @@ export class RawHttpPool {
     wire += body === undefined ? '\r\n' : `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     return new Promise((resolve, reject) => {
       const job = { wire, resolve, reject };
-      let best;
-      for (const connection of this.#connections) {
-        if (connection.alive && connection.inFlight.length < this.#pipelining) {
-          if (best === undefined || connection.inFlight.length < best.inFlight.length) best = connection;
-          if (best.inFlight.length === 0) break;
-        }
-      }
-      if (best === undefined) this.#waiting.push(job);
-      else this.#write(best, job);
+      const connection = this.#pick();
+      if (connection === undefined) this.#waiting.push(job);
+      else this.#write(connection, job);
     });
   }
 

@@ -2,15 +2,11 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preparedQuery } from '../../src/adapters/storage/prepared-query.js';
 import type { StoreContext } from '../../src/adapters/storage/store-context.js';
-import { KyselyStore } from '../../src/adapters/storage/kysely-store.js';
 import type { Store } from '../../src/ports/store.js';
-import { TEST_BACKENDS, postgresTestsSkipped, testStores } from '../support/stores.js';
+import { TEST_BACKENDS, kyselyOf, postgresTestsSkipped, testStores } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 
-const contextOf = (store: Store): StoreContext => {
-  if (!(store instanceof KyselyStore)) throw new TypeError('not a KyselyStore');
-  return { db: store.kysely, dialect: store.dialect };
-};
+const contextOf = (store: Store): StoreContext => ({ db: kyselyOf(store), dialect: store.dialect });
 
 describe.each(TEST_BACKENDS)('prepared queries on %s', (backend) => {
   const skipped = backend === 'postgres' && postgresTestsSkipped();

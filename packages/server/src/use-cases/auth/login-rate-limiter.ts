@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LoginFailureRepository } from '../../ports/store.js';
+import type { LoginFailureCount, LoginFailureRepository } from '../../ports/store.js';
 
 /**
  * Counts failed logins per (username, address) and per address, and allows at most the limit in
@@ -42,30 +42,37 @@ export const createLoginRateLimiter = (
   const countedSince = (nowMs: number): Date => new Date(slotStart(nowMs) - slotsBack * slotMs);
   let prunedSlot = -1;
 
+  /**
+   * When `key` is under its limit again if no failure is added: its oldest slots leave the
+   * count one by one (a slot starting at W is last counted by checks before W + (slotsBack + 1)
+   * slots). `counts` is oldest first.
+   */
+  const allowedFrom = (
+    counts: readonly LoginFailureCount[],
+    key: string,
+    limit: number,
+    nowMs: number,
+  ): number => {
+    const own = counts.filter((count) => count.key === key);
+    let total = own.reduce((sum, count) => sum + count.failures, 0);
+    let allowedAt = nowMs;
+    for (const count of own) {
+      if (total < limit) break;
+      total -= count.failures;
+      allowedAt = count.windowStart.getTime() + (slotsBack + 1) * slotMs;
+    }
+    return allowedAt;
+  };
+
   return {
     async retryAfterSeconds(username, ip, nowMs) {
       const [user, address] = [userKey(username, ip), ipKey(ip)];
       const counts = await failures.counts([user, address], countedSince(nowMs));
-      const limits = new Map([
-        [user, maxFailures],
-        [address, maxFailures * IP_FACTOR],
-      ]);
-      // The first slot boundary from which no key is at its limit any more (counters only age out).
-      const current = slotStart(nowMs);
-      for (let slotsAhead = 0; slotsAhead <= slotsBack + 1; slotsAhead += 1) {
-        const boundary = current + slotsAhead * slotMs;
-        const since = boundary - slotsBack * slotMs;
-        const totals = new Map<string, number>();
-        for (const count of counts) {
-          if (count.windowStart.getTime() >= since) {
-            totals.set(count.key, (totals.get(count.key) ?? 0) + count.failures);
-          }
-        }
-        const blocked = [...limits].some(([key, limit]) => (totals.get(key) ?? 0) >= limit);
-        if (!blocked) return slotsAhead === 0 ? 0 : Math.ceil((boundary - nowMs) / 1000);
-      }
-      // Unreachable: past the last boundary no counted slot is left.
-      return Math.ceil((current + (slotsBack + 1) * slotMs - nowMs) / 1000);
+      const allowedAt = Math.max(
+        allowedFrom(counts, user, maxFailures, nowMs),
+        allowedFrom(counts, address, maxFailures * IP_FACTOR, nowMs),
+      );
+      return Math.max(0, Math.ceil((allowedAt - nowMs) / 1000));
     },
     async recordFailure(username, ip, nowMs) {
       const start = slotStart(nowMs);
