@@ -32,6 +32,40 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
       }
     });
 
+    it('migrates while other clients create and drop unrelated schemas', async () => {
+      const connectionString = testDatabaseUrl();
+      const tag = `${process.pid}_${Date.now().toString(36)}`;
+      const churn = new pg.Client({ connectionString });
+      await churn.connect();
+      let churning = true;
+      let churned = 0;
+      const churnLoop = (async () => {
+        while (churning) {
+          const other = `cutoff_test_churn_${tag}_${churned++}`;
+          await churn.query(`create schema "${other}"; create table "${other}".t (a int)`);
+          await churn.query(`drop schema "${other}" cascade`);
+        }
+      })();
+      const schemas = Array.from({ length: 5 }, (_, index) => `cutoff_test_churned_${tag}_${index}`);
+      try {
+        for (const schema of schemas) {
+          const store = createPostgresStore({ connectionString, schema });
+          try {
+            await store.migrate();
+            await store.users.insert(makeUser('usr_1'));
+          } finally {
+            await store.close();
+          }
+        }
+        expect(churned).toBeGreaterThan(5);
+      } finally {
+        churning = false;
+        await churnLoop;
+        await churn.end();
+        await dropSchemas(connectionString, schemas);
+      }
+    });
+
     it('upgrades a schema of the first release in place', async () => {
       const schema = `cutoff_test_upgrade_${process.pid}_${Date.now().toString(36)}`;
       const connectionString = testDatabaseUrl();

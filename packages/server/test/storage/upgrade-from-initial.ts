@@ -1,6 +1,6 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { providerFor } from '../../src/adapters/storage/migrations.js';
+import { createMigrator } from '../../src/adapters/storage/migrations.js';
 import type { UserId } from '../../src/domain/ids.js';
 import type { Store } from '../../src/ports/store.js';
 import { kyselyOf } from '../support/stores.js';
@@ -13,11 +13,7 @@ import { at, makeGroup, makeOutboxMessage, makeUser } from './fixtures.js';
 export const checkUpgradeFromInitial = async (store: Store, schema?: string): Promise<void> => {
   const db = kyselyOf(store);
   if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-  const migrator = new Migrator({
-    db,
-    provider: providerFor(store.dialect),
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
+  const migrator = createMigrator(db, store.dialect, schema);
   const { error } = await migrator.migrateTo('0001_initial');
   expect(error).toBeUndefined();
   await sql`insert into users (id, username, email, password_hash, roles, groups, active, totp_secret,

@@ -1,5 +1,12 @@
 import { Migrator, sql } from 'kysely';
-import type { Kysely, Migration, MigrationProvider, SqlBool } from 'kysely';
+import type {
+  DatabaseIntrospector,
+  Kysely,
+  Migration,
+  MigrationProvider,
+  SqlBool,
+  TableMetadata,
+} from 'kysely';
 import type { Database, StoreDialect } from './schema.js';
 
 /** Session-level advisory lock held around migrations on PostgreSQL (one per database). */
@@ -383,18 +390,51 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0006_login_failures': loginFailures(dialect),
 });
 
-/** Every migration of a dialect (exported for upgrade tests that stop at an older one). */
-export const providerFor = (dialect: StoreDialect): MigrationProvider => ({
+/** Every migration of a dialect. */
+const providerFor = (dialect: StoreDialect): MigrationProvider => ({
   getMigrations: () => Promise.resolve(migrationsFor(dialect)),
 });
 
-const runMigrator = async (db: Kysely<Database>, dialect: StoreDialect, schema?: string): Promise<void> => {
-  const migrator = new Migrator({
-    db,
+/**
+ * The handle given to Kysely's migrator on PostgreSQL. The migrator finds its own tables through
+ * `introspection.getTables()`, which reads the catalog of every schema and fails with "schema ...
+ * does not exist" when anyone drops some other schema at that moment (reproduced: 7 of 10
+ * migrations failed while another client created and dropped schemas). Here that lookup reads
+ * only the schema being migrated; everything else is the real handle.
+ */
+const withSchemaScopedTableLookup = (db: Kysely<Database>, schema: string): Kysely<Database> => {
+  const introspection = {
+    getSchemas: () => db.introspection.getSchemas(),
+    getMetadata: () => Promise.reject(new Error('not available during migrations')),
+    getTables: async (): Promise<TableMetadata[]> => {
+      const tables = await sql<{ name: string }>`
+        select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return tables.rows.map((table) => ({ name: table.name, schema, isView: false, columns: [] }));
+    },
+  } satisfies DatabaseIntrospector;
+  return new Proxy(db, {
+    get: (target, property) => {
+      if (property === 'introspection') return introspection;
+      // Kysely's methods use private fields: call them on the real handle, not on the proxy.
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+};
+
+/**
+ * Kysely's migrator over these migrations (upgrade tests stop it at an older one); on PostgreSQL,
+ * `schema` is the one being migrated.
+ */
+export const createMigrator = (db: Kysely<Database>, dialect: StoreDialect, schema?: string): Migrator =>
+  new Migrator({
+    db: schema === undefined ? db : withSchemaScopedTableLookup(db, schema),
     provider: providerFor(dialect),
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error } = await migrator.migrateToLatest();
+
+const runMigrator = async (db: Kysely<Database>, dialect: StoreDialect, schema?: string): Promise<void> => {
+  const { error } = await createMigrator(db, dialect, schema).migrateToLatest();
   if (error !== undefined)
     throw error instanceof Error ? error : new Error('migration failed', { cause: error });
 };
