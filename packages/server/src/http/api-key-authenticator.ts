@@ -1,5 +1,5 @@
 import type { ApiKeyRecord, ApiKeyScope, Actor } from '../domain/records.js';
-import { timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../lib/secrets.js';
 import type { Store } from '../ports/store.js';
 
@@ -21,6 +21,11 @@ export const parseBearer = (header: string | undefined): string | undefined => {
 export const hasScope = (principal: Principal, scope: ApiKeyScope): boolean =>
   principal.scopes.includes('admin') || principal.scopes.includes(scope);
 
+const BOOTSTRAP_ADMIN: Principal = Object.freeze({
+  actor: Object.freeze({ type: 'admin', id: 'bootstrap' } as const),
+  scopes: Object.freeze(['admin'] as const),
+});
+
 export const createApiKeyAuthenticator = (store: Store, configuredAdminKey: string | undefined) => {
   const cache = new Map<string, { readonly record: ApiKeyRecord | undefined; readonly loadedAtMs: number }>();
   // Hashed once: every call then costs one SHA-256 of the presented key and constant-time compares.
@@ -28,10 +33,9 @@ export const createApiKeyAuthenticator = (store: Store, configuredAdminKey: stri
     configuredAdminKey === undefined ? undefined : Buffer.from(hashSecret(configuredAdminKey), 'hex');
 
   return async (presented: string): Promise<Principal | undefined> => {
-    const keyHash = hashSecret(presented);
-    if (adminKeyHash !== undefined && timingSafeEqual(Buffer.from(keyHash, 'hex'), adminKeyHash)) {
-      return { actor: { type: 'admin', id: 'bootstrap' }, scopes: ['admin'] };
-    }
+    const digest = hash('sha256', presented, 'buffer');
+    if (adminKeyHash !== undefined && timingSafeEqual(digest, adminKeyHash)) return BOOTSTRAP_ADMIN;
+    const keyHash = digest.toString('hex'); // as hashSecret() stores it
     const nowMs = Date.now();
     let cached = cache.get(keyHash);
     if (cached === undefined || nowMs - cached.loadedAtMs > CACHE_TTL_MS) {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { errorHandler } from './error-handler.js';
 import type { FastifyTypebox } from './fastify-typebox.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import type { RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
@@ -62,6 +63,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     trustProxy: options.trustProxy,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    childLoggerFactory: lazyChildLoggerFactory,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

@@ -2,6 +2,20 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
+/** Ajv flags its `unicode` option as deprecated, while it still works and is what we want. */
+const UNICODE_DEPRECATION = 'option unicode';
+
+/* eslint-disable no-console -- Ajv's default logger is the console; this one only drops that warning. */
+const ajvLogger: NonNullable<Options['logger']> = {
+  log: (...args: unknown[]) => console.log(...args),
+  warn: (...args: unknown[]) => {
+    if (!args.some((arg) => typeof arg === 'string' && arg.includes(UNICODE_DEPRECATION)))
+      console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
+/* eslint-enable no-console */
+
 const build = (coerceTypes: Options['coerceTypes']): Ajv => {
   const ajv = new Ajv({
     coerceTypes,
@@ -9,6 +23,11 @@ const build = (coerceTypes: Options['coerceTypes']): Ajv => {
     removeAdditional: false,
     allErrors: false,
     strict: false,
+    // `minLength`/`maxLength` count UTF-16 code units (`.length`), not code points: the limits
+    // guard size, and counting code points walks every string (~3 µs for a 900-character JWT,
+    // on every introspection).
+    unicode: false,
+    logger: ajvLogger,
   });
   addFormats.default(ajv);
   return ajv;

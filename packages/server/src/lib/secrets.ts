@@ -1,4 +1,4 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Random bytes from node:crypto's CSPRNG, drawn 4 KiB at a time: each call into OpenSSL costs
@@ -41,8 +41,8 @@ export const randomId = (prefix: string): string =>
  * Hash for high-entropy secrets (refresh tokens, API keys, client secrets). A fast hash is right
  * here: a 256-bit secret cannot be brute-forced, and lookups happen on every request.
  */
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+export const hashSecret = (secret: string): string => hash('sha256', secret, 'hex');
 
 /** Compares two secrets without leaking where they differ (hashing first equalizes lengths). */
 export const secretsEqual = (a: string, b: string): boolean =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+  timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));

@@ -8,6 +8,13 @@ export type IntrospectionJson = string;
 
 const INACTIVE = JSON.stringify({ active: false });
 
+/** Three dot-separated parts: a JWS compact serialization, as access tokens are. */
+const isJwtShaped = (token: string): boolean => {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  return second > 0 && !token.includes('.', second + 1);
+};
+
 /** RFC 7662: anything revoked, expired, unknown or malformed is exactly `{active: false}`. */
 export const createIntrospector = (ctx: UseCaseContext) => {
   const verify = createVerifiedTokenCache(ctx.signer, ctx.config.issuer);
@@ -33,7 +40,7 @@ export const createIntrospector = (ctx: UseCaseContext) => {
     if (token.length === 0 || token.length > 8192) return INACTIVE;
     const now = ctx.clock.now();
     const nowSeconds = toNumericDate(now);
-    if (token.split('.').length !== 3) return introspectRefreshToken(token, now);
+    if (!isJwtShaped(token)) return introspectRefreshToken(token, now);
     const verified = await verify(token, nowSeconds);
     if (verified === undefined) return INACTIVE;
     // The revocation rule runs on every call; only the serialization is cached.
