@@ -11,13 +11,45 @@ const WORKER = new URL('./load-worker.mjs', import.meta.url);
 export const generatorUrl = (name) => new URL(`../generators/${name}.mjs`, import.meta.url).href;
 
 /**
+ * The server's CPU time (all threads: event loop, libuv pool, GC) and event-loop utilization over
+ * a load run, for a server in this process, which does nothing else meanwhile.
+ * `start()` resolves to a `stop()` that resolves to `{cpuUs, eventLoopUtilization}`.
+ */
+export const inThisProcess = {
+  start: async () => {
+    const cpuAtStart = process.cpuUsage();
+    const eluAtStart = performance.eventLoopUtilization();
+    return async () => {
+      const cpu = process.cpuUsage(cpuAtStart);
+      return {
+        cpuUs: cpu.user + cpu.system,
+        eventLoopUtilization: performance.eventLoopUtilization(eluAtStart).utilization,
+      };
+    };
+  },
+};
+
+/**
  * Drives load at `origin` from a forked child process for `durationMs` (after `warmupMs`), or
  * until `maxRequests` were issued. Resolves to `{rps, p50Ms, p99Ms, requests, errors,
- * serverCpuUsPerRequest, serverEventLoopUtilization, ...}`; the server must run in this process
- * for those two to mean anything.
+ * serverCpuUsPerRequest, serverEventLoopUtilization, ...}`, the last two measured by `server`
+ * (by default, the server runs in this process: `inThisProcess`; see also target-host.mjs).
  * The child is killed if it overruns its time by `graceMs`.
  */
-export const runLoad = ({
+export const runLoad = async (options) => {
+  const stopMeasuring = await (options.server ?? inThisProcess).start();
+  const result = await generateLoad(options);
+  const { cpuUs, eventLoopUtilization } = await stopMeasuring();
+  return {
+    ...result,
+    // Unlike the rate, CPU per answered request does not depend on what else the machine does.
+    serverCpuUsPerRequest: cpuUs / Math.max(1, result.completed),
+    // How busy the server's event loop was: near 1, the loop itself is the bottleneck.
+    serverEventLoopUtilization: eventLoopUtilization,
+  };
+};
+
+const generateLoad = ({
   origin,
   generator,
   data,
@@ -54,22 +86,9 @@ export const runLoad = ({
       () => settle(reject, new Error(`load generator overran ${durationMs + warmupMs + graceMs} ms; killed`)),
       durationMs + warmupMs + graceMs,
     );
-    const cpuAtStart = process.cpuUsage();
-    const eluAtStart = performance.eventLoopUtilization();
     child.on('message', (message) => {
-      if (message.type === 'result') {
-        // The server under test runs in this process, which does nothing else meanwhile: its CPU
-        // time (all threads: event loop, libuv pool, GC) per answered request is a cost that,
-        // unlike the rate, does not depend on what else the machine is doing.
-        const cpu = process.cpuUsage(cpuAtStart);
-        const completed = Math.max(1, message.result.completed);
-        settle(resolve, {
-          ...message.result,
-          serverCpuUsPerRequest: (cpu.user + cpu.system) / completed,
-          // How busy the server's event loop was: near 1, the loop itself is the bottleneck.
-          serverEventLoopUtilization: performance.eventLoopUtilization(eluAtStart).utilization,
-        });
-      } else settle(reject, new Error(`load generator failed: ${message.error}`));
+      if (message.type === 'result') settle(resolve, message.result);
+      else settle(reject, new Error(`load generator failed: ${message.error}`));
     });
     child.on('error', (error) => settle(reject, error));
     child.on('exit', (code, signal) =>
