@@ -1,12 +1,23 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { ApiResponse, TestServer } from '../support/test-server.js';
 
-/** Writes a hooks file (`{"sources": …}`) to a fresh temporary directory; returns its path. */
+const hooksFiles: string[] = [];
+// Registered in the root suite of each test file importing this module.
+afterAll(() => {
+  for (const file of hooksFiles.splice(0)) rmSync(dirname(file), { recursive: true, force: true });
+});
+
+/**
+ * Writes a hooks file (`{"sources": …}`) to a fresh temporary directory; returns its path. The
+ * directory is removed after the test file's tests.
+ */
 export const writeHooksFile = (sources: Record<string, unknown>): string => {
   const file = join(mkdtempSync(join(tmpdir(), 'cutoff-hooks-')), 'hooks.json');
+  hooksFiles.push(file);
   writeFileSync(file, JSON.stringify({ sources }, null, 2));
   return file;
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,11 +39,16 @@ describe('configuration', () => {
   });
 
   it('reads a JSON file named by CUTOFF_CONFIG, overridden by the environment', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cutoff-config-')), 'cutoff.json');
-    writeFileSync(file, JSON.stringify({ port: 9000, accessTokenTtlSeconds: 300 }));
-    const config = loadConfig({ CUTOFF_CONFIG: file, CUTOFF_PORT: '9001' });
-    expect(config.port).toBe(9001);
-    expect(config.accessTokenTtlSeconds).toBe(300);
+    const dir = mkdtempSync(join(tmpdir(), 'cutoff-config-'));
+    try {
+      const file = join(dir, 'cutoff.json');
+      writeFileSync(file, JSON.stringify({ port: 9000, accessTokenTtlSeconds: 300 }));
+      const config = loadConfig({ CUTOFF_CONFIG: file, CUTOFF_PORT: '9001' });
+      expect(config.port).toBe(9001);
+      expect(config.accessTokenTtlSeconds).toBe(300);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses invalid values at start-up, naming them', () => {
