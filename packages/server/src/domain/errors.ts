@@ -53,6 +53,12 @@ export const ERROR_REGISTRY = {
     error: 'store_unavailable',
     message: 'The store cannot be reached; nothing was changed.',
   },
+  ERR_SECRET_UNAVAILABLE: {
+    status: 503,
+    error: 'secret_unavailable',
+    message:
+      'A stored secret this request needs cannot be opened with the configured keys; nothing was changed.',
+  },
   ERR_INTERNAL: { status: 500, error: 'internal_error', message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; error: string; message: string }>;
 

@@ -96,8 +96,11 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
       cutoffError = new CutoffError('ERR_INTERNAL');
     } else cutoffError = mapped;
   }
-  if (cutoffError.detail !== undefined)
-    request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  if (cutoffError.detail !== undefined) {
+    // A 5xx is the operator's to act on; a 4xx detail only helps debugging a client.
+    if (cutoffError.status >= 500) request.log.error({ code: cutoffError.code, detail: cutoffError.detail });
+    else request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  }
   if (isOAuthRoute(request) && cutoffError.status < 500) {
     return reply.status(400).header('cache-control', 'no-store').send({
       error: 'invalid_request',

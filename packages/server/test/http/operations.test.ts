@@ -257,6 +257,52 @@ describe('secrets at rest', () => {
     }
   });
 
+  it('a TOTP secret that does not open gives the user a 503 and the operator a log line, not a failed login', async () => {
+    const t = await startTestServer({ config: { encryptionKey: randomBytes(32).toString('base64') } });
+    try {
+      const alice = await t.createUser();
+      const bob = await t.createUser();
+      const aliceSecret = (await t.api('POST', `/v1/users/${alice.id}/totp`)).body.secret as string;
+      await t.api('POST', `/v1/users/${bob.id}/totp`);
+      // Bob's sealed secret copied into Alice's row: sealing binds each value to its user, so it
+      // fails authentication as a value sealed under a lost key would.
+      const db = kyselyOf(t.store);
+      const bobRow = await db
+        .selectFrom('users')
+        .select('totp_secret')
+        .where('id', '=', bob.id)
+        .executeTakeFirst();
+      await db
+        .updateTable('users')
+        .set({ totp_secret: bobRow?.totp_secret ?? null })
+        .where('id', '=', alice.id)
+        .execute();
+
+      const login = await t.login(alice.username, alice.password, { totp: totpCode(aliceSecret) });
+      expect(login.status).toBe(503);
+      expect(login.body).toMatchObject({ error: 'secret_unavailable', code: 'ERR_SECRET_UNAVAILABLE' });
+      expect(JSON.stringify(login.body)).not.toContain(alice.id);
+
+      const logLine = t.logs
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; code?: string; detail?: string })
+        .find((line) => line.code === 'ERR_SECRET_UNAVAILABLE');
+      expect(logLine?.level).toBe(50);
+      expect(logLine?.detail).toContain(alice.id);
+      expect(logLine?.detail).toContain('CUTOFF_ENCRYPTION_PREVIOUS_KEYS');
+
+      const failures = await t.api('GET', `/v1/audit?action=login.failed&target=${alice.id}`);
+      expect(failures.body.events).toEqual([]);
+      // A wrong password still fails as usual: the password is checked before the second factor.
+      expect((await t.login(alice.username, 'not-the-password', { totp: '000000' })).status).toBe(401);
+      const after = await t.api('GET', `/v1/audit?action=login.failed&target=${alice.id}`);
+      expect(after.body.events).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('reseals what is in clear or under a previous key, once, and refuses without a key', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'cutoff-reseal-'));
     const filename = join(directory, 'cutoff.db');

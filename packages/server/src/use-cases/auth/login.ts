@@ -3,6 +3,7 @@ import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
 import { totpSealContext } from '../../domain/seal-contexts.js';
 import { randomId } from '../../lib/secrets.js';
+import { SealedSecretError } from '../../ports/secret-sealer.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
 
@@ -108,6 +109,23 @@ export const login = async (
   };
 };
 
+/**
+ * A TOTP secret sealed with an encryption key the server no longer has (the key was replaced
+ * without `cutoff secrets reseal`) is the operator's to fix, not the user's: a 503 that names the
+ * cause in the log, and no failed login counted against the user.
+ */
+const openTotpSecret = (ctx: UseCaseContext, userId: UserRecord['id'], sealed: string): string => {
+  try {
+    return ctx.sealer.open(sealed, totpSealContext(userId));
+  } catch (error) {
+    if (!(error instanceof SealedSecretError)) throw error;
+    throw new CutoffError('ERR_SECRET_UNAVAILABLE', {
+      detail: `TOTP secret of user ${userId}: ${error.message}; configure the key it was sealed with (CUTOFF_ENCRYPTION_PREVIOUS_KEYS) or re-enrol the user`,
+      cause: error,
+    });
+  }
+};
+
 /** Returns the session's `amr`; throws `mfa_required` or fails the login on a wrong code. */
 const checkSecondFactor = async (
   ctx: UseCaseContext,
@@ -126,7 +144,7 @@ const checkSecondFactor = async (
     return ['pwd'];
   }
   if (code === undefined || code === '') throw new CutoffError('ERR_MFA_REQUIRED');
-  const secret = ctx.sealer.open(user.totpSecret, totpSealContext(user.id));
+  const secret = openTotpSecret(ctx, user.id, user.totpSecret);
   const step = ctx.totp.verify(secret, code, now);
   if (step === null) return onWrongCode('bad_totp');
   // A code is good once (RFC 6238 section 5.2): one seen over the victim's shoulder, phished or
