@@ -58,6 +58,8 @@ describe('users API', () => {
       { username: 'has space', password: 'password-1' },
       { username: 'x', unknown_field: true },
       { username: 'shortpw', password: 'short' },
+      // Eight UTF-16 code units, four characters: NIST counts code points.
+      { username: 'emojipw', password: '😀🔑🦊🎲' },
       { username: 'badrole', roles: ['has space'] },
     ];
     for (const body of bad) {
@@ -72,6 +74,18 @@ describe('users API', () => {
     });
     expect(malformed.status).toBe(400);
     expect((await t.api('GET', '/v1/users?username=x')).body.users).toHaveLength(0);
+    expect((await t.api('GET', '/v1/users?username=emojipw')).body.users).toHaveLength(0);
+  });
+
+  it('counts password length in characters (code points), on create and on change', async () => {
+    const created = await t.api('POST', '/v1/users', { username: 'emoji-ok', password: '😀🔑🦊🎲😀🔑🦊🎲' });
+    expect(created.status).toBe(201);
+    expect((await t.login('emoji-ok', '😀🔑🦊🎲😀🔑🦊🎲')).status).toBe(200);
+    const tooShort = await t.api('PATCH', `/v1/users/${created.body.id as string}`, { password: '😀🔑🦊🎲' });
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.message).toContain('at least 8 characters');
+    // Nothing changed: the old password still logs in.
+    expect((await t.login('emoji-ok', '😀🔑🦊🎲😀🔑🦊🎲')).status).toBe(200);
   });
 
   it('requires an admin credential', async () => {

@@ -197,6 +197,7 @@ describe('SCIM /Users', () => {
       ['POST', '/Users', { userName: 'ok.name', emails: 'a@b.c' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', active: 'maybe' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', password: 'short' }, 400, 'invalidValue'],
+      ['POST', '/Users', { userName: 'ok.name', password: '😀🔑🦊🎲' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', name: 'Alice' }, 400, 'invalidValue'],
       ['POST', '/Users', { userName: 'ok.name', displayName: { a: 1 } }, 400, 'invalidValue'],
       ['PUT', `/Users/${id}`, { userName: 'bad.input', roles: [{ value: 'a b' }] }, 400, 'invalidValue'],

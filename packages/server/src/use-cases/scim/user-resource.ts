@@ -1,4 +1,9 @@
 import { NAME_PATTERN, normalizeNames, USERNAME_PATTERN } from '../../domain/claims.js';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_CHARACTERS,
+  passwordProblem,
+} from '../../domain/password-policy.js';
 import type { GroupRecord, UserRecord } from '../../domain/records.js';
 import { clip } from '../../domain/scim/filter-parser.js';
 import { getAttribute, isObject, toBoolean, type JsonObject } from '../../domain/scim/json.js';
@@ -86,8 +91,10 @@ const parseActive = (value: unknown): boolean | undefined => {
 
 const parsePassword = (value: unknown): string | undefined => {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length < 8 || value.length > 1024) {
-    throw invalidValue('"password" must be a string of 8 to 1024 characters.');
+  if (typeof value !== 'string' || passwordProblem(value) !== undefined) {
+    throw invalidValue(
+      `"password" must be a string of ${PASSWORD_MIN_CHARACTERS} to ${PASSWORD_MAX_LENGTH} characters.`,
+    );
   }
   return value;
 };
