@@ -13,6 +13,7 @@ import {
   createSqliteStore,
 } from '../../packages/server/dist/adapters/storage/index.js';
 import { defer } from './cleanup.mjs';
+import { startHostedTarget } from './hosted-target.mjs';
 
 /** The bootstrap admin key of every bench server (only ever on 127.0.0.1, only for the run). */
 export const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
@@ -116,6 +117,30 @@ export const withCutoff = async (backend, options, fn, overrides) => {
     return await fn(cutoff);
   } finally {
     await cutoff.close();
+  }
+};
+
+/** `startCutoff` as a target host calls it: the server and its store stay in the host process. */
+export const startCutoffInHost = async (backend, options, overrides) => {
+  const { origin, close } = await startCutoff(backend, options, overrides);
+  return { origin, backend, close };
+};
+
+/**
+ * As `withCutoff`, with the server in a process of its own (see target-host.mjs), as `npm start`
+ * runs it: `fn` gets `{origin, backend, server}`; pass `server` to `runLoad` to measure its CPU.
+ */
+export const withHostedCutoff = async (backend, options, fn, overrides = {}) => {
+  // The host draws its own ADMIN_KEY when it loads this module: it is told this process's one.
+  const target = await startHostedTarget(import.meta.url, 'startCutoffInHost', [
+    backend,
+    options,
+    { adminKey: ADMIN_KEY, ...overrides },
+  ]);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
   }
 };
 

@@ -66,8 +66,12 @@ CUTOFF_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench 
 Also \`BENCH_WARMUP_SECONDS\` (default 1) and \`BENCH_DOCS=0\` (print only, do not rewrite this file).
 Every scenario starts its own server on \`127.0.0.1\` with a fresh store (a temporary SQLite directory,
 or a \`cutoff_bench_<random>\` PostgreSQL schema), stops by itself, and removes its data at the end (also
-on Ctrl-C). Load comes from a forked child process, so the server under test and the client do not
-share an event loop; on a 2-core machine they do share the CPU, which caps every HTTP number below
+on Ctrl-C). The HTTP load scenarios (login, refresh, introspection, revocation throughput) run the
+server in a process of its own, as \`npm start\` does, and count that process's CPU
+(\`bench/lib/target-host.mjs\`); so does oidc-provider in the introspection comparison. Servers that
+shared the bench process also shared its heap, and one server's garbage was collected (and counted)
+while the next was measured. Load comes from a forked child process, so the server under test and the
+client do not share an event loop; on a 2-core machine they do share the CPU, which caps every HTTP number below
 what a dedicated server core would do. To take as little of it as possible, the generator speaks
 HTTP/1.1 itself over keep-alive sockets (\`bench/lib/raw-http-pool.mjs\`, like wrk would): ~50 µs of
 CPU per request here, against ~150 µs through undici's \`Pool.request()\`; each result's notes give

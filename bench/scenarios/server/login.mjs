@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { hash, verify } from '@node-rs/argon2';
-import { withCutoff } from '../../lib/cutoff-server.mjs';
+import { withHostedCutoff } from '../../lib/cutoff-server.mjs';
 import { BENCH_PASSWORD, createUsers, forEachBackend } from '../../lib/fixtures.mjs';
 import { runLoad } from '../../lib/load.mjs';
 import { fmt, loadResult, makeResult } from '../../lib/result.mjs';
@@ -43,10 +43,11 @@ export default {
     const before = await argon2Ceiling(ceilingMs);
     results.push(
       ...(await forEachBackend(env, base, (backend) =>
-        withCutoff(backend, env.options, async ({ origin }) => {
+        withHostedCutoff(backend, env.options, async ({ origin, server }) => {
           const usernames = await createUsers(origin, USERS);
           const load = await runLoad({
             origin,
+            server,
             generator: 'login',
             data: { usernames, password: BENCH_PASSWORD },
             durationMs: env.options.durationMs,

@@ -1,4 +1,4 @@
-import { withCutoff } from '../../lib/cutoff-server.mjs';
+import { withHostedCutoff } from '../../lib/cutoff-server.mjs';
 import { createUsers, forEachBackend, loginMany } from '../../lib/fixtures.mjs';
 import { runLoad } from '../../lib/load.mjs';
 import { atLeast, fmt, loadResult } from '../../lib/result.mjs';
@@ -17,14 +17,15 @@ export default {
     'token, insert of the new one, session touch) followed by an RS256-signed access token.',
   async run(env) {
     const measure = (backend, signingAlgorithm) =>
-      withCutoff(
+      withHostedCutoff(
         backend,
         env.options,
-        async ({ origin }) => {
+        async ({ origin, server }) => {
           const usernames = await createUsers(origin, 8, { prefix: 'bench-refresh' });
           const sessions = await loginMany(origin, usernames, CHAINS);
           const load = await runLoad({
             origin,
+            server,
             generator: 'refresh',
             data: { refreshTokens: sessions.map((session) => session.refresh_token) },
             durationMs: env.options.durationMs,

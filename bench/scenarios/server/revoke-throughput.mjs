@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { withCutoff } from '../../lib/cutoff-server.mjs';
+import { withHostedCutoff } from '../../lib/cutoff-server.mjs';
 import { createApiKey, forEachBackend } from '../../lib/fixtures.mjs';
 import { runLoad } from '../../lib/load.mjs';
 import { fmt, loadResult } from '../../lib/result.mjs';
@@ -17,10 +17,11 @@ export default {
     'in-memory revocation index and the feed.',
   async run(env) {
     return forEachBackend(env, base, (backend) =>
-      withCutoff(backend, env.options, async ({ origin }) => {
+      withHostedCutoff(backend, env.options, async ({ origin, server }) => {
         const key = await createApiKey(origin, 'bench-revoker', ['admin']);
         const load = await runLoad({
           origin,
+          server,
           generator: 'revoke-token',
           data: { authorization: `Bearer ${key}`, prefix: `at_bench_${randomBytes(6).toString('hex')}_` },
           durationMs: env.options.durationMs,
