@@ -152,12 +152,10 @@ export default {
       const rounds = `rounds: ${target.loads.map((load) => fmt(load.rps)).join(' / ')} req/s`;
       const isBaseline = target === baseline;
       results.push(
+        // The verdict is the ratio row below, taken round by round; this row is the rate itself.
         loadResult({ ...base, backend: target.backend, subject: target.subject }, summary, {
           notes: rounds,
-          target:
-            isBaseline || baselineRps === undefined
-              ? null
-              : atLeast(3 * baselineRps, 'req/s', `≥ 3× oidc-provider (${fmt(3 * baselineRps)} req/s)`),
+          target: null,
         }),
       );
       if (!isBaseline && baselineRps !== undefined) {
