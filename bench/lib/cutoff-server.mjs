@@ -16,7 +16,9 @@ import { defer } from './cleanup.mjs';
 import { startHostedTarget } from './hosted-target.mjs';
 
 /** The bootstrap admin key of every bench server (only ever on 127.0.0.1, only for the run). */
-export const ADMIN_KEY = `bench-admin-${randomBytes(24).toString('base64url')}`;
+// In the environment, so the processes this one forks (target hosts) hold the same key.
+process.env.CUTOFF_BENCH_ADMIN_KEY ??= `bench-admin-${randomBytes(24).toString('base64url')}`;
+export const ADMIN_KEY = process.env.CUTOFF_BENCH_ADMIN_KEY;
 
 /** A free TCP port on 127.0.0.1 (the issuer must name the port before the server listens). */
 export const freePort = () =>
@@ -131,12 +133,7 @@ export const startCutoffInHost = async (backend, options, overrides) => {
  * runs it: `fn` gets `{origin, backend, server}`; pass `server` to `runLoad` to measure its CPU.
  */
 export const withHostedCutoff = async (backend, options, fn, overrides = {}) => {
-  // The host draws its own ADMIN_KEY when it loads this module: it is told this process's one.
-  const target = await startHostedTarget(import.meta.url, 'startCutoffInHost', [
-    backend,
-    options,
-    { adminKey: ADMIN_KEY, ...overrides },
-  ]);
+  const target = await startHostedTarget(import.meta.url, 'startCutoffInHost', [backend, options, overrides]);
   try {
     return await fn(target);
   } finally {

@@ -4,16 +4,21 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { fastifyGuard } from '../../../packages/guard/dist/middleware/fastify.js';
+import { URL } from 'node:url';
 import { defer } from '../../lib/cleanup.mjs';
 import { createApiKey } from '../../lib/fixtures.mjs';
+import { startHostedTarget } from '../../lib/hosted-target.mjs';
+import { call } from '../../lib/http.mjs';
 import { runLoad } from '../../lib/load.mjs';
 import { atLeast, failedResult, fmt, loadResult, makeResult } from '../../lib/result.mjs';
-import { startGuard, startIssuingServer } from './support.mjs';
+import { startGuard } from './support.mjs';
+
+const supportUrl = new URL('./support.mjs', import.meta.url).href;
 
 const TOKENS = 100;
 /** The client shape of the server's introspection scenario: 32 connections, one request in flight each. */
 const CLIENT = { concurrency: 32, connections: 32, pipelining: 1 };
-const ROUNDS = 3;
+const ROUNDS = 5;
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const base = { group: 'guard', scenario: 'route', backend: 'memory' };
 
@@ -79,6 +84,8 @@ const startApp = async ({ guard, redis, origin, introspectKey }) => {
   };
 
   app.get('/unprotected', () => ({ sub: 'anonymous' }));
+  // For the bench process, which checks at the end that the guard was never degraded.
+  app.get('/_bench/guard-status', () => guard.status());
 
   await app.register(async (api) => {
     await api.register(fastifyGuard(guard));
@@ -117,6 +124,36 @@ const startApp = async ({ guard, redis, origin, introspectKey }) => {
   return { origin: address, close };
 };
 
+/**
+ * Runs in a target host (hosted-target.mjs): the guard connected to the server at `origin`, the
+ * Redis keys, and the app. Resolves to the app's origin (and why Redis is missing, if it is).
+ */
+export const prepareRouteApp = async ({ origin, feedKey, tokens, introspectKey }) => {
+  const closers = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const { guard, close: closeGuard } = await startGuard(origin, feedKey, 'bench-route');
+    closers.push(closeGuard);
+    let redis;
+    let redisUnavailable;
+    try {
+      const prepared = await prepareRedis(tokens);
+      closers.push(prepared.close);
+      redis = Object.assign(prepared.redis, { prefix: prepared.prefix });
+    } catch (error) {
+      redisUnavailable = error instanceof Error ? error.message : String(error);
+    }
+    const app = await startApp({ guard, redis, origin, introspectKey });
+    closers.push(app.close);
+    return { origin: app.origin, redisUnavailable, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+};
+
 const median = (loads) => [...loads].sort((a, b) => a.rps - b.rps)[Math.floor(loads.length / 2)];
 const sum = (loads, pick) => loads.reduce((total, load) => total + pick(load), 0);
 
@@ -134,45 +171,47 @@ export default {
   id: 'route',
   title: 'A protected Fastify route against an unprotected one',
   about:
-    'One Fastify 5 app in the bench process (`logger: false`) with four GET routes that answer the ' +
+    'One Fastify 5 app in a process of its own (`logger: false`) with four GET routes that answer the ' +
     'same small JSON: **unprotected**; **protected** by `fastifyGuard` from the built ' +
     '`@cutoff/guard` (connected to a real server, feed fresh); **Redis**: unprotected plus one ' +
     '`GET` per request of a key named after the token (ioredis, Redis at 127.0.0.1:6379, keys under ' +
     'a `cutoff-bench-<random>` prefix, deleted at the end; no signature check, so a lower bound for ' +
     'a session-store design); **introspection**: one `POST /oauth/introspect` per request to the ' +
     'real Cutoff server (an `introspect` API key, undici pool of 32 connections; the server runs ' +
-    `in the same process). Load: a pool of ${TOKENS} access tokens from real logins, repeated as ` +
+    `in another process). Load: a pool of ${TOKENS} access tokens from real logins, repeated as ` +
     'real clients send them, from a forked child process with 32 connections and one request in ' +
-    `flight on each; the routes take turns over ${ROUNDS} rounds (after one unmeasured round each) ` +
+    `flight on each; the routes take turns over ${ROUNDS} rounds, in reverse order every other round ` +
+    '(after one unmeasured round each), ' +
     'and each reports its median round; a ratio is the median of the per-round ratios (the two ' +
     'routes of a round ran seconds apart). Every answer must be 200.',
   async run(env) {
     const results = [];
-    // Closed newest first: the app, Redis, the guard, then the server it is connected to.
+    // Closed newest first: the app's process (app, Redis keys, guard), then the server's.
     const closers = [];
     try {
-      const { cutoff, feedKey, tokens } = await startIssuingServer(env, { tokenCount: TOKENS });
-      closers.push(cutoff.close);
-      const introspectKey = await createApiKey(cutoff.origin, 'bench-route-introspection', ['introspect']);
-      const { guard, close: closeGuard } = await startGuard(cutoff.origin, feedKey, 'bench-route');
-      closers.push(closeGuard);
-      let redis;
-      try {
-        const prepared = await prepareRedis(tokens);
-        closers.push(prepared.close);
-        redis = Object.assign(prepared.redis, { prefix: prepared.prefix });
-      } catch (error) {
-        env.log(`  Redis at ${REDIS_URL} unavailable: ${error instanceof Error ? error.message : error}`);
-        results.push(failedResult({ ...base, subject: 'route with a Redis GET per request' }, error));
-      }
-      const app = await startApp({ guard, redis, origin: cutoff.origin, introspectKey });
+      // The Cutoff server and the app each in a process of their own, as in production.
+      const issuer = await startHostedTarget(supportUrl, 'startIssuingServerInHost', [
+        env.options,
+        { tokenCount: TOKENS },
+      ]);
+      closers.push(issuer.close);
+      const { tokens } = issuer;
+      const introspectKey = await createApiKey(issuer.origin, 'bench-route-introspection', ['introspect']);
+      const app = await startHostedTarget(import.meta.url, 'prepareRouteApp', [
+        { origin: issuer.origin, feedKey: issuer.feedKey, tokens, introspectKey },
+      ]);
       closers.push(app.close);
+      const redis = app.redisUnavailable === undefined;
+      if (!redis) {
+        env.log(`  Redis at ${REDIS_URL} unavailable: ${app.redisUnavailable}`);
+        results.push(
+          failedResult({ ...base, subject: 'route with a Redis GET per request' }, app.redisUnavailable),
+        );
+      }
       const targets = [
         { id: 'unprotected', path: '/unprotected', subject: 'unprotected route' },
         { id: 'protected', path: '/protected', subject: 'route protected by fastifyGuard' },
-        ...(redis === undefined
-          ? []
-          : [{ id: 'redis', path: '/redis', subject: 'route with a Redis GET per request' }]),
+        ...(!redis ? [] : [{ id: 'redis', path: '/redis', subject: 'route with a Redis GET per request' }]),
         {
           id: 'introspection',
           path: '/introspected',
@@ -188,23 +227,27 @@ export default {
           origin: app.origin,
           generator: 'bearer-get',
           data: { path: target.path, tokens },
+          server: app.server,
           durationMs: 1_000,
           ...CLIENT,
         });
       }
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const target of targets) {
+        // Every other round in reverse, so no route always runs right after the same other one.
+        for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
           const load = await runLoad({
             origin: app.origin,
             generator: 'bearer-get',
             data: { path: target.path, tokens },
+            server: app.server,
             durationMs: roundMs,
             warmupMs,
             ...CLIENT,
           });
           target.loads.push(load);
           env.log(
-            `  round ${round} ${target.id}: ${fmt(load.rps)} req/s, p99 ${fmt(load.p99Ms)} ms, errors ${load.errors}`,
+            `  round ${round} ${target.id}: ${fmt(load.rps)} req/s, p99 ${fmt(load.p99Ms)} ms, ` +
+              `app CPU ${fmt(load.serverCpuUsPerRequest)} µs/request, errors ${load.errors}`,
           );
         }
       }
@@ -246,8 +289,8 @@ export default {
       };
       ratio('protected', atLeast(0.8, '×', '≥ 0.8×'));
       ratio('redis', null);
-      ratio('introspection', null, ' (app and Cutoff server in one process)');
-      const status = guard.status();
+      ratio('introspection', null, ' (the Cutoff server runs in another process)');
+      const { body: status } = await call(app.origin, 'GET', '/_bench/guard-status');
       if (status.degraded || status.cachedTokens < TOKENS) {
         results.push(
           failedResult(
@@ -299,8 +342,8 @@ export default {
         introspectionRatio === undefined
           ? ''
           : `Introspection per request keeps ${fmt(introspectionRatio.value * 100)} %: an HTTP call per ` +
-            'request, whose server work here runs in the same process as the app (on a separate host ' +
-            "it would cost latency instead of the app's CPU).",
+            'request, whose server work runs in another process on the same two cores (on a separate ' +
+            "host it would cost latency instead of the app's CPU).",
       ]
         .filter(Boolean)
         .join(' '),

@@ -34,6 +34,12 @@ export const startIssuingServer = async (env, { tokenCount, users = 4, overrides
   return { cutoff, feedKey, usernames, tokens: answers.map((answer) => answer.access_token) };
 };
 
+/** `startIssuingServer` as a target host runs it (hosted-target.mjs): the server stays there. */
+export const startIssuingServerInHost = async (options, settings) => {
+  const { cutoff, feedKey, usernames, tokens } = await startIssuingServer({ options }, settings);
+  return { origin: cutoff.origin, feedKey, usernames, tokens, close: cutoff.close };
+};
+
 /** Nearest-rank percentile of an ascending array. */
 export const percentile = (sorted, p) =>
   sorted.length === 0
