@@ -68,7 +68,8 @@ Every scenario starts its own server on \`127.0.0.1\` with a fresh store (a temp
 or a \`cutoff_bench_<random>\` PostgreSQL schema), stops by itself, and removes its data at the end (also
 on Ctrl-C). The HTTP load scenarios (login, refresh, introspection, revocation throughput) run the
 server in a process of its own, as \`npm start\` does, and count that process's CPU
-(\`bench/lib/target-host.mjs\`); so does oidc-provider in the introspection comparison. Servers that
+(\`bench/lib/target-host.mjs\`); so do oidc-provider in the introspection comparison and the
+guarded Fastify app of the route scenario. Servers that
 shared the bench process also shared its heap, and one server's garbage was collected (and counted)
 while the next was measured. Load comes from a forked child process, so the server under test and the
 client do not share an event loop; on a 2-core machine they do share the CPU, which caps every HTTP number below
