@@ -108,6 +108,39 @@ describe('signing algorithms', () => {
 });
 
 describe('logs', () => {
+  const lines = (t: TestServer): Record<string, any>[] =>
+    t.logs
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('write one access line per request at info, with its request id, and none at warn', async () => {
+    const t = await startTestServer({ config: { logLevel: 'info' } });
+    try {
+      const missing = await t.api('GET', '/v1/users/usr_nope');
+      expect(missing.status).toBe(404);
+      const access = lines(t).filter((line) => line.msg === 'request completed');
+      const forMissing = access.filter((line) => line.reqId === missing.body.request_id);
+      expect(forMissing).toHaveLength(1);
+      expect(forMissing[0]).toMatchObject({
+        level: 30,
+        req: { method: 'GET', url: '/v1/users/usr_nope' },
+        res: { statusCode: 404 },
+      });
+      expect(typeof forMissing[0]?.responseTime).toBe('number');
+      expect(lines(t).filter((line) => line.msg === 'incoming request')).toHaveLength(0);
+    } finally {
+      await t.close();
+    }
+    const quiet = await startTestServer({ config: { logLevel: 'warn' } });
+    try {
+      expect((await quiet.api('GET', '/v1/users/usr_nope')).status).toBe(404);
+      expect(lines(quiet).filter((line) => line.reqId !== undefined)).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('never contain passwords, tokens, client secrets or API keys', async () => {
     const t = await startTestServer({ config: { logLevel: 'trace' } });
     try {
