@@ -1,3 +1,5 @@
+import { CutoffError } from './errors.js';
+
 /**
  * NIST SP 800-63B 5.1.1.2: a new password has at least 8 characters, each Unicode code point
  * counting as one (four emoji are eight UTF-16 code units but four characters).
@@ -14,4 +16,11 @@ export const passwordProblem = (password: string): string | undefined => {
     if (++characters >= PASSWORD_MIN_CHARACTERS) return undefined;
   }
   return `at least ${PASSWORD_MIN_CHARACTERS} characters`;
+};
+
+/** Throws `ERR_VALIDATION` naming the rule when a new password is refused. */
+export const requireAcceptablePassword = (password: string | undefined): void => {
+  const problem = password === undefined ? undefined : passwordProblem(password);
+  if (problem !== undefined)
+    throw new CutoffError('ERR_VALIDATION', { message: `The password must have ${problem}.` });
 };

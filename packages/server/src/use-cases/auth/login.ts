@@ -1,5 +1,5 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
+import { ID_PREFIX, type ClientId, type SessionId, type UserId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
 import { totpSealContext } from '../../domain/seal-contexts.js';
 import { randomId } from '../../lib/secrets.js';
@@ -114,7 +114,7 @@ export const login = async (
  * without `cutoff secrets reseal`) is the operator's to fix, not the user's: a 503 that names the
  * cause in the log, and no failed login counted against the user.
  */
-const openTotpSecret = (ctx: UseCaseContext, userId: UserRecord['id'], sealed: string): string => {
+const openTotpSecret = (ctx: UseCaseContext, userId: UserId, sealed: string): string => {
   try {
     return ctx.sealer.open(sealed, totpSealContext(userId));
   } catch (error) {

@@ -1,7 +1,6 @@
 import { normalizeNames } from '../../domain/claims.js';
-import { CutoffError } from '../../domain/errors.js';
 import { ID_PREFIX, type UserId } from '../../domain/ids.js';
-import { passwordProblem } from '../../domain/password-policy.js';
+import { requireAcceptablePassword } from '../../domain/password-policy.js';
 import type { UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -21,11 +20,9 @@ export const createUser = async (
   input: CreateUserInput,
   requestContext: RequestContext,
 ): Promise<UserRecord> => {
+  requireAcceptablePassword(input.password);
   const now = ctx.clock.now();
   // Hash before the transaction: argon2 is slow and must not hold the write lock.
-  const passwordIssue = input.password === undefined ? undefined : passwordProblem(input.password);
-  if (passwordIssue !== undefined)
-    throw new CutoffError('ERR_VALIDATION', { message: `The password must have ${passwordIssue}.` });
   const passwordHash = input.password === undefined ? null : await ctx.passwords.hash(input.password);
   const user: UserRecord = {
     id: randomId(ID_PREFIX.user) as UserId,

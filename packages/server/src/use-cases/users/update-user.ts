@@ -1,7 +1,7 @@
 import { isDowngrade, normalizeNames } from '../../domain/claims.js';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
-import { passwordProblem } from '../../domain/password-policy.js';
+import { requireAcceptablePassword } from '../../domain/password-policy.js';
 import type { RevocationReason } from '../../domain/revocation-plan.js';
 import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import type { StoreTx, UserPatch } from '../../ports/store.js';
@@ -49,10 +49,8 @@ export const updateUser = async (
   requestContext: RequestContext,
   options: UpdateUserOptions = {},
 ): Promise<UpdateUserResult> => {
+  requireAcceptablePassword(input.password);
   const now = ctx.clock.now();
-  const passwordIssue = input.password === undefined ? undefined : passwordProblem(input.password);
-  if (passwordIssue !== undefined)
-    throw new CutoffError('ERR_VALIDATION', { message: `The password must have ${passwordIssue}.` });
   const passwordHash = input.password === undefined ? undefined : await ctx.passwords.hash(input.password);
   const patch: UserPatch = {
     updatedAt: now,
