@@ -10,6 +10,7 @@ import { createApiKey } from '../../lib/fixtures.mjs';
 import { startHostedTarget } from '../../lib/hosted-target.mjs';
 import { call } from '../../lib/http.mjs';
 import { runLoad } from '../../lib/load.mjs';
+import { medianOf, summarizeRounds } from '../../lib/rounds.mjs';
 import { atLeast, failedResult, fmt, loadResult, makeResult } from '../../lib/result.mjs';
 import { startGuard } from './support.mjs';
 
@@ -154,19 +155,6 @@ export const prepareRouteApp = async ({ origin, feedKey, tokens, introspectKey }
   }
 };
 
-const median = (loads) => [...loads].sort((a, b) => a.rps - b.rps)[Math.floor(loads.length / 2)];
-const sum = (loads, pick) => loads.reduce((total, load) => total + pick(load), 0);
-
-/** Rate and latency of the median round; counts, errors and CPU over all rounds. */
-const summarize = (loads) => ({
-  ...median(loads),
-  requests: sum(loads, (load) => load.requests),
-  errors: sum(loads, (load) => load.errors),
-  errorSamples: loads.flatMap((load) => load.errorSamples),
-  serverCpuUsPerRequest:
-    sum(loads, (load) => load.serverCpuUsPerRequest * load.completed) / sum(loads, (load) => load.completed),
-});
-
 export default {
   id: 'route',
   title: 'A protected Fastify route against an unprotected one',
@@ -252,7 +240,7 @@ export default {
         }
       }
 
-      const summaries = new Map(targets.map((target) => [target.id, summarize(target.loads)]));
+      const summaries = new Map(targets.map((target) => [target.id, summarizeRounds(target.loads)]));
       const open = summaries.get('unprotected');
       for (const target of targets) {
         results.push(
@@ -275,7 +263,7 @@ export default {
           makeResult({
             ...base,
             subject: `ratio ${id} / unprotected`,
-            value: [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)],
+            value: medianOf(perRound),
             unit: '×',
             errors: summary.errors + open.errors,
             target,

@@ -1,6 +1,7 @@
 import { startCutoff } from '../../lib/cutoff-server.mjs';
 import { createApiKey, createUsers, loginMany } from '../../lib/fixtures.mjs';
 import { runLoad } from '../../lib/load.mjs';
+import { medianOf, summarizeRounds } from '../../lib/rounds.mjs';
 import { startHostedTarget } from '../../lib/hosted-target.mjs';
 import { startOidcProvider } from '../../lib/oidc-provider.mjs';
 import { atLeast, failedResult, fmt, loadResult, makeResult } from '../../lib/result.mjs';
@@ -16,22 +17,6 @@ const CLIENT = { concurrency: 32, connections: 32, pipelining: 1 };
  */
 const ROUNDS = 7;
 const base = { group: 'server', scenario: 'introspect' };
-
-const median = (loads) => [...loads].sort((a, b) => a.rps - b.rps)[Math.floor(loads.length / 2)];
-
-const medianOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-const sum = (loads, pick) => loads.reduce((total, load) => total + pick(load), 0);
-
-/** Rate and latency of the median round; counts, errors and CPU over all rounds. */
-const summarize = (loads) => ({
-  ...median(loads),
-  requests: sum(loads, (load) => load.requests),
-  errors: sum(loads, (load) => load.errors),
-  errorSamples: loads.flatMap((load) => load.errorSamples),
-  serverCpuUsPerRequest:
-    sum(loads, (load) => load.serverCpuUsPerRequest * load.completed) / sum(loads, (load) => load.completed),
-});
 
 /** Runs in a target host process (hosted-target.mjs). */
 export const prepareCutoff = async (backend, options) => {
@@ -145,10 +130,10 @@ export default {
     }
 
     const baseline = targets.find((target) => target.backend === 'memory');
-    const baselineSummary = baseline === undefined ? undefined : summarize(baseline.loads);
+    const baselineSummary = baseline === undefined ? undefined : summarizeRounds(baseline.loads);
     const baselineRps = baselineSummary?.rps;
     for (const target of targets) {
-      const summary = summarize(target.loads);
+      const summary = summarizeRounds(target.loads);
       const rounds = `rounds: ${target.loads.map((load) => fmt(load.rps)).join(' / ')} req/s`;
       const isBaseline = target === baseline;
       results.push(
