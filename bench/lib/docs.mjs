@@ -56,7 +56,7 @@ const REPRODUCE = `## How to reproduce
 
 \`\`\`sh
 npm ci
-npm run bench                                   # builds, then runs every scenario (~4 minutes)
+npm run bench                                   # builds, then runs every scenario (~5 minutes)
 BENCH_ONLY=refresh npm run bench                # one scenario (or a comma-separated list, or a group: server)
 BENCH_DURATION_SECONDS=10 npm run bench         # longer measured runs (default 5 s, after 1 s warm-up)
 BENCH_BACKENDS=sqlite npm run bench             # one backend (default: sqlite,postgres)
