@@ -12,11 +12,11 @@
  *   {op: 'close'}                               closes the target, then the process exits
  */
 import process from 'node:process';
-import { performance } from 'node:perf_hooks';
 import { cleanupAll } from './cleanup.mjs';
+import { inThisProcess } from './load.mjs';
 
 let target;
-let mark;
+let stopMeasuring;
 
 const ops = {
   start: async ({ moduleUrl, exportName, args }) => {
@@ -25,16 +25,10 @@ const ops = {
     target = { close };
     return description;
   },
-  mark: () => {
-    mark = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() };
+  mark: async () => {
+    stopMeasuring = await inThisProcess.start();
   },
-  measure: () => {
-    const cpu = process.cpuUsage(mark.cpu);
-    return {
-      cpuUs: cpu.user + cpu.system,
-      eventLoopUtilization: performance.eventLoopUtilization(mark.elu).utilization,
-    };
-  },
+  measure: () => stopMeasuring(),
   close: async () => {
     await target?.close();
     target = undefined;
