@@ -238,7 +238,7 @@ describe('secrets at rest', () => {
       let totpSecret: string;
       try {
         user = await t.createUser();
-        totpSecret = (await t.api('POST', `/v1/users/${user.id}/totp`)).body.secret as string;
+        totpSecret = await t.enrolTotp(user.id);
         expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
         const login = await t.login(user.username, user.password, { totp: totpCode(totpSecret) });
         expect(login.status).toBe(200);
@@ -295,8 +295,8 @@ describe('secrets at rest', () => {
     try {
       const alice = await t.createUser();
       const bob = await t.createUser();
-      const aliceSecret = (await t.api('POST', `/v1/users/${alice.id}/totp`)).body.secret as string;
-      await t.api('POST', `/v1/users/${bob.id}/totp`);
+      const aliceSecret = await t.enrolTotp(alice.id);
+      await t.enrolTotp(bob.id);
       // Bob's sealed secret copied into Alice's row: sealing binds each value to its user, so it
       // fails authentication as a value sealed under a lost key would.
       const db = kyselyOf(t.store);
@@ -363,7 +363,7 @@ describe('secrets at rest', () => {
       // A deployment that ran without a key: two signing keys and a TOTP secret in clear.
       const { user, totpSecret } = await withServer({}, async (t) => {
         const created = await t.createUser();
-        const secret = (await t.api('POST', `/v1/users/${created.id}/totp`)).body.secret as string;
+        const secret = await t.enrolTotp(created.id);
         expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
         const refused = await t.api('POST', '/v1/secrets/reseal');
         expect(refused.status).toBe(409);

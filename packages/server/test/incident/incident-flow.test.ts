@@ -100,7 +100,7 @@ describe('the security-incident flow', () => {
     });
 
     // The help desk enrols TOTP; the password still is not enough, the code is.
-    const { secret } = (await t.api('POST', `/v1/users/${user.id}/totp`)).body;
+    const secret = await t.enrolTotp(user.id);
     expect((await loginAs(user)).body.code).toBe('ERR_MFA_REQUIRED');
     expect((await loginAs(user, 'node', '000000')).body.code).toBe('ERR_INVALID_CREDENTIALS');
     const mfa = await loginAs(user, 'node', totpCode(secret));
@@ -118,7 +118,7 @@ describe('the security-incident flow', () => {
 
   it('an enrolled user must present the code after an incident', async () => {
     const user = await newUser();
-    const { secret } = (await t.api('POST', `/v1/users/${user.id}/totp`)).body;
+    const secret = await t.enrolTotp(user.id);
     const before = await loginAs(user, 'node', totpCode(secret));
     expect(before.status).toBe(200);
     expect((await t.api('POST', `/v1/users/${user.id}/incident`, {})).status).toBe(200);
