@@ -98,6 +98,16 @@ describe('the security-incident flow', () => {
       mfa_required: true,
       mfa_enrolled: false,
     });
+    // Someone holding the password after the incident: recorded as an MFA failure each time.
+    const mfaFailures = (await t.api('GET', `/v1/audit?action=login.mfa_failed&target=user:${user.id}`)).body
+      .events as any[];
+    expect(mfaFailures.map((event) => event.details.failure)).toEqual([
+      'mfa_not_enrolled',
+      'mfa_not_enrolled',
+    ]);
+    // An enrolment that is only started changes nothing: the account stays behind MFA.
+    await t.api('POST', `/v1/users/${user.id}/totp`);
+    expect((await loginAs(user)).body.code).toBe('ERR_MFA_REQUIRED');
 
     // The help desk enrols TOTP; the password still is not enough, the code is.
     const secret = await t.enrolTotp(user.id);
