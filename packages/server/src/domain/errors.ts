@@ -5,6 +5,12 @@
  */
 export const ERROR_REGISTRY = {
   ERR_VALIDATION: { status: 400, error: 'invalid_request', message: 'The request is malformed.' },
+  ERR_TOTP_CODE_INVALID: {
+    status: 400,
+    error: 'invalid_totp_code',
+    message:
+      'The one-time code does not match the pending TOTP enrolment: enter the current code from the authenticator app (check its clock), or enrol again.',
+  },
   ERR_INVALID_CREDENTIALS: {
     status: 401,
     error: 'invalid_credentials',
@@ -38,6 +44,11 @@ export const ERROR_REGISTRY = {
   },
   ERR_NOT_FOUND: { status: 404, error: 'not_found', message: 'No such resource.' },
   ERR_CONFLICT: { status: 409, error: 'conflict', message: 'The resource already exists.' },
+  ERR_TOTP_NOT_PENDING: {
+    status: 409,
+    error: 'no_pending_enrolment',
+    message: 'There is no TOTP enrolment to confirm: start one with POST /v1/users/{id}/totp.',
+  },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     error: 'unsupported_media_type',

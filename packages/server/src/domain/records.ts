@@ -10,8 +10,13 @@ export interface UserRecord {
   readonly roles: readonly string[];
   readonly groups: readonly string[];
   readonly active: boolean;
-  /** Base32 TOTP secret; null until enrolled. */
+  /** Base32 TOTP secret (sealed in the store); null until an enrolment is confirmed. */
   readonly totpSecret: string | null;
+  /**
+   * A TOTP secret enrolled but not yet confirmed with a first valid code: login ignores it until
+   * confirmation makes it `totpSecret`. Optional in the type like the SCIM attributes below.
+   */
+  readonly totpPendingSecret?: string | null;
   /** Forces MFA at the next login (step-up after a security incident). */
   readonly mfaRequired: boolean;
   readonly createdAt: Date;

@@ -11,6 +11,7 @@ export const presentUser = (user: UserRecord) => ({
   groups: [...user.groups],
   active: user.active,
   mfa_enrolled: user.totpSecret !== null,
+  mfa_pending: (user.totpPendingSecret ?? null) !== null,
   mfa_required: user.mfaRequired,
   created_at: user.createdAt.toISOString(),
   updated_at: user.updatedAt.toISOString(),

@@ -35,6 +35,8 @@ export const UserBody = Type.Object({
   groups: Type.Array(Type.String()),
   active: Type.Boolean(),
   mfa_enrolled: Type.Boolean(),
+  /** A TOTP enrolment was started and awaits `POST /v1/users/{id}/totp/confirm`. */
+  mfa_pending: Type.Boolean(),
   mfa_required: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -61,6 +63,13 @@ export const UpdateUserBody = Type.Object(
     active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
+);
+
+export const ConfirmTotpBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[0-9]{6}$', description: 'The current 6-digit code of the new secret.' }),
+  },
+  { additionalProperties: false },
 );
 
 export const SessionBody = Type.Object({

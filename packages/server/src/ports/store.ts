@@ -26,7 +26,10 @@ export type SessionSelector =
   | { readonly kind: 'all'; readonly key: '*' };
 
 export interface UserPatch {
-  /** A rename; `CutoffError('ERR_CONFLICT')` when another user has the name. */
+  /**
+   * A rename; `CutoffError('ERR_CONFLICT')` when another user has the name in any letter case
+   * (`normalizeUsername`). A change of case alone is a rename of the user onto itself, allowed.
+   */
   readonly username?: string;
   readonly email?: string | null;
   readonly passwordHash?: string | null;
@@ -34,6 +37,8 @@ export interface UserPatch {
   readonly groups?: readonly string[];
   readonly active?: boolean;
   readonly totpSecret?: string | null;
+  /** A new, unconfirmed enrolment (replacing any pending one); login ignores it. */
+  readonly totpPendingSecret?: string | null;
   readonly mfaRequired?: boolean;
   readonly externalId?: string | null;
   readonly displayName?: string | null;
@@ -49,11 +54,16 @@ export interface Page<T> {
 }
 
 export interface UserRepository {
-  /** Throws `CutoffError('ERR_CONFLICT')` on a duplicate username. */
+  /**
+   * Throws `CutoffError('ERR_CONFLICT')` on a duplicate username; usernames are unique by
+   * `normalizeUsername` (case-insensitively), and stored as given.
+   */
   insert(user: UserRecord): Promise<void>;
   findById(id: UserId): Promise<UserRecord | undefined>;
+  /** The user whose username is `username` in any letter case (`normalizeUsername`). */
   findByUsername(username: string): Promise<UserRecord | undefined>;
   list(query: {
+    /** Case-insensitive, as `findByUsername`. */
     readonly username?: string;
     readonly limit: number;
     readonly cursor?: string;
@@ -72,6 +82,14 @@ export interface UserRepository {
    * last used step is kept); false when it changed meanwhile (a re-enrolment) or is gone.
    */
   replaceTotpSecret(id: UserId, expected: string, totpSecret: string): Promise<boolean>;
+  /** As `replaceTotpSecret`, for the pending (unconfirmed) secret. */
+  replaceTotpPendingSecret(id: UserId, expected: string, totpPendingSecret: string): Promise<boolean>;
+  /**
+   * Makes the pending TOTP secret, if it is still `expectedPending`, the active one, with `step`
+   * (the confirming code's) as its last used step. A compare-and-set: false when the pending
+   * secret was replaced (a re-enrolment) or already confirmed meanwhile.
+   */
+  confirmTotp(id: UserId, expectedPending: string, step: number, updatedAt: Date): Promise<boolean>;
   /**
    * Users whose email is `email` with ASCII letters compared case-insensitively (the rule of mail
    * domains, and what mail systems do for local parts), by id. Indexed: webhooks find their user

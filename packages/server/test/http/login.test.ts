@@ -54,7 +54,7 @@ describe('login', () => {
 
   it('requires TOTP once enrolled: missing -> mfa_required, wrong -> invalid_credentials, right -> mfa session', async () => {
     const user = await t.createUser();
-    const { secret } = (await t.api('POST', `/v1/users/${user.id}/totp`)).body;
+    const secret = await t.enrolTotp(user.id);
     const missing = await t.login(user.username, user.password);
     expect(missing.status).toBe(401);
     expect(missing.body.error).toBe('mfa_required');
@@ -72,8 +72,7 @@ describe('login', () => {
 
   it('accepts a TOTP code once (RFC 6238 section 5.2), also against concurrent logins', async () => {
     const user = await t.createUser();
-    const enrol = async (): Promise<string> =>
-      (await t.api('POST', `/v1/users/${user.id}/totp`)).body.secret as string;
+    const enrol = async (): Promise<string> => await t.enrolTotp(user.id);
     let secret = await enrol();
     const now = Date.now();
     const code = totpCode(secret, now);
@@ -82,7 +81,7 @@ describe('login', () => {
     const replay = await t.login(user.username, user.password, { totp: code });
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('invalid_credentials');
-    const failures = await t.api('GET', `/v1/audit?action=login.failed&target=user:${user.id}`);
+    const failures = await t.api('GET', `/v1/audit?action=login.mfa_failed&target=user:${user.id}`);
     expect(failures.body.events.map((event: any) => event.details.failure)).toContain('totp_replayed');
     // An older code, still inside the drift window, is no better once a later one was used.
     const next = totpCode(secret, now + 30_000);

@@ -238,7 +238,7 @@ describe('secrets at rest', () => {
       let totpSecret: string;
       try {
         user = await t.createUser();
-        totpSecret = (await t.api('POST', `/v1/users/${user.id}/totp`)).body.secret as string;
+        totpSecret = await t.enrolTotp(user.id);
         expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
         const login = await t.login(user.username, user.password, { totp: totpCode(totpSecret) });
         expect(login.status).toBe(200);
@@ -295,8 +295,8 @@ describe('secrets at rest', () => {
     try {
       const alice = await t.createUser();
       const bob = await t.createUser();
-      const aliceSecret = (await t.api('POST', `/v1/users/${alice.id}/totp`)).body.secret as string;
-      await t.api('POST', `/v1/users/${bob.id}/totp`);
+      const aliceSecret = await t.enrolTotp(alice.id);
+      await t.enrolTotp(bob.id);
       // Bob's sealed secret copied into Alice's row: sealing binds each value to its user, so it
       // fails authentication as a value sealed under a lost key would.
       const db = kyselyOf(t.store);
@@ -352,33 +352,38 @@ describe('secrets at rest', () => {
     const sealedRows = async (t: TestServer) => {
       const db = kyselyOf(t.store);
       const keys = await db.selectFrom('signing_keys').select('private_jwk').execute();
-      const users = await db
-        .selectFrom('users')
-        .select('totp_secret')
-        .where('totp_secret', 'is not', null)
-        .execute();
-      return [...keys.map((row) => row.private_jwk), ...users.map((row) => row.totp_secret!)];
+      const users = await db.selectFrom('users').select(['totp_secret', 'totp_pending_secret']).execute();
+      const totp = users.flatMap((row) => [row.totp_secret, row.totp_pending_secret]);
+      return [...keys.map((row) => row.private_jwk), ...totp.filter((value) => value !== null)];
     };
     try {
-      // A deployment that ran without a key: two signing keys and a TOTP secret in clear.
-      const { user, totpSecret } = await withServer({}, async (t) => {
+      // A deployment that ran without a key: two signing keys, a TOTP secret and a pending
+      // enrolment's secret in clear.
+      const { user, totpSecret, pendingUser, pendingSecret } = await withServer({}, async (t) => {
         const created = await t.createUser();
-        const secret = (await t.api('POST', `/v1/users/${created.id}/totp`)).body.secret as string;
+        const secret = await t.enrolTotp(created.id);
+        const pending = await t.createUser();
+        const started = await t.api('POST', `/v1/users/${pending.id}/totp`);
         expect((await t.api('POST', '/v1/keys/rotate', {})).status).toBe(201);
         const refused = await t.api('POST', '/v1/secrets/reseal');
         expect(refused.status).toBe(409);
         expect(refused.body.message).toContain('CUTOFF_ENCRYPTION_KEY');
-        return { user: created, totpSecret: secret };
+        return {
+          user: created,
+          totpSecret: secret,
+          pendingUser: pending,
+          pendingSecret: started.body.secret as string,
+        };
       });
 
       const usedCode = totpCode(totpSecret);
       await withServer({ encryptionKey: firstKey }, async (t) => {
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 2,
-          totp_secrets: 1,
+          totp_secrets: 2,
         });
         const rows = await sealedRows(t);
-        expect(rows).toHaveLength(3);
+        expect(rows).toHaveLength(4);
         for (const value of rows) expect(value).toMatch(/^sealed:v1:/);
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 0,
@@ -388,7 +393,7 @@ describe('secrets at rest', () => {
         expect(login.status).toBe(200);
         const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
         expect(events.map((event: { counts: unknown }) => event.counts)).toEqual([
-          { signing_keys: 2, totp_secrets: 1 },
+          { signing_keys: 2, totp_secrets: 2 },
           { signing_keys: 0, totp_secrets: 0 },
         ]);
       });
@@ -397,7 +402,7 @@ describe('secrets at rest', () => {
       await withServer({ encryptionKey: secondKey, encryptionPreviousKeys: [firstKey] }, async (t) => {
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 2,
-          totp_secrets: 1,
+          totp_secrets: 2,
         });
       });
       await withServer({ encryptionKey: secondKey }, async (t) => {
@@ -407,6 +412,11 @@ describe('secrets at rest', () => {
           totp: totpCode(totpSecret, Date.now() + 30_000),
         });
         expect(next.status).toBe(200);
+        // The pending enrolment was resealed too: it still confirms without the old key.
+        const confirmed = await t.api('POST', `/v1/users/${pendingUser.id}/totp/confirm`, {
+          code: totpCode(pendingSecret),
+        });
+        expect(confirmed.status).toBe(200);
       });
     } finally {
       await rm(directory, { recursive: true, force: true });

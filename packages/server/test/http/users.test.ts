@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, totpCode, type TestServer } from '../support/test-server.js';
 
 describe('users API', () => {
   let t: TestServer;
@@ -102,12 +102,24 @@ describe('users API', () => {
     expect(forbidden.body.code).toBe('ERR_FORBIDDEN');
   });
 
-  it('enrols TOTP once and reports it', async () => {
+  it('enrols TOTP (pending until confirmed) and reports it', async () => {
     const user = await t.createUser();
     const enrolled = await t.api('POST', `/v1/users/${user.id}/totp`);
     expect(enrolled.status).toBe(201);
     expect(enrolled.body.otpauth_uri).toMatch(/^otpauth:\/\/totp\//);
     expect(enrolled.body.secret).toMatch(/^[A-Z2-7]+=*$/);
-    expect((await t.api('GET', `/v1/users/${user.id}`)).body.mfa_enrolled).toBe(true);
+    expect(enrolled.headers.get('cache-control')).toBe('no-store');
+    expect((await t.api('GET', `/v1/users/${user.id}`)).body).toMatchObject({
+      mfa_enrolled: false,
+      mfa_pending: true,
+    });
+    const confirmed = await t.api('POST', `/v1/users/${user.id}/totp/confirm`, {
+      code: totpCode(enrolled.body.secret),
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await t.api('GET', `/v1/users/${user.id}`)).body).toMatchObject({
+      mfa_enrolled: true,
+      mfa_pending: false,
+    });
   });
 });

@@ -98,9 +98,19 @@ describe('the security-incident flow', () => {
       mfa_required: true,
       mfa_enrolled: false,
     });
+    // Someone holding the password after the incident: recorded as an MFA failure each time.
+    const mfaFailures = (await t.api('GET', `/v1/audit?action=login.mfa_failed&target=user:${user.id}`)).body
+      .events as any[];
+    expect(mfaFailures.map((event) => event.details.failure)).toEqual([
+      'mfa_not_enrolled',
+      'mfa_not_enrolled',
+    ]);
+    // An enrolment that is only started changes nothing: the account stays behind MFA.
+    await t.api('POST', `/v1/users/${user.id}/totp`);
+    expect((await loginAs(user)).body.code).toBe('ERR_MFA_REQUIRED');
 
     // The help desk enrols TOTP; the password still is not enough, the code is.
-    const { secret } = (await t.api('POST', `/v1/users/${user.id}/totp`)).body;
+    const secret = await t.enrolTotp(user.id);
     expect((await loginAs(user)).body.code).toBe('ERR_MFA_REQUIRED');
     expect((await loginAs(user, 'node', '000000')).body.code).toBe('ERR_INVALID_CREDENTIALS');
     const mfa = await loginAs(user, 'node', totpCode(secret));
@@ -118,7 +128,7 @@ describe('the security-incident flow', () => {
 
   it('an enrolled user must present the code after an incident', async () => {
     const user = await newUser();
-    const { secret } = (await t.api('POST', `/v1/users/${user.id}/totp`)).body;
+    const secret = await t.enrolTotp(user.id);
     const before = await loginAs(user, 'node', totpCode(secret));
     expect(before.status).toBe(200);
     expect((await t.api('POST', `/v1/users/${user.id}/incident`, {})).status).toBe(200);

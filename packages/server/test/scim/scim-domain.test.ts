@@ -99,7 +99,7 @@ describe('SCIM filters', () => {
     // case-insensitive attribute names and operators; case-exact per schema
     ['USERNAME EQ "bob"', ['bob']],
     ['Name.GivenName Eq "ALICE"', ['alice@example.com']],
-    ['userName eq "BOB"', []],
+    ['userName eq "BOB"', ['bob']],
     ['id eq "usr_alice"', []],
     ['id eq "usr_Alice"', ['alice@example.com']],
     ['externalId eq "ext-alice"', []],

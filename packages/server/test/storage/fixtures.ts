@@ -27,6 +27,7 @@ export const makeUser = (id: string, overrides: Partial<UserRecord> = {}): UserR
   groups: [],
   active: true,
   totpSecret: null,
+  totpPendingSecret: null,
   mfaRequired: false,
   createdAt: at(),
   updatedAt: at(),

@@ -5,6 +5,7 @@ import { dropSchemas, postgresTestsSkipped, postgresTestStores, testDatabaseUrl 
 import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
+import { checkUpgradeToCaseInsensitiveUsernames } from './upgrade-to-case-insensitive-usernames.js';
 import { checkUpgradeToRevocationIndexes } from './upgrade-to-revocation-indexes.js';
 
 describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
@@ -87,6 +88,18 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
       const store = createPostgresStore({ connectionString, schema });
       try {
         await checkUpgradeToRevocationIndexes(store, schema);
+      } finally {
+        await store.close();
+        await dropSchemas(connectionString, [schema]);
+      }
+    });
+
+    it('refuses to upgrade to case-insensitive usernames while users differ only in case, naming them', async () => {
+      const schema = `cutoff_test_upgrade7_${process.pid}_${Date.now().toString(36)}`;
+      const connectionString = testDatabaseUrl();
+      const store = createPostgresStore({ connectionString, schema });
+      try {
+        await checkUpgradeToCaseInsensitiveUsernames(store, schema);
       } finally {
         await store.close();
         await dropSchemas(connectionString, [schema]);

@@ -12,6 +12,7 @@ import { kyselyOf, sqliteTestStores } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
+import { checkUpgradeToCaseInsensitiveUsernames } from './upgrade-to-case-insensitive-usernames.js';
 import { checkUpgradeToRevocationIndexes } from './upgrade-to-revocation-indexes.js';
 
 const stores = sqliteTestStores();
@@ -63,6 +64,15 @@ describe('SQLite store', () => {
     const store = createSqliteStore({ filename: ':memory:' });
     try {
       await checkUpgradeToRevocationIndexes(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to upgrade to case-insensitive usernames while users differ only in case, naming them', async () => {
+    const store = createSqliteStore({ filename: ':memory:' });
+    try {
+      await checkUpgradeToCaseInsensitiveUsernames(store);
     } finally {
       await store.close();
     }

@@ -236,6 +236,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           groups: ['eng', 'contractors:acme'],
           active: false,
           totpSecret: 'JBSWY3DPEHPK3PXP',
+          totpPendingSecret: 'sealed:pending',
           mfaRequired: true,
           createdAt: at(1),
           updatedAt: at(2),
@@ -243,8 +244,69 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         await store.users.insert(user);
         expect(await store.users.findById(user.id)).toEqual(user);
         expect(await store.users.findByUsername('Ada.Lovelace')).toEqual(user);
-        expect(await store.users.findByUsername('ada.lovelace')).toBeUndefined();
+        // Any letter case finds the user, who keeps the case it was created with.
+        expect(await store.users.findByUsername('ada.lovelace')).toEqual(user);
+        expect(await store.users.findByUsername('ADA.LOVELACE')).toEqual(user);
         expect(await store.users.findById(uid('usr_missing'))).toBeUndefined();
+      });
+
+      it('keeps usernames unique regardless of letter case, the same on every backend', async () => {
+        await store.users.insert(makeUser('usr_1', { username: 'Olivia@Example.com' }));
+        await store.users.insert(makeUser('usr_2', { username: 'kate' }));
+        await expectCode(
+          store.users.insert(makeUser('usr_3', { username: 'olivia@EXAMPLE.com' })),
+          'ERR_CONFLICT',
+        );
+        expect(await store.users.findById(uid('usr_3'))).toBeUndefined();
+        expect((await store.users.findByUsername('OLIVIA@EXAMPLE.COM'))?.id).toBe('usr_1');
+        // Only ASCII letters fold: U+212A KELVIN SIGN is not a "K", whatever toLowerCase() says.
+        expect(await store.users.findByUsername('\u212Aate')).toBeUndefined();
+        // A rename onto another user's name in another case is refused; a change of one's own
+        // case is a rename like any other.
+        await expectCode(
+          store.users.update(uid('usr_2'), { username: 'OLIVIA@example.com', updatedAt: at(10) }),
+          'ERR_CONFLICT',
+        );
+        const recased = await store.users.update(uid('usr_1'), {
+          username: 'olivia@example.com',
+          updatedAt: at(20),
+        });
+        expect(recased?.username).toBe('olivia@example.com');
+        expect((await store.users.findByUsername('Olivia@Example.com'))?.username).toBe('olivia@example.com');
+        expect((await store.users.list({ limit: 10, username: 'KATE' })).items.map((u) => u.id)).toEqual([
+          'usr_2',
+        ]);
+      });
+
+      it('keeps a pending TOTP enrolment apart until it is confirmed, once', async () => {
+        await store.users.insert(makeUser('usr_1', { totpSecret: 'sealed:old' }));
+        const id = uid('usr_1');
+        expect(await store.users.claimTotpStep(id, 5)).toBe(true);
+        await store.users.update(id, { totpPendingSecret: 'sealed:new', updatedAt: at(10) });
+        // The active secret and its used steps are untouched by a pending enrolment.
+        expect(await store.users.findById(id)).toMatchObject({
+          totpSecret: 'sealed:old',
+          totpPendingSecret: 'sealed:new',
+        });
+        expect(await store.users.claimTotpStep(id, 5)).toBe(false);
+        expect(await store.users.confirmTotp(id, 'sealed:other', 100, at(20))).toBe(false);
+        expect(await store.users.replaceTotpPendingSecret(id, 'sealed:other', 'x')).toBe(false);
+        expect(await store.users.replaceTotpPendingSecret(id, 'sealed:new', 'sealed:new2')).toBe(true);
+        // Two confirmations racing: exactly one wins.
+        const raced = await Promise.all([
+          store.users.confirmTotp(id, 'sealed:new2', 100, at(30)),
+          store.users.confirmTotp(id, 'sealed:new2', 100, at(30)),
+        ]);
+        expect(raced.filter(Boolean)).toHaveLength(1);
+        expect(await store.users.findById(id)).toMatchObject({
+          totpSecret: 'sealed:new2',
+          totpPendingSecret: null,
+          updatedAt: at(30),
+        });
+        // The confirming code's step is used; later steps are not.
+        expect(await store.users.claimTotpStep(id, 100)).toBe(false);
+        expect(await store.users.claimTotpStep(id, 101)).toBe(true);
+        expect(await store.users.confirmTotp(uid('usr_missing'), 'a', 1, at(40))).toBe(false);
       });
 
       it('claims each TOTP step once, only forward, until the secret changes', async () => {
@@ -391,7 +453,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect((await store.users.findById(uid('dave')))?.groups).toEqual(['eng', 'eng']);
       });
 
-      it('pages by id with an opaque cursor and filters by exact username', async () => {
+      it('pages by id with an opaque cursor and filters by username in any case', async () => {
         for (const n of [3, 1, 5, 2, 4])
           await store.users.insert(makeUser(`usr_${n}`, { username: `user${n}` }));
 
@@ -410,7 +472,10 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
 
         const byName = await store.users.list({ limit: 10, username: 'user4' });
         expect(byName.items.map((u) => u.id)).toEqual(['usr_4']);
-        expect((await store.users.list({ limit: 10, username: 'USER4' })).items).toEqual([]);
+        expect((await store.users.list({ limit: 10, username: 'USER4' })).items.map((u) => u.id)).toEqual([
+          'usr_4',
+        ]);
+        expect((await store.users.list({ limit: 10, username: 'user' })).items).toEqual([]);
 
         await expectCode(store.users.list({ limit: 2, cursor: 'not a cursor' }), 'ERR_VALIDATION');
       });

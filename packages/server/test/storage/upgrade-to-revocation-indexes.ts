@@ -53,8 +53,17 @@ export const checkUpgradeToRevocationIndexes = async (store: Store, schema?: str
     makeRefreshToken('rt_3', 'ses_2'),
     makeRefreshToken('rt_4', 'ses_3'),
   ];
+  // Users as that release wrote them (today's columns did not exist yet).
+  for (const user of users) {
+    await sql`insert into users (id, username, email, password_hash, roles, groups, active, totp_secret,
+      mfa_required, created_at, updated_at, external_id, display_name, given_name, family_name)
+      values (${user.id}, ${user.username}, ${user.email}, null, '[]', ${JSON.stringify(user.groups)}, 1, null,
+      0, ${user.createdAt.getTime()}, ${user.updatedAt.getTime()}, null, null, null, null)`.execute(db);
+    for (const group of user.groups) {
+      await sql`insert into user_groups (user_id, group_name) values (${user.id}, ${group})`.execute(db);
+    }
+  }
   await store.transaction(async (tx) => {
-    for (const user of users) await tx.users.insert(user);
     for (const session of sessions) await tx.sessions.insert(session);
     for (const token of tokens) await tx.refreshTokens.insert(token);
   });

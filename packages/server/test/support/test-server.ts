@@ -34,6 +34,12 @@ export interface TestServer {
     input?: Partial<{ username: string; password: string; roles: string[]; groups: string[] }>,
   ): Promise<TestUser>;
   login(username: string, password: string, extra?: Record<string, string>): Promise<ApiResponse>;
+  /**
+   * Enrols TOTP and confirms it (as the help desk would with the user's first code); returns the
+   * secret. Confirmed with the previous step's code (inside the ±1 step window), so the current
+   * code is still unused for the test's own first login.
+   */
+  enrolTotp(userId: string): Promise<string>;
   apiKey(scopes: string[]): Promise<string>;
   close(): Promise<void>;
 }
@@ -139,6 +145,18 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
     },
     login: (username, password, extra = {}) =>
       testServer.api('POST', '/v1/auth/login', { username, password, ...extra }, null),
+    async enrolTotp(userId) {
+      const enrolled = await testServer.api('POST', `/v1/users/${userId}/totp`);
+      if (enrolled.status !== 201) throw new Error(`enrolTotp failed: ${enrolled.status}`);
+      const secret = enrolled.body.secret as string;
+      // A second try covers a step boundary passing between the code and the server's check.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const code = totpCode(secret, Date.now() - 30_000);
+        const confirmed = await testServer.api('POST', `/v1/users/${userId}/totp/confirm`, { code });
+        if (confirmed.status === 200) return secret;
+      }
+      throw new Error('enrolTotp: the confirmation was refused');
+    },
     async apiKey(scopes) {
       const response = await testServer.api('POST', '/v1/api-keys', {
         name: `test-${scopes.join('-')}`,
@@ -173,6 +191,14 @@ export const freePort = (): Promise<number> =>
 /** The current TOTP code for a base32 secret. */
 export const totpCode = (secret: string, at = Date.now()): string =>
   new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: at });
+
+/** A code the secret does not accept now: not its previous, current or next step's. */
+export const wrongTotpCode = (secret: string): string => {
+  const near = [-30_000, 0, 30_000].map((offset) => totpCode(secret, Date.now() + offset));
+  const code = ['000000', '111111', '222222', '333333'].find((candidate) => !near.includes(candidate));
+  if (code === undefined) throw new Error('unreachable: three steps cannot hold four codes');
+  return code;
+};
 
 /** Decodes a JWT part without verifying (for assertions only). */
 export const decodeJwtPart = (token: string, index: 0 | 1): Record<string, any> =>

@@ -16,6 +16,7 @@ import type {
   UserRecord,
 } from '../../domain/records.js';
 import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from '../../domain/ids.js';
+import { normalizeUsername } from '../../domain/username.js';
 import type {
   ApiKeysTable,
   AuditEventsTable,
@@ -62,8 +63,13 @@ export const parseStringArray = (text: string, what: string): string[] => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `totp_last_step` is not part of the record (see `claimTotpStep`), so rows need not carry it. */
-export const rowToUser = (row: Omit<Selectable<UsersTable>, 'totp_last_step'>): UserRecord => ({
+/**
+ * `totp_last_step` is not part of the record (see `claimTotpStep`), nor is `username_normalized`
+ * (derived from `username`), so rows need not carry them.
+ */
+export const rowToUser = (
+  row: Omit<Selectable<UsersTable>, 'totp_last_step' | 'username_normalized'>,
+): UserRecord => ({
   id: row.id as UserId,
   username: row.username,
   email: row.email,
@@ -72,6 +78,7 @@ export const rowToUser = (row: Omit<Selectable<UsersTable>, 'totp_last_step'>): 
   groups: parseStringArray(row.groups, 'user groups'),
   active: fromFlag(row.active),
   totpSecret: row.totp_secret,
+  totpPendingSecret: row.totp_pending_secret,
   mfaRequired: fromFlag(row.mfa_required),
   createdAt: fromMillis(row.created_at),
   updatedAt: fromMillis(row.updated_at),
@@ -85,12 +92,14 @@ export const rowToUser = (row: Omit<Selectable<UsersTable>, 'totp_last_step'>): 
 export const userToRow = (user: UserRecord): Omit<Selectable<UsersTable>, 'totp_last_step'> => ({
   id: user.id,
   username: user.username,
+  username_normalized: normalizeUsername(user.username),
   email: user.email,
   password_hash: user.passwordHash,
   roles: toJsonText(user.roles),
   groups: toJsonText(user.groups),
   active: toFlag(user.active),
   totp_secret: user.totpSecret,
+  totp_pending_secret: user.totpPendingSecret ?? null,
   mfa_required: toFlag(user.mfaRequired),
   created_at: toMillis(user.createdAt),
   updated_at: toMillis(user.updatedAt),

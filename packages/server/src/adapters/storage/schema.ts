@@ -19,6 +19,8 @@ import type {
 export interface UsersTable {
   id: string;
   username: string;
+  /** Since 0007_identity: `normalizeUsername(username)`, unique; every lookup by name uses it. */
+  username_normalized: string;
   email: string | null;
   password_hash: string | null;
   /** JSON array; mirrored in `user_roles` for set-based selection. */
@@ -27,6 +29,8 @@ export interface UsersTable {
   groups: string;
   active: number;
   totp_secret: string | null;
+  /** Since 0007_identity: a sealed TOTP secret enrolled but not yet confirmed (login ignores it). */
+  totp_pending_secret: string | null;
   /** Since 0004_totp_replay: the last TOTP time step used to log in (codes are single-use). */
   totp_last_step: number | null;
   mfa_required: number;

@@ -3,6 +3,7 @@ import type { Kysely, Updateable } from 'kysely';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
+import { asciiLowerCase, normalizeUsername } from '../../domain/username.js';
 import type { Page, UserPatch, UserRepository } from '../../ports/store.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import { rowToUser, toFlag, toJsonText, toMillis, userToRow } from './row-mapping.js';
@@ -10,9 +11,6 @@ import type { Database, UsersTable } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';
 import { insertedRows, inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
-
-/** A-Z to a-z and nothing else, as SQLite's lower() does. */
-const asciiLowerCase = (text: string): string => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 /** Rewrites the indexed role and group rows of a user from its record. */
 const replaceMemberships = async (
@@ -44,7 +42,10 @@ const replaceMemberships = async (
 
 const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
   const row: Updateable<UsersTable> = { updated_at: toMillis(patch.updatedAt) };
-  if (patch.username !== undefined) row.username = patch.username;
+  if (patch.username !== undefined) {
+    row.username = patch.username;
+    row.username_normalized = normalizeUsername(patch.username);
+  }
   if (patch.email !== undefined) row.email = patch.email;
   if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
   if (patch.roles !== undefined) row.roles = toJsonText(patch.roles);
@@ -55,6 +56,7 @@ const patchToRow = (patch: UserPatch): Updateable<UsersTable> => {
     // Steps count from the new secret's first use.
     row.totp_last_step = null;
   }
+  if (patch.totpPendingSecret !== undefined) row.totp_pending_secret = patch.totpPendingSecret;
   if (patch.mfaRequired !== undefined) row.mfa_required = toFlag(patch.mfaRequired);
   if (patch.externalId !== undefined) row.external_id = patch.externalId;
   if (patch.displayName !== undefined) row.display_name = patch.displayName;
@@ -83,7 +85,7 @@ export class KyselyUserRepository implements UserRepository {
         const taken = await trx
           .selectFrom('users')
           .select('id')
-          .where('username', '=', user.username)
+          .where('username_normalized', '=', normalizeUsername(user.username))
           .executeTakeFirst();
         throw new CutoffError('ERR_CONFLICT', {
           message: taken === undefined ? 'A user with this id already exists.' : 'The username is taken.',
@@ -108,7 +110,7 @@ export class KyselyUserRepository implements UserRepository {
     const row = await this.#context.db
       .selectFrom('users')
       .selectAll()
-      .where('username', '=', username)
+      .where('username_normalized', '=', normalizeUsername(username))
       .executeTakeFirst();
     return row === undefined ? undefined : rowToUser(row);
   }
@@ -120,7 +122,8 @@ export class KyselyUserRepository implements UserRepository {
   }): Promise<Page<UserRecord>> {
     const limit = Math.max(0, Math.floor(query.limit));
     let select = this.#context.db.selectFrom('users').selectAll();
-    if (query.username !== undefined) select = select.where('username', '=', query.username);
+    if (query.username !== undefined)
+      select = select.where('username_normalized', '=', normalizeUsername(query.username));
     if (query.cursor !== undefined) select = select.where('id', '>', decodeIdCursor(query.cursor, 'users'));
     // One extra row tells whether there is a next page.
     const rows = await select
@@ -139,7 +142,7 @@ export class KyselyUserRepository implements UserRepository {
         const taken = await trx
           .selectFrom('users')
           .select('id')
-          .where('username', '=', patch.username)
+          .where('username_normalized', '=', normalizeUsername(patch.username))
           .where('id', '<>', id)
           .executeTakeFirst();
         if (taken !== undefined) {
@@ -177,6 +180,32 @@ export class KyselyUserRepository implements UserRepository {
       .set({ totp_secret: totpSecret })
       .where('id', '=', id)
       .where('totp_secret', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
+  }
+
+  async replaceTotpPendingSecret(id: UserId, expected: string, totpPendingSecret: string): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('users')
+      .set({ totp_pending_secret: totpPendingSecret })
+      .where('id', '=', id)
+      .where('totp_pending_secret', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
+  }
+
+  async confirmTotp(id: UserId, expectedPending: string, step: number, updatedAt: Date): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('users')
+      .set({
+        totp_secret: expectedPending,
+        totp_pending_secret: null,
+        // The confirming code is used: it cannot also log in (RFC 6238 section 5.2).
+        totp_last_step: step,
+        updated_at: toMillis(updatedAt),
+      })
+      .where('id', '=', id)
+      .where('totp_pending_secret', '=', expectedPending)
       .executeTakeFirst();
     return updatedRows(result) === 1;
   }

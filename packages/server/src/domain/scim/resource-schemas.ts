@@ -114,11 +114,16 @@ export const USER_SCHEMA: ResourceSchema = {
   name: 'User',
   description: 'A Cutoff user account.',
   attributes: [
-    attribute('userName', 'string', 'Login name; unique. Cutoff usernames are case-sensitive.', {
-      required: true,
-      caseExact: true,
-      uniqueness: 'server',
-    }),
+    attribute(
+      'userName',
+      'string',
+      'Login name; unique regardless of letter case (compared case-insensitively, stored and shown as created).',
+      {
+        required: true,
+        caseExact: false,
+        uniqueness: 'server',
+      },
+    ),
     attribute('name', 'complex', "The user's name.", {
       subAttributes: [
         attribute('formatted', 'string', 'Given and family name (derived).', { mutability: 'readOnly' }),

@@ -120,7 +120,7 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         description:
-          "The user's revoked sessions (address, user agent and device fingerprint, start, last seen, duration, reason) and the related audit events (revocations, refresh-token reuse, failed logins, incidents) since `since` (default: 30 days ago).",
+          "The user's revoked sessions (address, user agent and device fingerprint, start, last seen, duration, reason) and the related audit events (revocations, refresh-token reuse, failed logins and MFA failures, incidents) since `since` (default: 30 days ago).",
         params: IdParams,
         querystring: Type.Object({
           since: Type.Optional(Timestamp),

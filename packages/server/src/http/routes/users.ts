@@ -3,12 +3,20 @@ import type { FastifyTypebox } from '../fastify-typebox.js';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import { createUser } from '../../use-cases/users/create-user.js';
+import { confirmTotp } from '../../use-cases/users/confirm-totp.js';
 import { enrolTotp } from '../../use-cases/users/enrol-totp.js';
 import { updateUser } from '../../use-cases/users/update-user.js';
 import { presentSession, presentUser } from '../presenters.js';
 import { requestContext } from '../request-context.js';
 import { principalOf, requireScope, type RouteDeps } from '../route-deps.js';
-import { CreateUserBody, ErrorBody, SessionBody, UpdateUserBody, UserBody } from '../schemas.js';
+import {
+  ConfirmTotpBody,
+  CreateUserBody,
+  ErrorBody,
+  SessionBody,
+  UpdateUserBody,
+  UserBody,
+} from '../schemas.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const tags = ['users'];
@@ -128,7 +136,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       preHandler: admin,
       schema: {
         tags,
-        description: 'Enrols TOTP. The secret and otpauth URI are returned once.',
+        description:
+          'Starts a TOTP enrolment (or replaces a pending one). The secret and otpauth URI are returned once. Login is unchanged until POST /v1/users/{id}/totp/confirm answers 200.',
         params: IdParams,
         response: { 201: Type.Object({ secret: Type.String(), otpauth_uri: Type.String() }), 404: ErrorBody },
       },
@@ -143,6 +152,31 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         .status(201)
         .header('cache-control', 'no-store')
         .send({ secret: enrolment.secret, otpauth_uri: enrolment.uri });
+    },
+  );
+
+  app.post(
+    '/v1/users/:id/totp/confirm',
+    {
+      // Authentication before the body is parsed: an unauthenticated caller learns nothing.
+      onRequest: admin,
+      schema: {
+        tags,
+        description:
+          'Confirms the pending TOTP enrolment with a first valid code: from then on every login needs a code. The confirming code is used up.',
+        params: IdParams,
+        body: ConfirmTotpBody,
+        response: { 200: UserBody, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      const user = await confirmTotp(
+        deps.ctx,
+        request.params.id as UserId,
+        request.body.code,
+        requestContext(request, principalOf(request).actor),
+      );
+      return presentUser(user);
     },
   );
 

@@ -40,10 +40,17 @@ export const resealSecrets = async (
   do {
     const page = await store.users.list({ limit: USER_PAGE, ...(cursor !== undefined && { cursor }) });
     for (const user of page.items) {
-      if (user.totpSecret === null || !sealer.needsReseal(user.totpSecret)) continue;
       const context = totpSealContext(user.id);
-      const sealed = sealer.seal(sealer.open(user.totpSecret, context), context);
-      if (await store.users.replaceTotpSecret(user.id, user.totpSecret, sealed)) totpSecrets += 1;
+      if (user.totpSecret !== null && sealer.needsReseal(user.totpSecret)) {
+        const sealed = sealer.seal(sealer.open(user.totpSecret, context), context);
+        if (await store.users.replaceTotpSecret(user.id, user.totpSecret, sealed)) totpSecrets += 1;
+      }
+      // A pending enrolment becomes the active secret as it is: it must open with today's keys too.
+      const pending = user.totpPendingSecret ?? null;
+      if (pending !== null && sealer.needsReseal(pending)) {
+        const sealed = sealer.seal(sealer.open(pending, context), context);
+        if (await store.users.replaceTotpPendingSecret(user.id, pending, sealed)) totpSecrets += 1;
+      }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);

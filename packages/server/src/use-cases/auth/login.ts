@@ -1,11 +1,10 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ClientId, type SessionId, type UserId } from '../../domain/ids.js';
+import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
-import { totpSealContext } from '../../domain/seal-contexts.js';
 import { randomId } from '../../lib/secrets.js';
-import { SealedSecretError } from '../../ports/secret-sealer.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
+import { openTotpSecret } from './open-totp-secret.js';
 
 /** The public client that first-party logins use when they name none. */
 export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;
@@ -17,7 +16,14 @@ export interface LoginInput {
   readonly clientId?: string | undefined;
 }
 
-type FailureReason = 'unknown_user' | 'bad_password' | 'inactive' | 'bad_totp' | 'totp_replayed';
+type FailureReason = 'unknown_user' | 'bad_password' | 'inactive';
+
+/**
+ * Why a login with the right password failed at the second factor (`login.mfa_failed`):
+ * no code, a wrong one, one already used, or MFA demanded (after an incident) of an account with
+ * no factor enrolled.
+ */
+type MfaFailureReason = 'totp_missing' | 'totp_invalid' | 'totp_replayed' | 'mfa_not_enrolled';
 
 export const login = async (
   ctx: UseCaseContext,
@@ -58,7 +64,29 @@ export const login = async (
   if (!passwordOk) return fail('bad_password', userTarget);
   if (!user.active) return fail('inactive', userTarget);
 
-  const amr = await checkSecondFactor(ctx, user, input.totp, now, (reason) => fail(reason, userTarget));
+  /*
+   * The password was right and the second factor was not: the strongest sign of a stolen
+   * password, so it is audited as such (with the address and user agent, never the code) and
+   * counted like any failure. Counting a missing code too matters: `mfa_required` tells the
+   * caller the password is right, and without the count it could test passwords unthrottled.
+   * A legitimate two-step login (password, then code) adds one failure, cleared by its success.
+   */
+  const failMfa = async (reason: MfaFailureReason, error: CutoffError): Promise<never> => {
+    await ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
+    await ctx.store.audit.append({
+      ts: now,
+      action: 'login.mfa_failed',
+      actor: { type: 'user', id: user.id },
+      target: userTarget,
+      reason: null,
+      counts: null,
+      request: requestContext.request,
+      details: { failure: reason, client_id: clientId },
+    });
+    throw error;
+  };
+
+  const amr = await checkSecondFactor(ctx, user, input.totp, now, failMfa);
 
   const session: SessionRecord = {
     id: randomId(ID_PREFIX.session) as SessionId,
@@ -109,46 +137,34 @@ export const login = async (
   };
 };
 
-/**
- * A TOTP secret sealed with an encryption key the server no longer has (the key was replaced
- * without `cutoff secrets reseal`) is the operator's to fix, not the user's: a 503 that names the
- * cause in the log, and no failed login counted against the user.
- */
-const openTotpSecret = (ctx: UseCaseContext, userId: UserId, sealed: string): string => {
-  try {
-    return ctx.sealer.open(sealed, totpSealContext(userId));
-  } catch (error) {
-    if (!(error instanceof SealedSecretError)) throw error;
-    throw new CutoffError('ERR_SECRET_UNAVAILABLE', {
-      detail: `TOTP secret of user ${userId}: ${error.message}; configure the key it was sealed with (CUTOFF_ENCRYPTION_PREVIOUS_KEYS) or re-enrol the user`,
-      cause: error,
-    });
-  }
-};
-
-/** Returns the session's `amr`; throws `mfa_required` or fails the login on a wrong code. */
+/** Returns the session's `amr`; fails the login (`login.mfa_failed`) on a missing or wrong code. */
 const checkSecondFactor = async (
   ctx: UseCaseContext,
   user: UserRecord,
   code: string | undefined,
   now: Date,
-  onWrongCode: (reason: 'bad_totp' | 'totp_replayed') => Promise<never>,
+  failMfa: (reason: MfaFailureReason, error: CutoffError) => Promise<never>,
 ): Promise<readonly string[]> => {
+  // A pending (unconfirmed) enrolment is not a factor yet: `totpSecret` alone decides.
   if (user.totpSecret === null) {
     // Step-up was demanded but there is no factor to step up with: refuse rather than ignore it.
     if (user.mfaRequired) {
-      throw new CutoffError('ERR_MFA_REQUIRED', {
-        message: 'This account must complete MFA enrolment before it can log in again.',
-      });
+      return failMfa(
+        'mfa_not_enrolled',
+        new CutoffError('ERR_MFA_REQUIRED', {
+          message: 'This account must complete MFA enrolment before it can log in again.',
+        }),
+      );
     }
     return ['pwd'];
   }
-  if (code === undefined || code === '') throw new CutoffError('ERR_MFA_REQUIRED');
+  if (code === undefined || code === '') return failMfa('totp_missing', new CutoffError('ERR_MFA_REQUIRED'));
   const secret = openTotpSecret(ctx, user.id, user.totpSecret);
   const step = ctx.totp.verify(secret, code, now);
-  if (step === null) return onWrongCode('bad_totp');
+  if (step === null) return failMfa('totp_invalid', new CutoffError('ERR_INVALID_CREDENTIALS'));
   // A code is good once (RFC 6238 section 5.2): one seen over the victim's shoulder, phished or
   // read off a log is useless once the user has logged in with it.
-  if (!(await ctx.store.users.claimTotpStep(user.id, step))) return onWrongCode('totp_replayed');
+  if (!(await ctx.store.users.claimTotpStep(user.id, step)))
+    return failMfa('totp_replayed', new CutoffError('ERR_INVALID_CREDENTIALS'));
   return ['pwd', 'otp', 'mfa'];
 };

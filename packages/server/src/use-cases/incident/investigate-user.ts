@@ -40,7 +40,8 @@ export const deviceFingerprint = (userAgent: string | null): string | null =>
 /**
  * What an investigator needs after a compromise: the revoked sessions (where from, which device,
  * when started, last seen, how long they lived) and the audit events around them (revocations,
- * refresh-token reuse, failed logins, the incident itself).
+ * refresh-token reuse, failed logins, `login.mfa_failed` (a right password, a wrong code), the
+ * incident itself).
  */
 export const investigateUser = async (
   ctx: UseCaseContext,
