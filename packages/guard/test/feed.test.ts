@@ -162,6 +162,49 @@ describe('staleness policies', () => {
     expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes('stale'))).toBe(true);
   });
 
+  it('heartbeats keep flowing, but vouch only as of their store read: an old read or no head is stale', async () => {
+    const guard = await startGuard(fake);
+    const token = await fake.sign();
+    expect(await outcome(guard, token)).toBe('ok');
+    // The replica still sends heartbeats, but its last store read is 10 s old.
+    fake.headRead = { ageMs: 10_000 };
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'degraded on an old read');
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    expect(guard.status().stalenessMs).toBeGreaterThan(300);
+    expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');
+    // A replica that stopped vouching sends no head: bytes flow, freshness does not return.
+    fake.headRead = 'none';
+    await sleep(400);
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    // A fresh read makes the guard current again; so does a server from before `head_read_at`.
+    fake.headRead = { ageMs: 0 };
+    await eventually(() => guard.check(token)?.ok === true, 1500, 'recovered');
+    fake.headRead = 'none';
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'stale again');
+    fake.headRead = 'legacy';
+    await eventually(() => guard.check(token)?.ok === true, 1500, 'legacy heartbeats');
+  });
+
+  it('a heartbeat whose head is beyond what the guard applied does not make it fresh', async () => {
+    const guard = await startGuard(fake);
+    const token = await fake.sign({ sub: 'frank' });
+    expect(await outcome(guard, token)).toBe('ok');
+    fake.refuseStreams = true;
+    fake.dropStreams();
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'degraded while cut');
+    // The stream comes back without the replay; heartbeats announce the entry it missed (and
+    // the snapshot that would fetch it fails).
+    fake.failSnapshots = true;
+    fake.replay = false;
+    fake.revoke('user', 'frank');
+    fake.refuseStreams = false;
+    await eventually(() => guard.status().connected, 3000, 'reconnected');
+    await sleep(500);
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    expect(guard.status().seqApplied).toBeLessThan(guard.status().head);
+    expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');
+  });
+
   it('introspect: calls the endpoint per token (cached), honours active:false, fails closed on errors', async () => {
     const guard = await startGuard(fake, {
       whenStale: 'introspect',
