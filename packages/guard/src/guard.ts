@@ -125,6 +125,10 @@ class CutoffGuard implements Guard {
       guardId: this.id,
       scope: this.#scope,
       seqApplied: () => this.#feed.seqApplied,
+      freshness: () => {
+        const { degraded, stalenessMs } = this.status();
+        return { degraded, stalenessMs };
+      },
     });
     this.#feed = new RevocationFeed({
       options,
@@ -331,6 +335,8 @@ class CutoffGuard implements Guard {
   /** Logs entering and leaving the degraded state once each, whoever notices first. */
   #noteDegraded(degraded: boolean): void {
     this.#wasDegraded = degraded;
+    // The fleet view learns of the change now, not at the next keepalive.
+    this.#reporter.schedule();
     if (degraded) {
       this.logger.warn(`cutoff guard: revocation state is stale; applying the ${this.policy} policy`, {
         app: this.#options.app,
