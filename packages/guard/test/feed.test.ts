@@ -174,7 +174,11 @@ describe('staleness policies', () => {
     expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');
     // A replica that stopped vouching sends no head: bytes flow, freshness does not return.
     fake.headRead = 'none';
-    await sleep(400);
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      expect(guard.check(token)?.ok).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     expect(guard.status()).toMatchObject({ degraded: true, connected: true });
     // A fresh read makes the guard current again; so does a server from before `head_read_at`.
     fake.headRead = { ageMs: 0 };
@@ -183,6 +187,17 @@ describe('staleness policies', () => {
     await eventually(() => guard.check(token)?.ok === false, 1500, 'stale again');
     fake.headRead = 'legacy';
     await eventually(() => guard.check(token)?.ok === true, 1500, 'legacy heartbeats');
+  });
+
+  it('reconnects a stream whose heartbeats stopped carrying a head (its replica cannot read the store)', async () => {
+    const logger = recordingLogger();
+    const guard = await startGuard(fake, { logger, streamIdleTimeoutMs: 400 });
+    await eventually(() => fake.streamRequests.length === 1 && guard.status().connected);
+    fake.headRead = 'none';
+    await eventually(() => fake.streamRequests.length >= 2, 2000, 'a reconnect');
+    expect(logger.lines.some((l) => l.message.includes('stopped vouching'))).toBe(true);
+    fake.headRead = { ageMs: 0 };
+    await eventually(() => !guard.status().degraded, 2000, 'current again');
   });
 
   it('a heartbeat whose head is beyond what the guard applied does not make it fresh', async () => {
@@ -198,8 +213,17 @@ describe('staleness policies', () => {
     fake.replay = false;
     fake.revoke('user', 'frank');
     fake.refuseStreams = false;
-    await eventually(() => guard.status().connected, 3000, 'reconnected');
-    await sleep(500);
+    // Every check from now on, across the reconnection and the heartbeats after it.
+    let accepted = 0;
+    let connectedAt: number | undefined;
+    const started = Date.now();
+    while (connectedAt === undefined || Date.now() - connectedAt < 500) {
+      if (Date.now() - started > 5000) throw new Error('never reconnected');
+      if (guard.check(token)?.ok === true) accepted += 1;
+      if (connectedAt === undefined && guard.status().connected) connectedAt = Date.now();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accepted).toBe(0);
     expect(guard.status()).toMatchObject({ degraded: true, connected: true });
     expect(guard.status().seqApplied).toBeLessThan(guard.status().head);
     expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');

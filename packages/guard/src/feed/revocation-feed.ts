@@ -62,6 +62,8 @@ export interface RevocationFeedDeps {
 interface OpenStream {
   readonly abort: (reason?: unknown) => void;
   lastByteAt: number;
+  /** The last heartbeat that carried a head (a replica that cannot read the store sends none). */
+  lastHeadAt: number;
 }
 
 /**
@@ -161,6 +163,13 @@ export class RevocationFeed {
         silentMs: Math.round(monotonicNow - stream.lastByteAt),
       });
       stream.abort(new Error('stream idle'));
+    } else if (stream !== undefined && monotonicNow - stream.lastHeadAt > this.#options.streamIdleTimeoutMs) {
+      // Its replica has stopped vouching (it cannot read the store): another connection, through
+      // a load balancer, may reach a replica that can.
+      this.#options.logger.warn('cutoff guard: revocation stream stopped vouching for a head; reconnecting', {
+        silentMs: Math.round(monotonicNow - stream.lastHeadAt),
+      });
+      stream.abort(new Error('stream sends no head'));
     }
     if (
       this.#isReady &&
@@ -289,7 +298,8 @@ export class RevocationFeed {
   async #streamOnce(): Promise<void> {
     const options = this.#options;
     const handle = this.#scope.open();
-    const stream: OpenStream = { abort: handle.abort, lastByteAt: options.monotonicNow() };
+    const openedAt = options.monotonicNow();
+    const stream: OpenStream = { abort: handle.abort, lastByteAt: openedAt, lastHeadAt: openedAt };
     this.#stream = stream;
     try {
       const response = await options.fetch(joinUrl(options.feedUrl, '/v1/revocations/stream'), {
@@ -375,6 +385,7 @@ export class RevocationFeed {
     if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
     // A replica that cannot read the store sends no head: it vouches for nothing.
     if (typeof head === 'number' && Number.isSafeInteger(head)) {
+      if (this.#stream !== undefined) this.#stream.lastHeadAt = this.#options.monotonicNow();
       if (head > this.#head) this.#head = head;
       if (head > this.#seqApplied) this.#behindSince ??= this.#options.monotonicNow();
       else {
