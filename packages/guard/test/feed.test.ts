@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INTROSPECTION_KEY, FakeCutoff, eventually } from './support/fake-cutoff.js';
-import { closeGuards, outcome, recordingLogger, startGuard } from './support/guard-setup.js';
+import { STALE_FAST_MS, closeGuards, outcome, recordingLogger, startGuard } from './support/guard-setup.js';
 
 let fake: FakeCutoff;
 beforeEach(async () => {
@@ -139,7 +139,7 @@ describe('feed: snapshot and stream', () => {
 describe('staleness policies', () => {
   it('fail-closed: ERR_GUARD_STALE within maxStalenessMs of silence, recovering after', async () => {
     const logger = recordingLogger();
-    const guard = await startGuard(fake, { logger });
+    const guard = await startGuard(fake, { logger, maxStalenessMs: STALE_FAST_MS });
     const token = await fake.sign();
     expect(await outcome(guard, token)).toBe('ok');
     fake.heartbeats = false;
@@ -201,7 +201,7 @@ describe('staleness policies', () => {
   });
 
   it('a heartbeat whose head is beyond what the guard applied does not make it fresh', async () => {
-    const guard = await startGuard(fake);
+    const guard = await startGuard(fake, { maxStalenessMs: STALE_FAST_MS });
     const token = await fake.sign({ sub: 'frank' });
     expect(await outcome(guard, token)).toBe('ok');
     fake.refuseStreams = true;
@@ -231,6 +231,7 @@ describe('staleness policies', () => {
 
   it('introspect: calls the endpoint per token (cached), honours active:false, fails closed on errors', async () => {
     const guard = await startGuard(fake, {
+      maxStalenessMs: STALE_FAST_MS,
       whenStale: 'introspect',
       introspection: { apiKey: INTROSPECTION_KEY, cacheMs: 10_000 },
     });
@@ -258,6 +259,7 @@ describe('staleness policies', () => {
 
   it('introspect: authenticates with HTTP Basic client credentials', async () => {
     const guard = await startGuard(fake, {
+      maxStalenessMs: STALE_FAST_MS,
       whenStale: 'introspect',
       introspection: { clientId: 'rs-client', clientSecret: 'rs-secret' },
     });
@@ -269,7 +271,7 @@ describe('staleness policies', () => {
 
   it('fail-open: accepts verified tokens, still applies the local rule, and logs loudly', async () => {
     const logger = recordingLogger();
-    const guard = await startGuard(fake, { whenStale: 'fail-open', logger });
+    const guard = await startGuard(fake, { whenStale: 'fail-open', logger, maxStalenessMs: STALE_FAST_MS });
     expect(logger.lines.filter((l) => l.level === 'warn' && l.message.includes('FAIL-OPEN'))).toHaveLength(1);
     const token = await fake.sign({ sub: 'jane' });
     const entry = fake.revoke('user', 'judy');

@@ -232,10 +232,12 @@ export class RevocationFeed {
     const options = this.#options;
     let cursor = after;
     let head = 0;
-    // The server reads its head after the first request left, so whatever the store held at
-    // this instant is at or below the head it answers: no clock conversion needed.
-    const askedAt = options.monotonicNow();
+    let askedAt = 0;
     for (;;) {
+      // The server reads its head after the request left, so whatever the store held at this
+      // instant is at or below the head it answers: no clock conversion needed. The last page
+      // counts: its head is the highest, and the pages together hold every entry up to it.
+      askedAt = options.monotonicNow();
       const url = `${joinUrl(options.feedUrl, '/v1/revocations')}?after=${cursor}&limit=${SNAPSHOT_PAGE_LIMIT}`;
       const body = await this.#scope.run(SNAPSHOT_TIMEOUT_MS, async (signal) => {
         const response = await options.fetch(url, {
