@@ -26,9 +26,12 @@ export type CheckResult = CheckSuccess | CheckFailure;
 export interface GuardStatus {
   /** The initial snapshot has been loaded. */
   readonly ready: boolean;
-  /** Not ready, or the feed has not been heard for longer than `maxStalenessMs`. */
+  /** Not ready, or the guard has not been current for longer than `maxStalenessMs`. */
   readonly degraded: boolean;
-  /** Milliseconds since the server was last heard; `null` before it ever was. */
+  /**
+   * Milliseconds since the last instant at which the guard had applied every entry the store
+   * held (a snapshot or heartbeat head at or below `seqApplied`); `null` before it ever had.
+   */
   readonly stalenessMs: number | null;
   readonly seqApplied: number;
   readonly head: number;
@@ -122,6 +125,10 @@ class CutoffGuard implements Guard {
       guardId: this.id,
       scope: this.#scope,
       seqApplied: () => this.#feed.seqApplied,
+      freshness: () => {
+        const { degraded, stalenessMs } = this.status();
+        return { degraded, stalenessMs };
+      },
     });
     this.#feed = new RevocationFeed({
       options,
@@ -194,13 +201,13 @@ class CutoffGuard implements Guard {
 
   status(): GuardStatus {
     const monotonicNow = this.#options.monotonicNow();
-    const heardAt = this.#feed.heardAt;
+    const freshAt = this.#feed.freshAt;
     const lastError = this.#feed.lastError;
     const skew = this.#feed.clockSkewMs;
     return {
       ready: this.#feed.isReady,
       degraded: !this.#fresh(monotonicNow),
-      stalenessMs: heardAt === undefined ? null : Math.max(0, Math.round(monotonicNow - heardAt)),
+      stalenessMs: freshAt === undefined ? null : Math.max(0, Math.round(monotonicNow - freshAt)),
       seqApplied: this.#feed.seqApplied,
       head: this.#feed.head,
       entries: this.#index.size,
@@ -278,9 +285,9 @@ class CutoffGuard implements Guard {
   }
 
   #fresh(monotonicNow: number): boolean {
-    const heardAt = this.#feed.heardAt;
+    const freshAt = this.#feed.freshAt;
     return (
-      this.#feed.isReady && heardAt !== undefined && monotonicNow - heardAt <= this.#options.maxStalenessMs
+      this.#feed.isReady && freshAt !== undefined && monotonicNow - freshAt <= this.#options.maxStalenessMs
     );
   }
 
@@ -291,11 +298,11 @@ class CutoffGuard implements Guard {
         return ready ? failure('ERR_GUARD_STALE') : failure('ERR_GUARD_NOT_READY');
       case 'fail-open':
         if (this.#mayWarnFailOpen()) {
-          const heardAt = this.#feed.heardAt;
+          const freshAt = this.#feed.freshAt;
           this.logger.warn('cutoff guard: FAIL-OPEN: accepting a token without current revocation state', {
             app: this.#options.app,
             ready,
-            stalenessMs: heardAt === undefined ? null : Math.round(monotonicNow - heardAt),
+            stalenessMs: freshAt === undefined ? null : Math.round(monotonicNow - freshAt),
           });
         }
         return cached.success;
@@ -328,6 +335,8 @@ class CutoffGuard implements Guard {
   /** Logs entering and leaving the degraded state once each, whoever notices first. */
   #noteDegraded(degraded: boolean): void {
     this.#wasDegraded = degraded;
+    // The fleet view learns of the change now, not at the next keepalive.
+    this.#reporter.schedule();
     if (degraded) {
       this.logger.warn(`cutoff guard: revocation state is stale; applying the ${this.policy} policy`, {
         app: this.#options.app,

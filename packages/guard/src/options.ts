@@ -1,5 +1,6 @@
 import { GuardError } from './errors.js';
 import { defaultLogger, type GuardLogger } from './logger.js';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './rule/issued-at.js';
 
 /** Asymmetric algorithms only: `none` and HS* (shared secrets, key confusion) are never accepted. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'PS256'] as const;
@@ -269,7 +270,12 @@ export const resolveGuardOptions = (options: GuardOptions): ResolvedGuardOptions
     maxStalenessMs: positiveNumber(options.maxStalenessMs, 5000, 'maxStalenessMs'),
     whenStale,
     introspection,
-    clockToleranceSeconds: positiveNumber(options.clockToleranceSeconds, 5, 'clockToleranceSeconds', 0),
+    clockToleranceSeconds: positiveNumber(
+      options.clockToleranceSeconds,
+      DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      'clockToleranceSeconds',
+      0,
+    ),
     logger: options.logger ?? defaultLogger,
     fetch: fetchImpl,
     now: clock(options.now, 'now', Date.now),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INTROSPECTION_KEY, FakeCutoff, eventually } from './support/fake-cutoff.js';
-import { closeGuards, outcome, recordingLogger, startGuard } from './support/guard-setup.js';
+import { STALE_FAST_MS, closeGuards, outcome, recordingLogger, startGuard } from './support/guard-setup.js';
 
 let fake: FakeCutoff;
 beforeEach(async () => {
@@ -139,7 +139,7 @@ describe('feed: snapshot and stream', () => {
 describe('staleness policies', () => {
   it('fail-closed: ERR_GUARD_STALE within maxStalenessMs of silence, recovering after', async () => {
     const logger = recordingLogger();
-    const guard = await startGuard(fake, { logger });
+    const guard = await startGuard(fake, { logger, maxStalenessMs: STALE_FAST_MS });
     const token = await fake.sign();
     expect(await outcome(guard, token)).toBe('ok');
     fake.heartbeats = false;
@@ -162,8 +162,76 @@ describe('staleness policies', () => {
     expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes('stale'))).toBe(true);
   });
 
+  it('heartbeats keep flowing, but vouch only as of their store read: an old read or no head is stale', async () => {
+    const guard = await startGuard(fake);
+    const token = await fake.sign();
+    expect(await outcome(guard, token)).toBe('ok');
+    // The replica still sends heartbeats, but its last store read is 10 s old.
+    fake.headRead = { ageMs: 10_000 };
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'degraded on an old read');
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    expect(guard.status().stalenessMs).toBeGreaterThan(300);
+    expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');
+    // A replica that stopped vouching sends no head: bytes flow, freshness does not return.
+    fake.headRead = 'none';
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      expect(guard.check(token)?.ok).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    // A fresh read makes the guard current again; so does a server from before `head_read_at`.
+    fake.headRead = { ageMs: 0 };
+    await eventually(() => guard.check(token)?.ok === true, 1500, 'recovered');
+    fake.headRead = 'none';
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'stale again');
+    fake.headRead = 'legacy';
+    await eventually(() => guard.check(token)?.ok === true, 1500, 'legacy heartbeats');
+  });
+
+  it('reconnects a stream whose heartbeats stopped carrying a head (its replica cannot read the store)', async () => {
+    const logger = recordingLogger();
+    const guard = await startGuard(fake, { logger, streamIdleTimeoutMs: 400 });
+    await eventually(() => fake.streamRequests.length === 1 && guard.status().connected);
+    fake.headRead = 'none';
+    await eventually(() => fake.streamRequests.length >= 2, 2000, 'a reconnect');
+    expect(logger.lines.some((l) => l.message.includes('stopped vouching'))).toBe(true);
+    fake.headRead = { ageMs: 0 };
+    await eventually(() => !guard.status().degraded, 2000, 'current again');
+  });
+
+  it('a heartbeat whose head is beyond what the guard applied does not make it fresh', async () => {
+    const guard = await startGuard(fake, { maxStalenessMs: STALE_FAST_MS });
+    const token = await fake.sign({ sub: 'frank' });
+    expect(await outcome(guard, token)).toBe('ok');
+    fake.refuseStreams = true;
+    fake.dropStreams();
+    await eventually(() => guard.check(token)?.ok === false, 1500, 'degraded while cut');
+    // The stream comes back without the replay; heartbeats announce the entry it missed (and
+    // the snapshot that would fetch it fails).
+    fake.failSnapshots = true;
+    fake.replay = false;
+    fake.revoke('user', 'frank');
+    fake.refuseStreams = false;
+    // Every check from now on, across the reconnection and the heartbeats after it.
+    let accepted = 0;
+    let connectedAt: number | undefined;
+    const started = Date.now();
+    while (connectedAt === undefined || Date.now() - connectedAt < 500) {
+      if (Date.now() - started > 5000) throw new Error('never reconnected');
+      if (guard.check(token)?.ok === true) accepted += 1;
+      if (connectedAt === undefined && guard.status().connected) connectedAt = Date.now();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accepted).toBe(0);
+    expect(guard.status()).toMatchObject({ degraded: true, connected: true });
+    expect(guard.status().seqApplied).toBeLessThan(guard.status().head);
+    expect(await outcome(guard, token)).toBe('ERR_GUARD_STALE');
+  });
+
   it('introspect: calls the endpoint per token (cached), honours active:false, fails closed on errors', async () => {
     const guard = await startGuard(fake, {
+      maxStalenessMs: STALE_FAST_MS,
       whenStale: 'introspect',
       introspection: { apiKey: INTROSPECTION_KEY, cacheMs: 10_000 },
     });
@@ -191,6 +259,7 @@ describe('staleness policies', () => {
 
   it('introspect: authenticates with HTTP Basic client credentials', async () => {
     const guard = await startGuard(fake, {
+      maxStalenessMs: STALE_FAST_MS,
       whenStale: 'introspect',
       introspection: { clientId: 'rs-client', clientSecret: 'rs-secret' },
     });
@@ -202,7 +271,7 @@ describe('staleness policies', () => {
 
   it('fail-open: accepts verified tokens, still applies the local rule, and logs loudly', async () => {
     const logger = recordingLogger();
-    const guard = await startGuard(fake, { whenStale: 'fail-open', logger });
+    const guard = await startGuard(fake, { whenStale: 'fail-open', logger, maxStalenessMs: STALE_FAST_MS });
     expect(logger.lines.filter((l) => l.level === 'warn' && l.message.includes('FAIL-OPEN'))).toHaveLength(1);
     const token = await fake.sign({ sub: 'jane' });
     const entry = fake.revoke('user', 'judy');

@@ -129,7 +129,7 @@ const contract = (name: string, start: () => Promise<{ base: string; close: () =
       expect((await get(`Bearer ${token}`)).status).toBe(200);
       fake.heartbeats = false;
       try {
-        await eventually(() => guard.status().degraded, 1500, 'degraded');
+        await eventually(() => guard.status().degraded, 3000, 'degraded');
         const response = await get(`Bearer ${token}`);
         expect(response.status).toBe(503);
         expect(response.headers.get('retry-after')).toBe('1');

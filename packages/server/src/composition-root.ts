@@ -117,6 +117,7 @@ export const createCutoffServer = async (
     ),
     clients: new ClientDirectory(store.clients),
     revocationIndex: index,
+    revocationIndexCurrent: () => hub.vouch() !== undefined,
     onRevocationCommitted: (entry) => {
       metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });
       hub.committed(entry);

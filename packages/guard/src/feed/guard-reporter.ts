@@ -23,6 +23,7 @@ export class GuardReporter {
   readonly #guardId: string;
   readonly #scope: RequestScope;
   readonly #seqApplied: () => number;
+  readonly #freshness: () => { readonly degraded: boolean; readonly stalenessMs: number | null };
   #pending: Applied[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = false;
@@ -34,11 +35,14 @@ export class GuardReporter {
     readonly guardId: string;
     readonly scope: RequestScope;
     readonly seqApplied: () => number;
+    /** Whether the guard knows itself current, so the fleet view does not take seq for it. */
+    readonly freshness: () => { readonly degraded: boolean; readonly stalenessMs: number | null };
   }) {
     this.#options = deps.options;
     this.#guardId = deps.guardId;
     this.#scope = deps.scope;
     this.#seqApplied = deps.seqApplied;
+    this.#freshness = deps.freshness;
   }
 
   applied(seq: number, appliedAtMs: number): void {
@@ -74,10 +78,13 @@ export class GuardReporter {
     const applied = this.#pending.splice(0, MAX_APPLIED_PER_REPORT);
     this.#inFlight = true;
     this.#lastSentAt = this.#options.monotonicNow();
+    const { degraded, stalenessMs } = this.#freshness();
     const body = JSON.stringify({
       guard_id: this.#guardId,
       app: this.#options.app,
       seq: this.#seqApplied(),
+      degraded,
+      staleness_ms: stalenessMs,
       applied,
     });
     try {

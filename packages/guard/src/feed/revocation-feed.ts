@@ -10,6 +10,12 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2000;
 /** Warn when the server clock differs by more than this: `exp` checks use the local clock. */
 const CLOCK_SKEW_WARN_MS = 5000;
+/**
+ * Server-minus-local clock offsets remembered to convert a heartbeat's read time to local time.
+ * The largest recent one is used: a message delayed in transit shows a smaller offset, and taking
+ * it would make an old read look recent (16 heartbeats: about 8 s at the default interval).
+ */
+const SKEW_SAMPLES = 16;
 
 interface SnapshotPage {
   readonly head: number;
@@ -56,12 +62,16 @@ export interface RevocationFeedDeps {
 interface OpenStream {
   readonly abort: (reason?: unknown) => void;
   lastByteAt: number;
+  /** The last heartbeat that carried a head (a replica that cannot read the store sends none). */
+  lastHeadAt: number;
 }
 
 /**
  * Keeps the local `RevocationIndex` current: a paged snapshot first, then the SSE stream resumed
- * with `Last-Event-ID`, reconnecting with backoff. It also knows when it last heard the server,
- * which is what staleness is measured from.
+ * with `Last-Event-ID`, reconnecting with backoff. It also knows the last instant at which it had
+ * applied everything the store held (`freshAt`), which is what staleness is measured from: a
+ * connection, a byte or an entry proves nothing, only a snapshot or heartbeat whose `head` is at
+ * or below `seqApplied` does, as of the time its replica read that head from the store.
  */
 export class RevocationFeed {
   readonly ready: Promise<void>;
@@ -74,7 +84,7 @@ export class RevocationFeed {
   #resolveReady: () => void = () => {};
   #rejectReady: (error: GuardError) => void = () => {};
   #isReady = false;
-  #heardAt: number | undefined;
+  #freshAt: number | undefined;
   #seqApplied = 0;
   #head = 0;
   #connected = false;
@@ -86,6 +96,7 @@ export class RevocationFeed {
   #backoffMs = BACKOFF_MIN_MS;
   #loop: Promise<void> | undefined;
   #clockSkewMs: number | undefined;
+  readonly #skewSamples: number[] = [];
   #skewWarned = false;
 
   constructor(deps: RevocationFeedDeps) {
@@ -106,9 +117,12 @@ export class RevocationFeed {
   get isReady(): boolean {
     return this.#isReady;
   }
-  /** Monotonic time the server was last heard from (any response byte), if ever. */
-  get heardAt(): number | undefined {
-    return this.#heardAt;
+  /**
+   * Monotonic time of the last instant at which this guard had applied every entry the store
+   * held (the read time of a head at or below `seqApplied`), if ever.
+   */
+  get freshAt(): number | undefined {
+    return this.#freshAt;
   }
   get seqApplied(): number {
     return this.#seqApplied;
@@ -149,6 +163,13 @@ export class RevocationFeed {
         silentMs: Math.round(monotonicNow - stream.lastByteAt),
       });
       stream.abort(new Error('stream idle'));
+    } else if (stream !== undefined && monotonicNow - stream.lastHeadAt > this.#options.streamIdleTimeoutMs) {
+      // Its replica has stopped vouching (it cannot read the store): another connection, through
+      // a load balancer, may reach a replica that can.
+      this.#options.logger.warn('cutoff guard: revocation stream stopped vouching for a head; reconnecting', {
+        silentMs: Math.round(monotonicNow - stream.lastHeadAt),
+      });
+      stream.abort(new Error('stream sends no head'));
     }
     if (
       this.#isReady &&
@@ -201,8 +222,9 @@ export class RevocationFeed {
     };
   }
 
-  #heard(monotonicNow = this.#options.monotonicNow()): void {
-    this.#heardAt = monotonicNow;
+  /** Everything the store held at monotonic time `at` has been applied (never moves back). */
+  #freshAsOf(at: number): void {
+    if (this.#freshAt === undefined || at > this.#freshAt) this.#freshAt = at;
   }
 
   /** Applies every live entry after `after`, page by page, then advances to the snapshot head. */
@@ -210,7 +232,12 @@ export class RevocationFeed {
     const options = this.#options;
     let cursor = after;
     let head = 0;
+    let askedAt = 0;
     for (;;) {
+      // The server reads its head after the request left, so whatever the store held at this
+      // instant is at or below the head it answers: no clock conversion needed. The last page
+      // counts: its head is the highest, and the pages together hold every entry up to it.
+      askedAt = options.monotonicNow();
       const url = `${joinUrl(options.feedUrl, '/v1/revocations')}?after=${cursor}&limit=${SNAPSHOT_PAGE_LIMIT}`;
       const body = await this.#scope.run(SNAPSHOT_TIMEOUT_MS, async (signal) => {
         const response = await options.fetch(url, {
@@ -224,7 +251,6 @@ export class RevocationFeed {
         const json: unknown = await response.json();
         return json;
       });
-      this.#heard();
       const page = parseSnapshotPage(body);
       if (page === undefined) throw new Error('malformed snapshot response');
       this.#noteServerTime(page.serverTime);
@@ -242,6 +268,7 @@ export class RevocationFeed {
     this.#seqApplied = Math.max(this.#seqApplied, head, cursor);
     this.#head = Math.max(this.#head, head);
     if (this.#head <= this.#seqApplied) this.#behindSince = undefined;
+    this.#freshAsOf(askedAt);
   }
 
   #applyRaw(raw: unknown): boolean {
@@ -273,7 +300,8 @@ export class RevocationFeed {
   async #streamOnce(): Promise<void> {
     const options = this.#options;
     const handle = this.#scope.open();
-    const stream: OpenStream = { abort: handle.abort, lastByteAt: options.monotonicNow() };
+    const openedAt = options.monotonicNow();
+    const stream: OpenStream = { abort: handle.abort, lastByteAt: openedAt, lastHeadAt: openedAt };
     this.#stream = stream;
     try {
       const response = await options.fetch(joinUrl(options.feedUrl, '/v1/revocations/stream'), {
@@ -290,8 +318,9 @@ export class RevocationFeed {
         await response.body?.cancel();
         throw new Error(`stream answered HTTP ${response.status} ${contentType}`);
       }
+      // Connected is not current: what was missed is replayed first, and only a heartbeat whose
+      // head the replay has reached makes the guard fresh again.
       this.#connected = true;
-      this.#heard();
       this.#recovered('stream connected');
       const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
       const decoder = new TextDecoder();
@@ -300,9 +329,7 @@ export class RevocationFeed {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          const now = options.monotonicNow();
-          this.#heard(now);
-          stream.lastByteAt = now;
+          stream.lastByteAt = options.monotonicNow();
           this.#backoffMs = BACKOFF_MIN_MS;
           parser.push(decoder.decode(value, { stream: true }));
         }
@@ -352,13 +379,24 @@ export class RevocationFeed {
 
   #onHeartbeat(data: unknown): void {
     if (typeof data !== 'object' || data === null) return;
-    const { head, server_time: serverTime } = data as { head?: unknown; server_time?: unknown };
+    const {
+      head,
+      server_time: serverTime,
+      head_read_at: headReadAt,
+    } = data as { head?: unknown; server_time?: unknown; head_read_at?: unknown };
+    if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
+    // A replica that cannot read the store sends no head: it vouches for nothing.
     if (typeof head === 'number' && Number.isSafeInteger(head)) {
+      if (this.#stream !== undefined) this.#stream.lastHeadAt = this.#options.monotonicNow();
       if (head > this.#head) this.#head = head;
       if (head > this.#seqApplied) this.#behindSince ??= this.#options.monotonicNow();
-      else this.#behindSince = undefined;
+      else {
+        this.#behindSince = undefined;
+        // A server from before `head_read_at` read its head about when it sent the heartbeat.
+        const readAt = typeof headReadAt === 'number' ? headReadAt : serverTime;
+        if (typeof readAt === 'number' && Number.isFinite(readAt)) this.#freshAsOf(this.#toMonotonic(readAt));
+      }
     }
-    if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
     const { keys } = data as { keys?: unknown };
     if (typeof keys === 'object' && keys !== null) {
       const { version, kids } = keys as { version?: unknown; kids?: unknown };
@@ -373,10 +411,22 @@ export class RevocationFeed {
     }
   }
 
+  /**
+   * A server-clock instant (epoch ms) as local monotonic time, with the largest recent clock
+   * offset: never later than the instant really was, up to the fastest transit seen.
+   */
+  #toMonotonic(serverMs: number): number {
+    const skew = this.#skewSamples.length === 0 ? 0 : Math.max(...this.#skewSamples);
+    const ageMs = Math.max(0, this.#options.now() + skew - serverMs);
+    return this.#options.monotonicNow() - ageMs;
+  }
+
   #noteServerTime(serverTimeMs: number | undefined): void {
     if (serverTimeMs === undefined || !Number.isFinite(serverTimeMs)) return;
     const skew = serverTimeMs - this.#options.now();
     this.#clockSkewMs = skew;
+    this.#skewSamples.push(skew);
+    if (this.#skewSamples.length > SKEW_SAMPLES) this.#skewSamples.shift();
     if (Math.abs(skew) > CLOCK_SKEW_WARN_MS && !this.#skewWarned) {
       this.#skewWarned = true;
       this.#options.logger.warn(

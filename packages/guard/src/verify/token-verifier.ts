@@ -10,7 +10,7 @@ import {
 } from 'jose';
 import { GuardError } from '../errors.js';
 import type { ResolvedGuardOptions, ResolvedIssuer } from '../options.js';
-import { toTokenSubject } from '../rule/index.js';
+import { isIssuedInFuture, toTokenSubject } from '../rule/index.js';
 import {
   deepFreeze,
   malformedClaim,
@@ -153,7 +153,7 @@ export class TokenVerifier {
     const bad = malformedClaim(payload);
     if (bad !== undefined) throw new GuardError('ERR_TOKEN_INVALID', { detail: `malformed "${bad}" claim` });
     // A token "issued" in the future would escape every watermark (`iat <= at`), so refuse it.
-    if ((payload.iat as number) > nowMs / 1000 + options.clockToleranceSeconds) {
+    if (isIssuedInFuture(payload.iat as number, nowMs / 1000, options.clockToleranceSeconds)) {
       throw new GuardError('ERR_TOKEN_INVALID', { detail: '"iat" is in the future' });
     }
     // The key may have been retired while the signature was being checked.

@@ -80,7 +80,15 @@ export class FakeCutoff {
   readonly introspections: { readonly token: string; readonly authorization: string | undefined }[] = [];
   jwksFetches = 0;
   heartbeats = true;
+  /**
+   * What heartbeats say about the store read behind their head: `{ ageMs }` sends `head_read_at`
+   * that long ago (a replica whose reads lag or fail), `'none'` sends no head (a replica that
+   * stopped vouching), `'legacy'` sends neither `head_read_at` (a server from before it).
+   */
+  headRead: { readonly ageMs: number } | 'none' | 'legacy' = { ageMs: 0 };
   failSnapshots = false;
+  /** Whether a (re)connecting stream gets what it missed; false: the replay never comes. */
+  replay = true;
   refuseStreams = false;
   introspect: (token: string) => IntrospectionAnswer = () => ({ active: true });
   /** Extra keys published in the JWKS (key rotation). */
@@ -130,13 +138,20 @@ export class FakeCutoff {
       for (const res of this.#streams) {
         res.write(
           `event: heartbeat\ndata: ${JSON.stringify({
-            head: this.#seq,
+            ...this.#vouch(),
             server_time: Date.now(),
             ...(this.publishedKeys !== undefined && { keys: this.publishedKeys }),
           })}\n\n`,
         );
       }
     }, heartbeatMs);
+  }
+
+  #vouch(): Record<string, number> {
+    const read = this.headRead;
+    if (read === 'none') return {};
+    if (read === 'legacy') return { head: this.#seq };
+    return { head: this.#seq, head_read_at: Date.now() - read.ageMs };
   }
 
   async close(): Promise<void> {
@@ -282,7 +297,7 @@ export class FakeCutoff {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.flushHeaders();
         const after = Number(header('last-event-id') ?? '0');
-        for (const entry of this.entries) if (entry.seq > after) this.#send(res, entry);
+        if (this.replay) for (const entry of this.entries) if (entry.seq > after) this.#send(res, entry);
         this.#streams.add(res);
         req.on('close', () => this.#streams.delete(res));
         return;

@@ -169,6 +169,9 @@ export const FeedEntryBody = Type.Object({
 
 export const FeedPageBody = Type.Object({
   head: Type.Integer(),
+  head_read_at: Type.Integer({
+    description: 'Epoch milliseconds at which `head` was read from the store (this request read it).',
+  }),
   server_time: Type.Integer({ description: 'Epoch milliseconds.' }),
   has_more: Type.Boolean(),
   entries: Type.Array(FeedEntryBody),

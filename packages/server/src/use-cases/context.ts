@@ -29,6 +29,11 @@ export interface UseCaseContext {
   readonly onRevocationCommitted: RevocationListener;
   /** The live revocation entries this replica has applied (kept current by the feed hub). */
   readonly revocationIndex: RevocationIndex;
+  /**
+   * Whether `revocationIndex` reflects a recent read of the store (the feed hub's vouch): a
+   * replica cut off from the store must not answer for revocations it cannot see.
+   */
+  readonly revocationIndexCurrent: () => boolean;
 }
 
 /** Who asks, and from where: recorded in every audit event. */

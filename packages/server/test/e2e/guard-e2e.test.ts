@@ -109,7 +109,16 @@ describe('a guard-protected app against the real server', () => {
       return fleet.guards.length === 1 && fleet.guards[0].lag === 0;
     }, 6000);
     const fleet = (await t.api('GET', '/v1/guards')).body;
-    expect(fleet.guards[0]).toMatchObject({ app: 'orders', connected: true, seq: fleet.head, lag: 0 });
+    expect(fleet.guards[0]).toMatchObject({
+      app: 'orders',
+      connected: true,
+      seq: fleet.head,
+      lag: 0,
+      // The guard's own word: it knew itself current, that many ms ago.
+      degraded: false,
+      staleness_ms: expect.any(Number),
+    });
+    expect(Date.parse(fleet.head_read_at)).toBeGreaterThan(Date.now() - 5000);
   });
 
   it('rejects forged tokens', async () => {

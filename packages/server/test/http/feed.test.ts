@@ -48,12 +48,17 @@ describe('revocation feed', () => {
     const jwks = (await t.api('GET', '/.well-known/jwks.json', undefined, null)).body as {
       keys: { kid: string }[];
     };
-    expect(JSON.parse(firstBeat.data)).toEqual({
+    const beat = JSON.parse(firstBeat.data) as { head_read_at: number; server_time: number };
+    expect(beat).toEqual({
       head: expect.any(Number),
+      // When this replica read `head` from the store: it vouches for nothing newer.
+      head_read_at: expect.any(Number),
       server_time: expect.any(Number),
       // The published signing keys, as the JWKS lists them (guards learn retirements from it).
       keys: { version: expect.any(Number), kids: jwks.keys.map((key) => key.kid) },
     });
+    expect(beat.head_read_at).toBeLessThanOrEqual(beat.server_time);
+    expect(beat.server_time - beat.head_read_at).toBeLessThan(1500);
     const beatsBefore = stream.events.filter((event) => event.event === 'heartbeat').length;
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(stream.events.filter((event) => event.event === 'heartbeat').length).toBeGreaterThanOrEqual(

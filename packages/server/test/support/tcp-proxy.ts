@@ -1,32 +1,85 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-/** A TCP proxy a test controls: `cut()` drops every connection and refuses new ones until `resume()`. */
+/**
+ * A TCP proxy a test controls: `cut()` drops every connection and refuses new ones (a refused
+ * partition); `blackHole()` keeps every connection open and accepts new ones, but forwards
+ * nothing either way (a silent partition: the peers wait). `resume()` ends either: connections
+ * that were black-holed are dropped (as a peer's timeout would), new ones are forwarded again.
+ * `setLatency(ms)` delays every chunk by `ms` each way, in order (a distant peer).
+ */
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
+  blackHole(): void;
+  setLatency(ms: number): void;
   resume(): void;
   close(): Promise<void>;
 }
 
+type Mode = 'open' | 'cut' | 'black-hole';
+
 export const startTcpProxy = async (targetHost: string, targetPort: number): Promise<TcpProxy> => {
   const sockets = new Set<Socket>();
-  let open = true;
+  /** Sockets whose bytes are being swallowed; dropped on resume. */
+  const swallowed = new Set<Socket>();
+  const pairs = new Set<readonly [Socket, Socket]>();
+  let mode: Mode = 'open';
+  let latencyMs = 0;
+  /** Forwards in order: a chunk may not overtake one still delayed. */
+  const forward = (from: Socket, to: Socket): void => {
+    let pending = 0;
+    from.on('data', (chunk: Buffer) => {
+      if (swallowed.has(from)) return;
+      if (latencyMs === 0 && pending === 0) {
+        to.write(chunk);
+        return;
+      }
+      pending += 1;
+      setTimeout(() => {
+        pending -= 1;
+        if (!swallowed.has(from) && !to.destroyed) to.write(chunk);
+      }, latencyMs);
+    });
+    from.on('end', () => {
+      if (latencyMs === 0 && pending === 0) to.end();
+      else setTimeout(() => to.end(), latencyMs);
+    });
+  };
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      swallowed.delete(socket);
+    });
+  };
+  const swallow = (socket: Socket): void => {
+    socket.pause();
+    swallowed.add(socket);
+  };
   const server: Server = createServer((client) => {
-    if (!open) {
+    track(client);
+    client.on('error', () => client.destroy());
+    if (mode === 'cut') {
       client.destroy();
       return;
     }
+    if (mode === 'black-hole') {
+      swallow(client);
+      return;
+    }
     const upstream = connect(targetPort, targetHost);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+    track(upstream);
+    const pair = [client, upstream] as const;
+    pairs.add(pair);
+    for (const socket of pair) {
+      socket.on('close', () => pairs.delete(pair));
       socket.on('error', () => {
         client.destroy();
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -34,11 +87,22 @@ export const startTcpProxy = async (targetHost: string, targetPort: number): Pro
   return {
     port: address.port,
     cut() {
-      open = false;
+      mode = 'cut';
       for (const socket of sockets) socket.destroy();
     },
+    blackHole() {
+      mode = 'black-hole';
+      for (const [client, upstream] of pairs) {
+        swallow(client);
+        swallow(upstream);
+      }
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
     resume() {
-      open = true;
+      mode = 'open';
+      for (const socket of swallowed) socket.destroy();
     },
     close: () =>
       new Promise((resolve) => {

@@ -34,7 +34,7 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
       schema: {
         tags: ['revocations'],
         description:
-          'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time, keys: {version, kids}}` at least every second (`keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',
+          'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, head_read_at, server_time, keys: {version, kids}}` at least every second (`head_read_at`: epoch ms at which this replica read `head` from the store; both are absent while the replica cannot vouch for a recent read; `keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',
         querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
         produces: ['text/event-stream'],
       },
@@ -58,12 +58,18 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
         res.write(chunk);
         if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
       };
-      // The published signing keys ride along, so guards drop a retired key within a heartbeat.
-      const heartbeat = (): void =>
+      // The head vouches only for what this replica read from the store, and as of when: a
+      // replica that has not read it lately sends no head, and its guards go stale. The
+      // published signing keys ride along, so guards drop a retired key within a heartbeat.
+      const heartbeat = (): void => {
+        const now = deps.ctx.clock.now().getTime();
+        const vouch = deps.hub.vouch(now);
+        const head = vouch === undefined ? '' : `"head":${vouch.head},"head_read_at":${vouch.readAtMs},`;
         write(
-          `event: heartbeat\ndata: {"head":${deps.hub.head},"server_time":${Date.now()},` +
+          `event: heartbeat\ndata: {${head}"server_time":${now},` +
             `"keys":${JSON.stringify(deps.ctx.signer.publishedKeys())}}\n\n`,
         );
+      };
       const send = (entry: RevocationEntry): void =>
         write(`event: revocation\nid: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
 

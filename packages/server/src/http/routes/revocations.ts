@@ -93,6 +93,7 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
       const entries = (hasMore ? records.slice(0, limit) : records).map(toFeedEntry);
       return {
         head: Math.max(head, entries.at(-1)?.seq ?? 0),
+        head_read_at: now.getTime(),
         server_time: now.getTime(),
         has_more: hasMore,
         entries,

@@ -8,6 +8,24 @@ export type FeedListener = (entry: RevocationEntry) => void;
 
 const PAGE = 1_000;
 const PRUNE_INTERVAL_MS = 10_000;
+/**
+ * The store is read at least this often, whatever `pollMs` says: a replica vouches for its head
+ * only as of its last read (a head read plus an empty listing: two indexed queries a second).
+ */
+const MAX_READ_INTERVAL_MS = 1_000;
+/**
+ * Past this age since its last successful store read the replica stops vouching: heartbeats
+ * carry no head and introspection answers inactive. Below the guard's default `maxStalenessMs`
+ * (5000), so a replica that lost the store is noticed by the server before its guards notice.
+ */
+export const MAX_VOUCH_AGE_MS = 3_000;
+
+/** What this replica can vouch for: every entry the store held at `readAtMs` is at or below `head`. */
+export interface FeedVouch {
+  readonly head: number;
+  /** Epoch ms (server clock) when the head was read from the store. */
+  readonly readAtMs: number;
+}
 
 export const toFeedEntry = (record: RevocationRecord): RevocationEntry => ({
   seq: record.seq,
@@ -45,6 +63,7 @@ export class RevocationFeedHub {
   readonly #subscribers = new Set<Subscriber>();
   #appliedSeq = 0;
   #head = 0;
+  #readAtMs: number | undefined;
   #catchingUp: Promise<void> | null = null;
   #catchUpAgain = false;
   #timers: NodeJS.Timeout[] = [];
@@ -58,6 +77,16 @@ export class RevocationFeedHub {
     return this.#head;
   }
 
+  /**
+   * The head and when it was read, while the last successful store read is at most
+   * `MAX_VOUCH_AGE_MS` old; `undefined` when this replica cannot vouch for what the store holds.
+   */
+  vouch(nowMs = this.#options.clock.now().getTime()): FeedVouch | undefined {
+    const readAtMs = this.#readAtMs;
+    if (readAtMs === undefined || nowMs - readAtMs > MAX_VOUCH_AGE_MS) return undefined;
+    return { head: this.#head, readAtMs };
+  }
+
   get subscriberCount(): number {
     return this.#subscribers.size;
   }
@@ -68,7 +97,7 @@ export class RevocationFeedHub {
       if (head > this.#appliedSeq) this.requestCatchUp();
     });
     this.#timers.push(
-      setInterval(() => this.requestCatchUp(), this.#options.pollMs),
+      setInterval(() => this.requestCatchUp(), Math.min(this.#options.pollMs, MAX_READ_INTERVAL_MS)),
       setInterval(
         () => this.#options.index.prune(toNumericDate(this.#options.clock.now())),
         PRUNE_INTERVAL_MS,
@@ -158,7 +187,9 @@ export class RevocationFeedHub {
       do {
         this.#catchUpAgain = false;
         // Read the head first: every seq up to it has committed, so once the listing below
-        // has run, each of them has been delivered or has expired.
+        // has run, each of them has been delivered or has expired. Whatever the store held
+        // when the read was issued is at or below it.
+        const readAtMs = this.#options.clock.now().getTime();
         const head = await this.#options.store.revocations.head();
         for (;;) {
           const page = await this.#options.store.revocations.listLive(
@@ -172,6 +203,7 @@ export class RevocationFeedHub {
         // Expired entries are never listed; the head still moves past them.
         this.#head = Math.max(this.#head, head);
         this.#appliedSeq = Math.max(this.#appliedSeq, head);
+        this.#readAtMs = Math.max(this.#readAtMs ?? 0, readAtMs);
       } while (this.#catchUpAgain);
     };
     this.#catchingUp = run();

@@ -7,14 +7,26 @@ export interface GuardReport {
   readonly guardId: string;
   readonly app: string;
   readonly seq: number;
+  /** The guard's own view of its freshness (guards from before it omit it). */
+  readonly freshness?: GuardFreshness;
   /** When the guard applied given seqs (epoch ms, the guard's clock). */
   readonly applied: readonly { readonly seq: number; readonly appliedAtMs: number }[];
+}
+
+/**
+ * Whether the guard knew itself current when it reported: `stalenessMs` since it last had
+ * applied everything the store held (a heartbeat or snapshot head at or below its seq).
+ */
+export interface GuardFreshness {
+  readonly degraded: boolean;
+  readonly stalenessMs: number | null;
 }
 
 export interface GuardStatus {
   readonly guardId: string;
   readonly app: string;
   readonly seq: number;
+  readonly freshness: GuardFreshness | undefined;
   readonly connected: boolean;
   readonly lastContactMs: number;
 }
@@ -30,6 +42,7 @@ export interface GuardDelivery {
 interface GuardRecord {
   app: string;
   seq: number;
+  freshness: GuardFreshness | undefined;
   streams: number;
   lastContactMs: number;
   /** Recent seq -> applied-at (ms); bounded. */
@@ -54,7 +67,14 @@ export class GuardRegistry {
     let record = this.#guards.get(guardId);
     if (record === undefined) {
       if (this.#guards.size >= MAX_GUARDS) this.#forgetStale();
-      record = { app, seq: 0, streams: 0, lastContactMs: this.#now(), appliedAt: new Map() };
+      record = {
+        app,
+        seq: 0,
+        freshness: undefined,
+        streams: 0,
+        lastContactMs: this.#now(),
+        appliedAt: new Map(),
+      };
       this.#guards.set(guardId, record);
     }
     record.app = app;
@@ -75,6 +95,7 @@ export class GuardRegistry {
   report(report: GuardReport): void {
     const record = this.#record(report.guardId, report.app);
     record.seq = Math.max(record.seq, report.seq);
+    if (report.freshness !== undefined) record.freshness = report.freshness;
     for (const { seq, appliedAtMs } of report.applied) {
       if (!record.appliedAt.has(seq)) record.appliedAt.set(seq, appliedAtMs);
     }
@@ -90,6 +111,7 @@ export class GuardRegistry {
       guardId,
       app: record.app,
       seq: record.seq,
+      freshness: record.freshness,
       connected: record.streams > 0,
       lastContactMs: record.lastContactMs,
     }));

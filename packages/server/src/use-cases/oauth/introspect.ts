@@ -1,3 +1,4 @@
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, isIssuedInFuture } from '@cutoff/guard/rule';
 import { toNumericDate } from '../../ports/clock.js';
 import { hashSecret } from '../../lib/secrets.js';
 import type { UseCaseContext } from '../context.js';
@@ -41,8 +42,13 @@ export const createIntrospector = (ctx: UseCaseContext) => {
     const now = ctx.clock.now();
     const nowSeconds = toNumericDate(now);
     if (!isJwtShaped(token)) return introspectRefreshToken(token, now);
+    // Same reasoning as a guard's staleness: without a recent store read, no access token is
+    // vouched for (refresh tokens above are read from the store itself).
+    if (!ctx.revocationIndexCurrent()) return INACTIVE;
     const verified = await verify(token, nowSeconds);
     if (verified === undefined) return INACTIVE;
+    // The guard's rule, from the guard's code: a future `iat` would escape every watermark.
+    if (isIssuedInFuture(verified.subject.iat, nowSeconds, DEFAULT_CLOCK_TOLERANCE_SECONDS)) return INACTIVE;
     // The revocation rule runs on every call; only the serialization is cached.
     if (ctx.revocationIndex.match(verified.subject, nowSeconds) !== undefined) return INACTIVE;
     return verified.activeJson;
