@@ -1,6 +1,9 @@
 import type { ApiKeyRecord, ApiKeyScope, Actor } from '../domain/records.js';
+import { apiKeyStatus } from '../domain/records.js';
+import type { ApiKeyId } from '../domain/ids.js';
 import { hash, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../lib/secrets.js';
+import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 
 export interface Principal {
@@ -8,8 +11,33 @@ export interface Principal {
   readonly scopes: readonly ApiKeyScope[];
 }
 
-/** API keys are looked up by hash; a short cache keeps feed and introspection calls off the store. */
-const CACHE_TTL_MS = 5_000;
+export interface ApiKeyAuthenticator {
+  /** The principal of a presented key, or undefined (unknown, revoked, expired). */
+  readonly authenticate: (presented: string) => Promise<Principal | undefined>;
+  /**
+   * Drops everything cached, so that a key revoked on this replica is refused by the next
+   * request. Loads already in flight when this is called are not cached.
+   */
+  readonly forget: () => void;
+}
+
+export interface ApiKeyAuthenticatorOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** CUTOFF_ADMIN_KEY. */
+  readonly adminKey?: string | undefined;
+  /** CUTOFF_ADMIN_KEY_PREVIOUS: accepted until `adminKeyPreviousUntil` while clients move over. */
+  readonly adminKeyPrevious?: string | undefined;
+  readonly adminKeyPreviousUntil?: Date | undefined;
+  /**
+   * How long a key record read from the store is trusted: the bound within which a key revoked
+   * on another replica is refused here. One indexed read per key in use per `cacheMs`.
+   */
+  readonly cacheMs: number;
+  /** Told of every successful use (coalesced into last_used_at elsewhere; must not do I/O). */
+  readonly onUse?: (id: ApiKeyId, at: Date) => void;
+}
+
 const CACHE_MAX = 10_000;
 
 export const parseBearer = (header: string | undefined): string | undefined => {
@@ -21,30 +49,70 @@ export const parseBearer = (header: string | undefined): string | undefined => {
 export const hasScope = (principal: Principal, scope: ApiKeyScope): boolean =>
   principal.scopes.includes('admin') || principal.scopes.includes(scope);
 
-const BOOTSTRAP_ADMIN: Principal = Object.freeze({
-  actor: Object.freeze({ type: 'admin', id: 'bootstrap' } as const),
-  scopes: Object.freeze(['admin'] as const),
-});
+const bootstrapPrincipal = (id: string): Principal =>
+  Object.freeze({
+    actor: Object.freeze({ type: 'admin', id } as const),
+    scopes: Object.freeze(['admin'] as const),
+  });
+const BOOTSTRAP_ADMIN = bootstrapPrincipal('bootstrap');
+const BOOTSTRAP_ADMIN_PREVIOUS = bootstrapPrincipal('bootstrap-previous');
 
-export const createApiKeyAuthenticator = (store: Store, configuredAdminKey: string | undefined) => {
-  const cache = new Map<string, { readonly record: ApiKeyRecord | undefined; readonly loadedAtMs: number }>();
+interface CacheEntry {
+  readonly loadedAtMs: number;
+  readonly record: Promise<ApiKeyRecord | undefined>;
+}
+
+export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): ApiKeyAuthenticator => {
+  const { store, clock, cacheMs } = options;
+  const onUse = options.onUse ?? (() => undefined);
   // Hashed once: every call then costs one SHA-256 of the presented key and constant-time compares.
-  const adminKeyHash =
-    configuredAdminKey === undefined ? undefined : Buffer.from(hashSecret(configuredAdminKey), 'hex');
+  const digestOf = (key: string | undefined) =>
+    key === undefined ? undefined : Buffer.from(hashSecret(key), 'hex');
+  const adminKeyHash = digestOf(options.adminKey);
+  const previousAdminKeyHash = digestOf(options.adminKeyPrevious);
+  const previousUntilMs = options.adminKeyPreviousUntil?.getTime() ?? Number.POSITIVE_INFINITY;
 
-  return async (presented: string): Promise<Principal | undefined> => {
-    const digest = hash('sha256', presented, 'buffer');
-    if (adminKeyHash !== undefined && timingSafeEqual(digest, adminKeyHash)) return BOOTSTRAP_ADMIN;
-    const keyHash = digest.toString('hex'); // as hashSecret() stores it
-    const nowMs = Date.now();
-    let cached = cache.get(keyHash);
-    if (cached === undefined || nowMs - cached.loadedAtMs > CACHE_TTL_MS) {
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cached = { record: await store.apiKeys.findByHash(keyHash), loadedAtMs: nowMs };
-      cache.set(keyHash, cached);
-    }
-    const record = cached.record;
-    if (record === undefined || record.revokedAt !== null) return undefined;
-    return { actor: { type: 'api_key', id: record.id }, scopes: record.scopes };
+  // keyHash -> the record as read at loadedAtMs. The promise itself is cached, so that concurrent
+  // requests with an expired entry share one store read (single flight) instead of one each.
+  let cache = new Map<string, CacheEntry>();
+
+  const load = (keyHash: string, nowMs: number): CacheEntry => {
+    const generation = cache;
+    const entry: CacheEntry = { loadedAtMs: nowMs, record: store.apiKeys.findByHash(keyHash) };
+    if (generation.size >= CACHE_MAX) generation.clear();
+    generation.set(keyHash, entry);
+    // A failed read is not cached: the next request tries the store again.
+    entry.record.catch(() => {
+      if (generation.get(keyHash) === entry) generation.delete(keyHash);
+    });
+    return entry;
+  };
+
+  return {
+    forget: () => {
+      // A new map rather than clear(): a read that started before the revocation committed
+      // lands in the old map, which nobody consults any more.
+      cache = new Map();
+    },
+    authenticate: async (presented) => {
+      const digest = hash('sha256', presented, 'buffer');
+      const now = clock.now();
+      if (adminKeyHash !== undefined && timingSafeEqual(digest, adminKeyHash)) return BOOTSTRAP_ADMIN;
+      if (
+        previousAdminKeyHash !== undefined &&
+        timingSafeEqual(digest, previousAdminKeyHash) &&
+        now.getTime() < previousUntilMs
+      )
+        return BOOTSTRAP_ADMIN_PREVIOUS;
+      const keyHash = digest.toString('hex'); // as hashSecret() stores it
+      // Monotonic time for the cache bound: a wall-clock step must not stretch it.
+      const nowMs = performance.now();
+      let entry = cache.get(keyHash);
+      if (entry === undefined || nowMs - entry.loadedAtMs >= cacheMs) entry = load(keyHash, nowMs);
+      const record = await entry.record;
+      if (record === undefined || apiKeyStatus(record, now) !== 'active') return undefined;
+      onUse(record.id, now);
+      return { actor: { type: 'api_key', id: record.id }, scopes: record.scopes };
+    },
   };
 };

@@ -17,6 +17,8 @@ export interface RouteDeps {
   readonly hub: RevocationFeedHub;
   readonly guards: GuardRegistry;
   readonly authenticateKey: (presented: string) => Promise<Principal | undefined>;
+  /** After revoking an API key: this replica refuses it from the next request on. */
+  readonly forgetApiKeys: () => void;
   readonly introspect: (token: string) => Promise<IntrospectionJson>;
   readonly metrics: Metrics;
   readonly registry: Registry;
