@@ -16,7 +16,7 @@ export interface ApiKeyAuthenticator {
   readonly authenticate: (presented: string) => Promise<Principal | undefined>;
   /**
    * Drops everything cached, so that a key revoked on this replica is refused by the next
-   * request. Loads already in flight when this is called are not cached.
+   * request (one store read per key in use afterwards; revocations are rare).
    */
   readonly forget: () => void;
 }
@@ -90,8 +90,8 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
 
   return {
     forget: () => {
-      // A new map rather than clear(): a read that started before the revocation committed
-      // lands in the old map, which nobody consults any more.
+      // Entries are set when their read starts, so this also drops reads in flight: a read that
+      // began before the revocation committed is never consulted by a later request.
       cache = new Map();
     },
     authenticate: async (presented) => {

@@ -198,11 +198,14 @@ describe('API key lifecycle', () => {
 
 describe('rotating the bootstrap admin key (CUTOFF_ADMIN_KEY_PREVIOUS)', () => {
   const previousKey = `old-admin-key-${randomBytes(8).toString('hex')}`;
+  // The server's clock runs at real speed; the test moves it forward to just before the window ends.
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const untilMs = Date.now() + 3_600_000;
   let t: TestServer;
-  let untilMs: number;
   beforeAll(async () => {
-    untilMs = Date.now() + 2_500;
     t = await startTestServer({
+      clock,
       config: { adminKeyPrevious: previousKey, adminKeyPreviousUntil: new Date(untilMs).toISOString() },
     });
   });
@@ -217,18 +220,27 @@ describe('rotating the bootstrap admin key (CUTOFF_ADMIN_KEY_PREVIOUS)', () => {
     );
     expect(byOld.status).toBe(201);
     expect(byOld.body.created_by).toEqual({ type: 'admin', id: 'bootstrap-previous' });
+    const events = (await t.api('GET', `/v1/audit?target=api_key:${byOld.body.id}`)).body.events;
+    expect(events[0]).toMatchObject({
+      action: 'api_key.created',
+      actor: { type: 'admin', id: 'bootstrap-previous' },
+    });
     expect((await t.api('GET', '/v1/api-keys', undefined, ADMIN_KEY)).status).toBe(200);
 
+    offsetMs = untilMs - 300 - Date.now();
+    let acceptedBefore = 0;
     let acceptedAfter = 0;
     let refusedAfter = 0;
-    while (Date.now() < untilMs + 300) {
-      const startedAt = Date.now();
+    while (clock.now().getTime() < untilMs + 300) {
+      const startedAt = clock.now().getTime();
       const status = (await t.api('GET', '/v1/api-keys', undefined, previousKey)).status;
+      if (startedAt < untilMs - 50 && status === 200) acceptedBefore += 1;
       if (startedAt >= untilMs) {
         if (status === 200) acceptedAfter += 1;
         else if (status === 401) refusedAfter += 1;
       }
     }
+    expect(acceptedBefore).toBeGreaterThan(0);
     expect(acceptedAfter).toBe(0);
     expect(refusedAfter).toBeGreaterThan(0);
     expect((await t.api('GET', '/v1/api-keys', undefined, ADMIN_KEY)).status).toBe(200);
