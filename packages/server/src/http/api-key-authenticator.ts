@@ -1,5 +1,4 @@
 import type { ApiKeyRecord, ApiKeyScope, Actor } from '../domain/records.js';
-import { apiKeyStatus } from '../domain/records.js';
 import type { ApiKeyId } from '../domain/ids.js';
 import { hash, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../lib/secrets.js';
@@ -57,10 +56,33 @@ const bootstrapPrincipal = (id: string): Principal =>
 const BOOTSTRAP_ADMIN = bootstrapPrincipal('bootstrap');
 const BOOTSTRAP_ADMIN_PREVIOUS = bootstrapPrincipal('bootstrap-previous');
 
+/** What a stored key grants, worked out once per read (not per request). */
+interface Grant {
+  readonly id: ApiKeyId;
+  readonly principal: Principal;
+  /** Infinity without expiry. */
+  readonly expiresAtMs: number;
+}
+
 interface CacheEntry {
   readonly loadedAtMs: number;
-  readonly record: Promise<ApiKeyRecord | undefined>;
+  readonly grant: Promise<Grant | undefined>;
+  /** Set once the read has answered: a hit then costs no await (a microtask hop). */
+  loaded?: { readonly grant: Grant | undefined };
 }
+
+/** Undefined for a key that grants nothing whatever the time: unknown or revoked. */
+const grantOf = (record: ApiKeyRecord | undefined): Grant | undefined =>
+  record === undefined || record.revokedAt !== null
+    ? undefined
+    : {
+        id: record.id,
+        principal: Object.freeze({
+          actor: Object.freeze({ type: 'api_key', id: record.id } as const),
+          scopes: Object.freeze([...record.scopes]),
+        }),
+        expiresAtMs: record.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
+      };
 
 export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): ApiKeyAuthenticator => {
   const { store, clock, cacheMs } = options;
@@ -72,19 +94,27 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
   const previousAdminKeyHash = digestOf(options.adminKeyPrevious);
   const previousUntilMs = options.adminKeyPreviousUntil?.getTime() ?? Number.POSITIVE_INFINITY;
 
-  // keyHash -> the record as read at loadedAtMs. The promise itself is cached, so that concurrent
-  // requests with an expired entry share one store read (single flight) instead of one each.
+  // keyHash -> what the key granted when read at loadedAtMs. The promise itself is cached, so
+  // that concurrent requests with an expired entry share one store read (single flight).
   let cache = new Map<string, CacheEntry>();
 
   const load = (keyHash: string, nowMs: number): CacheEntry => {
     const generation = cache;
-    const entry: CacheEntry = { loadedAtMs: nowMs, record: store.apiKeys.findByHash(keyHash) };
+    const entry: CacheEntry = {
+      loadedAtMs: nowMs,
+      grant: store.apiKeys.findByHash(keyHash).then(grantOf),
+    };
     if (generation.size >= CACHE_MAX) generation.clear();
     generation.set(keyHash, entry);
-    // A failed read is not cached: the next request tries the store again.
-    entry.record.catch(() => {
-      if (generation.get(keyHash) === entry) generation.delete(keyHash);
-    });
+    entry.grant.then(
+      (grant) => {
+        entry.loaded = { grant };
+      },
+      // A failed read is not cached: the next request tries the store again.
+      () => {
+        if (generation.get(keyHash) === entry) generation.delete(keyHash);
+      },
+    );
     return entry;
   };
 
@@ -109,10 +139,10 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
       const nowMs = performance.now();
       let entry = cache.get(keyHash);
       if (entry === undefined || nowMs - entry.loadedAtMs >= cacheMs) entry = load(keyHash, nowMs);
-      const record = await entry.record;
-      if (record === undefined || apiKeyStatus(record, now) !== 'active') return undefined;
-      onUse(record.id, now);
-      return { actor: { type: 'api_key', id: record.id }, scopes: record.scopes };
+      const grant = entry.loaded === undefined ? await entry.grant : entry.loaded.grant;
+      if (grant === undefined || now.getTime() >= grant.expiresAtMs) return undefined;
+      onUse(grant.id, now);
+      return grant.principal;
     },
   };
 };
