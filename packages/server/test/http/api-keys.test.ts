@@ -86,6 +86,43 @@ describe('API key lifecycle', () => {
     ).toHaveLength(1);
   });
 
+  it('an open feed stream of a key that is revoked ends within a heartbeat interval', async () => {
+    const open = async (key: string) => {
+      const response = await fetch(`${t.url}/v1/revocations/stream`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      let endedAt: number | undefined;
+      let heartbeats = 0;
+      const done = (async () => {
+        const decoder = new TextDecoder();
+        for (;;) {
+          const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+          if (chunk.done) break;
+          heartbeats += decoder.decode(chunk.value).split('event: heartbeat').length - 1;
+        }
+        endedAt = performance.now();
+      })();
+      return { done, ended: () => endedAt, heartbeats: () => heartbeats, cancel: () => reader.cancel() };
+    };
+    const revokedKey = await createKey(t);
+    const keptKey = await createKey(t);
+    const revokedStream = await open(revokedKey.key);
+    const keptStream = await open(keptKey.key);
+    while (revokedStream.heartbeats() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect((await t.api('DELETE', `/v1/api-keys/${revokedKey.id}`)).status).toBe(200);
+    const returnedAt = performance.now();
+    await revokedStream.done;
+    const heartbeatMs = t.config.feedHeartbeatMs;
+    expect(revokedStream.ended()! - returnedAt).toBeLessThanOrEqual(heartbeatMs + 100);
+    const keptBefore = keptStream.heartbeats();
+    while (keptStream.heartbeats() === keptBefore) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(keptStream.ended()).toBeUndefined();
+    await keptStream.cancel();
+  });
+
   it('only an admin revokes; an unknown id is 404; a bad reason is 400; the key stays valid', async () => {
     const target = await createKey(t);
     const feedOnly = await t.apiKey(['feed:read', 'introspect', 'scim', 'hooks']);
