@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/adapters/storage/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPostgresStore, createSqliteStore } from '../../src/adapters/storage/index.js';
+import type { ApiKeyId } from '../../src/domain/ids.js';
 import { dropSchemas, postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -239,6 +243,30 @@ describe('API key lifecycle', () => {
     const admin = await createKey(t, { scopes: ['admin'] });
     const child = await t.api('POST', '/v1/api-keys', { name: 'child', scopes: ['scim'] }, admin.key);
     expect(child.body.created_by).toEqual({ type: 'api_key', id: admin.id });
+  });
+});
+
+describe('last_used_at on shutdown', () => {
+  it('a server that stops writes the last use it had not flushed yet', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cutoff-apikeys-'));
+    try {
+      // An hour between flushes: only the shutdown can have written it.
+      const t = await startTestServer({
+        store: createSqliteStore({ dataDir }),
+        config: { apiKeyLastUsedFlushMs: 3_600_000 },
+      });
+      const created = await createKey(t);
+      expect(await feedStatus(t, created.key)).toBe(200);
+      const usedBy = Date.now();
+      await t.close();
+      const reopened = createSqliteStore({ dataDir });
+      const stored = await reopened.apiKeys.findById(created.id as ApiKeyId);
+      await reopened.close();
+      expect(stored?.lastUsedAt?.getTime()).toBeLessThanOrEqual(usedBy);
+      expect(stored?.lastUsedAt?.getTime()).toBeGreaterThan(usedBy - 5_000);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
