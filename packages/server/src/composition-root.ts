@@ -151,6 +151,7 @@ export const createCutoffServer = async (
       guards: new GuardRegistry(),
       authenticateKey: apiKeys.authenticate,
       forgetApiKeys: apiKeys.forget,
+      onApiKeysForgotten: apiKeys.onForget,
       introspect: createIntrospector(ctx),
       metrics,
       registry,

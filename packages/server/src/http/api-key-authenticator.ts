@@ -15,9 +15,12 @@ export interface ApiKeyAuthenticator {
   readonly authenticate: (presented: string) => Promise<Principal | undefined>;
   /**
    * Drops everything cached, so that a key revoked on this replica is refused by the next
-   * request (one store read per key in use afterwards; revocations are rare).
+   * request (one store read per key in use afterwards; revocations are rare), then runs the
+   * listeners (open feed streams re-check their key) and resolves when they are done.
    */
-  readonly forget: () => void;
+  readonly forget: () => Promise<void>;
+  /** Registers a listener of `forget`; returns its removal. */
+  readonly onForget: (listener: () => Promise<void>) => () => void;
 }
 
 export interface ApiKeyAuthenticatorOptions {
@@ -97,6 +100,7 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
   // keyHash -> what the key granted when read at loadedAtMs. The promise itself is cached, so
   // that concurrent requests with an expired entry share one store read (single flight).
   let cache = new Map<string, CacheEntry>();
+  const forgetListeners = new Set<() => Promise<void>>();
 
   const load = (keyHash: string, nowMs: number): CacheEntry => {
     const generation = cache;
@@ -123,6 +127,11 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
       // Entries are set when their read starts, so this also drops reads in flight: a read that
       // began before the revocation committed is never consulted by a later request.
       cache = new Map();
+      return Promise.allSettled([...forgetListeners].map((listener) => listener())).then(() => undefined);
+    },
+    onForget: (listener) => {
+      forgetListeners.add(listener);
+      return () => forgetListeners.delete(listener);
     },
     authenticate: async (presented) => {
       const digest = hash('sha256', presented, 'buffer');

@@ -122,7 +122,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         { id: request.params.id as ApiKeyId, reason: request.query.reason ?? 'manual' },
         requestContext(request, principalOf(request).actor),
       );
-      deps.forgetApiKeys();
+      await deps.forgetApiKeys();
       return presentApiKey(record, deps.ctx.clock.now());
     },
   );
