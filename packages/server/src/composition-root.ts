@@ -20,6 +20,7 @@ import type { FastifyTypebox } from './http/fastify-typebox.js';
 import { createMetrics } from './http/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
+import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
 import { bootstrap } from './use-cases/admin/bootstrap.js';
 import { createLoginRateLimiter } from './use-cases/auth/login-rate-limiter.js';
 import type { UseCaseContext } from './use-cases/context.js';
@@ -126,13 +127,32 @@ export const createCutoffServer = async (
   await hub.start();
   const { generatedAdminKey } = await bootstrap(ctx, { adminKeyConfigured: config.adminKey !== undefined });
 
+  const apiKeyUsage = new ApiKeyUsageRecorder({
+    store,
+    flushMs: config.apiKeyLastUsedFlushMs,
+    onWrite: () => metrics.apiKeyLastUsedWrites.inc(),
+    onError: (error) => logError(error),
+  });
+  const apiKeys = createApiKeyAuthenticator({
+    store,
+    clock,
+    adminKey: config.adminKey,
+    adminKeyPrevious: config.adminKeyPrevious,
+    adminKeyPreviousUntil:
+      config.adminKeyPreviousUntil === undefined ? undefined : new Date(config.adminKeyPreviousUntil),
+    cacheMs: config.apiKeyCacheMs,
+    onUse: (id, at) => apiKeyUsage.used(id, at),
+  });
+
   const app = await buildApp(
     {
       config,
       ctx,
       hub,
       guards: new GuardRegistry(),
-      authenticateKey: createApiKeyAuthenticator(store, config.adminKey),
+      authenticateKey: apiKeys.authenticate,
+      forgetApiKeys: apiKeys.forget,
+      onApiKeysForgotten: apiKeys.onForget,
       introspect: createIntrospector(ctx),
       metrics,
       registry,
@@ -171,6 +191,7 @@ export const createCutoffServer = async (
   outboxWorker.start();
   const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
   webhookEventPruner.start();
+  apiKeyUsage.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -190,9 +211,10 @@ export const createCutoffServer = async (
         hub.stop();
         await outboxWorker.stop();
         await webhookEventPruner.stop();
+        await app.close();
+        await apiKeyUsage.stop();
         for (const sender of Object.values(senders)) sender.close?.();
         await groupEndScheduler.stop();
-        await app.close();
         await notifier?.close();
         await store.close();
       })();

@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { createAdminClient } from './admin-client.js';
 import {
   apiKeysCreate,
+  apiKeysList,
+  apiKeysRevoke,
   auditExport,
   auditTail,
   auditVerify,
@@ -126,10 +128,10 @@ program
   .description('seal what is in clear or under a previous CUTOFF_ENCRYPTION_KEY with the current one')
   .action(() => secretsReseal(deps()));
 
-program
-  .command('apikeys')
-  .description('API keys')
+const apikeys = program.command('apikeys').description('API keys');
+apikeys
   .command('create')
+  .description('create a scoped API key; it is printed once')
   .requiredOption('--name <name>')
   .addOption(
     new Option('--scope <scope>', 'a scope (repeatable)')
@@ -137,7 +139,28 @@ program
       .argParser(collect)
       .makeOptionMandatory(),
   )
-  .action((options: { name: string; scope: string[] }) => apiKeysCreate(deps(), options));
+  .option('--expires-at <instant>', 'ISO 8601 instant after which the key authenticates nothing')
+  .action((options: { name: string; scope: string[]; expiresAt?: string }) => apiKeysCreate(deps(), options));
+apikeys
+  .command('list')
+  .description('every API key with its status, scopes, creator, expiry and last use')
+  .action(() => apiKeysList(deps()));
+apikeys
+  .command('revoke <id>')
+  .description('revoke an API key: refused at once by this server, by every replica within 1 s')
+  .addOption(
+    new Option('--reason <reason>', 'reason code')
+      .choices([
+        'offboarding',
+        'security_incident',
+        'role_change',
+        'contractor_end',
+        'credential_change',
+        'manual',
+      ])
+      .default('manual'),
+  )
+  .action((id: string, options: { reason: string }) => apiKeysRevoke(deps(), id, options));
 
 program
   .command('report')

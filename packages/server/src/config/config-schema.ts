@@ -17,6 +17,20 @@ export const ConfigSchema = Type.Object(
     audience: Type.String({ minLength: 1, default: 'cutoff' }),
     adminKey: Type.Optional(Type.String({ minLength: 16 })),
     /**
+     * The bootstrap admin key being rotated out: accepted next to adminKey (as actor
+     * `bootstrap-previous`) until adminKeyPreviousUntil, so clients move without downtime.
+     */
+    adminKeyPrevious: Type.Optional(Type.String({ minLength: 16 })),
+    /** ISO 8601 instant after which adminKeyPrevious authenticates nothing (the end of the window). */
+    adminKeyPreviousUntil: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * How long a replica trusts what it read about an API key: the bound within which a key
+     * revoked on another replica is refused here. 0 reads the store on every request.
+     */
+    apiKeyCacheMs: Type.Integer({ minimum: 0, maximum: 5000, default: 1000 }),
+    /** How often a replica writes the last_used_at of the API keys used since its previous write. */
+    apiKeyLastUsedFlushMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+    /**
      * 32 random bytes in base64: signing private keys and TOTP secrets are stored encrypted with
      * it (AES-256-GCM). Without one they are stored in clear.
      */

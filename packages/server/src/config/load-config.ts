@@ -17,6 +17,10 @@ const ENV: Readonly<Record<string, readonly [keyof Config, EnvType]>> = {
   CUTOFF_ISSUER: ['issuer', 'string'],
   CUTOFF_AUDIENCE: ['audience', 'string'],
   CUTOFF_ADMIN_KEY: ['adminKey', 'string'],
+  CUTOFF_ADMIN_KEY_PREVIOUS: ['adminKeyPrevious', 'string'],
+  CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: ['adminKeyPreviousUntil', 'string'],
+  CUTOFF_API_KEY_CACHE_MS: ['apiKeyCacheMs', 'integer'],
+  CUTOFF_API_KEY_LAST_USED_FLUSH_MS: ['apiKeyLastUsedFlushMs', 'integer'],
   CUTOFF_ENCRYPTION_KEY: ['encryptionKey', 'string'],
   CUTOFF_ENCRYPTION_PREVIOUS_KEYS: ['encryptionPreviousKeys', 'list'],
   CUTOFF_ACCESS_TOKEN_TTL_SECONDS: ['accessTokenTtlSeconds', 'integer'],
@@ -124,6 +128,27 @@ export const loadConfig = (
   }
   if (valid.outboxRetryMaxMs < valid.outboxRetryBaseMs) {
     throw new ConfigError('outboxRetryMaxMs must not be smaller than outboxRetryBaseMs');
+  }
+  if (valid.adminKeyPrevious !== undefined) {
+    if (valid.adminKey === undefined)
+      throw new ConfigError(
+        'adminKeyPrevious (CUTOFF_ADMIN_KEY_PREVIOUS) needs adminKey (CUTOFF_ADMIN_KEY), the key replacing it',
+      );
+    if (valid.adminKeyPrevious === valid.adminKey)
+      throw new ConfigError('adminKeyPrevious (CUTOFF_ADMIN_KEY_PREVIOUS) must differ from adminKey');
+  }
+  if (valid.adminKeyPreviousUntil !== undefined) {
+    if (valid.adminKeyPrevious === undefined)
+      throw new ConfigError(
+        'adminKeyPreviousUntil (CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL) is set but adminKeyPrevious is not',
+      );
+    if (
+      !/^\d{4}-\d{2}-\d{2}T/.test(valid.adminKeyPreviousUntil) ||
+      Number.isNaN(Date.parse(valid.adminKeyPreviousUntil))
+    )
+      throw new ConfigError(
+        'adminKeyPreviousUntil (CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL) must be an ISO 8601 instant, e.g. 2026-12-31T18:00:00Z',
+      );
   }
   for (const [name, key] of [
     ['encryptionKey (CUTOFF_ENCRYPTION_KEY)', valid.encryptionKey],

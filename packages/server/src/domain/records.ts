@@ -87,9 +87,23 @@ export interface ApiKeyRecord {
   readonly keyHash: string;
   readonly scopes: readonly ApiKeyScope[];
   readonly createdAt: Date;
+  /** Who created it; null for keys created before creators were recorded. */
+  readonly createdBy: Actor | null;
+  /** After this instant the key authenticates nothing; null: no expiry. */
+  readonly expiresAt: Date | null;
+  /** Coalesced: written at most once per flush interval per replica, never once per request. */
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
 }
+
+export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
+
+/** Revoked wins over expired: it is the stronger statement (someone cut it off). */
+export const apiKeyStatus = (key: ApiKeyRecord, now: Date): ApiKeyStatus => {
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+};
 
 export type SigningKeyStatus = 'current' | 'previous' | 'retired';
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';

@@ -24,6 +24,11 @@ export const createMetrics = () => {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    apiKeyLastUsedWrites: new Counter({
+      name: 'cutoff_api_key_last_used_writes_total',
+      help: 'last_used_at writes of API keys (coalesced: one per key used per flush interval).',
+      registers: [registry],
+    }),
     revocations: new Counter({
       name: 'cutoff_revocations_total',
       help: 'Revocation entries committed by kind and reason.',

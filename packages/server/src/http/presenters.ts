@@ -1,4 +1,11 @@
-import type { AuditEventRecord, ClientRecord, SessionRecord, UserRecord } from '../domain/records.js';
+import type {
+  ApiKeyRecord,
+  AuditEventRecord,
+  ClientRecord,
+  SessionRecord,
+  UserRecord,
+} from '../domain/records.js';
+import { apiKeyStatus } from '../domain/records.js';
 import { auditEventBody } from '../domain/audit-chain.js';
 
 /** Records -> public JSON. Secrets (password hash, TOTP secret, secret hashes) never leave here. */
@@ -43,6 +50,21 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   roles: [...client.roles],
   created_at: client.createdAt.toISOString(),
   ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
+});
+
+const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+
+/** Never the key or its hash: the key is shown once, by the route that creates it. */
+export const presentApiKey = (key: ApiKeyRecord, now: Date) => ({
+  id: key.id,
+  name: key.name,
+  scopes: [...key.scopes],
+  status: apiKeyStatus(key, now),
+  created_at: key.createdAt.toISOString(),
+  created_by: key.createdBy === null ? null : { type: key.createdBy.type, id: key.createdBy.id },
+  expires_at: isoOrNull(key.expiresAt),
+  last_used_at: isoOrNull(key.lastUsedAt),
+  revoked_at: isoOrNull(key.revokedAt),
 });
 
 export const presentAuditEvent = (event: AuditEventRecord) => ({

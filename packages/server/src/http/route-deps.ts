@@ -17,6 +17,13 @@ export interface RouteDeps {
   readonly hub: RevocationFeedHub;
   readonly guards: GuardRegistry;
   readonly authenticateKey: (presented: string) => Promise<Principal | undefined>;
+  /**
+   * After revoking an API key: this replica refuses it from the next request on, and its open
+   * feed streams are ended, before the promise resolves.
+   */
+  readonly forgetApiKeys: () => Promise<void>;
+  /** Called by every forgetApiKeys (open feed streams re-check their key); returns its removal. */
+  readonly onApiKeysForgotten: (listener: () => Promise<void>) => () => void;
   readonly introspect: (token: string) => Promise<IntrospectionJson>;
   readonly metrics: Metrics;
   readonly registry: Registry;

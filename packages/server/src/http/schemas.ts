@@ -203,6 +203,12 @@ export const CreateApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     scopes: Type.Array(ApiKeyScopeSchema, { minItems: 1, uniqueItems: true }),
+    expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'After this instant the key authenticates nothing (401). Must be in the future.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -228,4 +234,21 @@ export const ClientBody = Type.Object({
   roles: Type.Array(Type.String()),
   created_at: Timestamp,
   client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
+});
+
+export const ApiKeyBody = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  status: literalUnion(['active', 'expired', 'revoked'] as const),
+  created_at: Timestamp,
+  created_by: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()], {
+    description: 'Who created the key; null for keys created before Cutoff recorded creators.',
+  }),
+  expires_at: Type.Union([Timestamp, Type.Null()]),
+  last_used_at: Type.Union([Timestamp, Type.Null()], {
+    description: 'Coalesced: may lag real use by up to CUTOFF_API_KEY_LAST_USED_FLUSH_MS.',
+  }),
+  revoked_at: Type.Union([Timestamp, Type.Null()]),
+  key: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
 });

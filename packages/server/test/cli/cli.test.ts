@@ -116,6 +116,45 @@ describe('cutoff CLI and serve', () => {
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No outbox message') });
   });
 
+  it('apikeys create, list and revoke: the revoked key is refused by the server at once', async () => {
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const created = await cli(
+      'apikeys',
+      'create',
+      '--name',
+      'ci-feed',
+      '--scope',
+      'feed:read',
+      '--expires-at',
+      expiresAt,
+    );
+    expect(created).toMatchObject({ status: 'active', expires_at: expiresAt });
+    const feed = () =>
+      fetch(`${server.url}/v1/revocations?after=0`, {
+        headers: { authorization: `Bearer ${created.key}` },
+      }).then((response) => response.status);
+    expect(await feed()).toBe(200);
+
+    const revoked = await cli('apikeys', 'revoke', created.id, '--reason', 'credential_change');
+    expect(revoked).toMatchObject({ id: created.id, status: 'revoked' });
+    expect(await feed()).toBe(401);
+    const listed = await cli('apikeys', 'list');
+    expect(listed.find((key: { id: string }) => key.id === created.id)).toMatchObject({
+      status: 'revoked',
+      scopes: ['feed:read'],
+      created_by: { type: 'api_key' },
+    });
+    const human = await run(process.execPath, [bin, '--url', server.url, 'apikeys', 'list'], {
+      env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
+    });
+    expect(human.stdout).toMatch(new RegExp(`${created.id}\\s+ci-feed\\s+revoked\\s+feed:read`));
+    await expect(
+      run(process.execPath, [bin, '--url', server.url, 'apikeys', 'revoke', 'key_nope'], {
+        env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey },
+      }),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No API key with that id') });
+  });
+
   it('exits non-zero with a clear message on bad input', async () => {
     await expect(
       run(process.execPath, [bin, '--url', server.url, 'revoke', 'user', 'x', '--reason', 'whim'], {

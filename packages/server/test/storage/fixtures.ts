@@ -117,6 +117,8 @@ export const makeApiKey = (id: string, overrides: Partial<ApiKeyRecord> = {}): A
   keyHash: `hash-${id}`,
   scopes: ['admin'],
   createdAt: at(),
+  createdBy: { type: 'admin', id: 'bootstrap' },
+  expiresAt: null,
   lastUsedAt: null,
   revokedAt: null,
   ...overrides,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainVerifier, GENESIS_HASH } from '../../src/domain/audit-chain.js';
 import { isCutoffError } from '../../src/domain/errors.js';
-import type { SessionId, UserId } from '../../src/domain/ids.js';
+import type { ApiKeyId, SessionId, UserId } from '../../src/domain/ids.js';
 import type {
   AuditEventRecord,
   RefreshTokenStatus,
@@ -783,6 +783,38 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           ['key_1', null],
           ['key_2', at(2)],
         ]);
+      });
+
+      it('keeps expiry and creator, moves last_used_at only forward, and revokes a key once', async () => {
+        const key = makeApiKey('key_1', { expiresAt: at(9000), createdBy: { type: 'api_key', id: 'key_0' } });
+        await store.apiKeys.insert(key);
+        await store.apiKeys.insert(makeApiKey('key_legacy', { createdBy: null }));
+        expect(await store.apiKeys.findById(key.id)).toEqual(key);
+        expect((await store.apiKeys.findById('key_legacy' as ApiKeyId))?.createdBy).toBeNull();
+        expect(await store.apiKeys.findById('key_nope' as ApiKeyId)).toBeUndefined();
+
+        // Replicas flush in any order: an older time never overwrites a newer one.
+        await store.apiKeys.touch(key.id, at(5000));
+        await store.apiKeys.touch(key.id, at(4000));
+        expect((await store.apiKeys.findById(key.id))?.lastUsedAt).toEqual(at(5000));
+
+        expect(await store.apiKeys.revoke(key.id, at(6000))).toEqual({
+          key: { ...key, lastUsedAt: at(5000), revokedAt: at(6000) },
+          revokedNow: true,
+        });
+        const again = await store.apiKeys.revoke(key.id, at(7000));
+        expect(again).toMatchObject({ revokedNow: false, key: { revokedAt: at(6000) } });
+        expect(await store.apiKeys.findByHash(key.keyHash)).toMatchObject({ revokedAt: at(6000) });
+        expect(await store.apiKeys.revoke('key_nope' as ApiKeyId, at(7000))).toBeUndefined();
+      });
+
+      it('revokes a key exactly once under concurrent revocations', async () => {
+        const key = makeApiKey('key_race');
+        await store.apiKeys.insert(key);
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, index) => store.apiKeys.revoke(key.id, at(100 + index))),
+        );
+        expect(results.filter((result) => result?.revokedNow === true)).toHaveLength(1);
       });
 
       it('publishes current then previous keys, newest first, and demotes them', async () => {

@@ -95,3 +95,37 @@ describe('encryption key configuration', () => {
     }
   });
 });
+
+describe('bootstrap admin key rotation configuration', () => {
+  const next = 'next-admin-key-0123456789';
+  const previous = 'previous-admin-key-0123456789';
+
+  it('reads the previous key and the end of its window', () => {
+    const config = loadConfig({
+      CUTOFF_ADMIN_KEY: next,
+      CUTOFF_ADMIN_KEY_PREVIOUS: previous,
+      CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: '2026-12-31T18:00:00Z',
+    });
+    expect(config.adminKeyPrevious).toBe(previous);
+    expect(config.adminKeyPreviousUntil).toBe('2026-12-31T18:00:00Z');
+  });
+
+  it('refuses a rotation that cannot work, naming the variable and never a key', () => {
+    for (const [env, message] of [
+      [{ CUTOFF_ADMIN_KEY_PREVIOUS: previous }, /CUTOFF_ADMIN_KEY_PREVIOUS\) needs adminKey/],
+      [{ CUTOFF_ADMIN_KEY: next, CUTOFF_ADMIN_KEY_PREVIOUS: next }, /must differ/],
+      [{ CUTOFF_ADMIN_KEY: next, CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: '2026-12-31T18:00:00Z' }, /is not/],
+      [
+        {
+          CUTOFF_ADMIN_KEY: next,
+          CUTOFF_ADMIN_KEY_PREVIOUS: previous,
+          CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: 'friday',
+        },
+        /CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL\) must be an ISO 8601 instant/,
+      ],
+    ] as const) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+      expect(() => loadConfig(env)).not.toThrow(new RegExp(`${next}|${previous}`));
+    }
+  });
+});

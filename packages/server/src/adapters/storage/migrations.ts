@@ -435,6 +435,16 @@ const identity = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** API keys expire, and name who created them (the status and creator `GET /v1/api-keys` shows). */
+const apiKeyLifecycle = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    const t = columnTypes(dialect);
+    await db.schema.alterTable('api_keys').addColumn('expires_at', t.millis).execute();
+    await db.schema.alterTable('api_keys').addColumn('created_by_type', 'text').execute();
+    await db.schema.alterTable('api_keys').addColumn('created_by_id', 'text').execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
@@ -444,6 +454,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0005_users_email_index': usersEmailIndex(),
   '0006_login_failures': loginFailures(dialect),
   '0007_identity': identity(dialect),
+  '0008_api_key_lifecycle': apiKeyLifecycle(dialect),
 });
 
 /** Every migration of a dialect. */

@@ -244,6 +244,11 @@ export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   keyHash: row.key_hash,
   scopes: parseStringArray(row.scopes, 'api key scopes') as ApiKeyScope[],
   createdAt: fromMillis(row.created_at),
+  createdBy:
+    row.created_by_type === null || row.created_by_id === null
+      ? null
+      : { type: row.created_by_type as Actor['type'], id: row.created_by_id },
+  expiresAt: fromMillisOrNull(row.expires_at),
   lastUsedAt: fromMillisOrNull(row.last_used_at),
   revokedAt: fromMillisOrNull(row.revoked_at),
 });
@@ -254,6 +259,9 @@ export const apiKeyToRow = (key: ApiKeyRecord): Selectable<ApiKeysTable> => ({
   key_hash: key.keyHash,
   scopes: toJsonText(key.scopes),
   created_at: toMillis(key.createdAt),
+  created_by_type: key.createdBy?.type ?? null,
+  created_by_id: key.createdBy?.id ?? null,
+  expires_at: toMillisOrNull(key.expiresAt),
   last_used_at: toMillisOrNull(key.lastUsedAt),
   revoked_at: toMillisOrNull(key.revokedAt),
 });

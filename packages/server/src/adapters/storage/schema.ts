@@ -99,6 +99,9 @@ export interface ApiKeysTable {
   /** JSON array. */
   scopes: string;
   created_at: number;
+  created_by_type: string | null;
+  created_by_id: string | null;
+  expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
 }

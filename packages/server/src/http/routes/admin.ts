@@ -1,13 +1,22 @@
 import { Type } from 'typebox';
+import type { ApiKeyId } from '../../domain/ids.js';
 import { createApiKey } from '../../use-cases/admin/create-api-key.js';
+import { revokeApiKey } from '../../use-cases/admin/revoke-api-key.js';
 import { createClient } from '../../use-cases/admin/create-client.js';
 import { resealSecrets } from '../../use-cases/admin/reseal-secrets.js';
 import { rotateSigningKey } from '../../use-cases/admin/rotate-signing-key.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
-import { presentClient } from '../presenters.js';
+import { presentApiKey, presentClient } from '../presenters.js';
 import { requestContext } from '../request-context.js';
 import { principalOf, requireScope, type RouteDeps } from '../route-deps.js';
-import { ClientBody, CreateApiKeyBody, CreateClientBody, ErrorBody } from '../schemas.js';
+import {
+  ApiKeyBody,
+  ClientBody,
+  CreateApiKeyBody,
+  CreateClientBody,
+  ErrorBody,
+  RevocationReasonSchema,
+} from '../schemas.js';
 
 export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   const admin = requireScope(deps, 'admin');
@@ -44,14 +53,6 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
   );
 
-  const ApiKeyBody = Type.Object({
-    id: Type.String(),
-    name: Type.String(),
-    scopes: Type.Array(Type.String()),
-    created_at: Type.String({ format: 'date-time' }),
-    key: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
-  });
-
   app.post(
     '/v1/api-keys',
     {
@@ -59,27 +60,26 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags: ['api-keys'],
         description:
-          'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`). The key is returned once.',
+          'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`), optionally expiring at `expires_at`. The key is returned once.',
         body: CreateApiKeyBody,
-        response: { 201: ApiKeyBody },
+        response: { 201: ApiKeyBody, 400: ErrorBody },
       },
     },
     async (request, reply) => {
+      const { body } = request;
       const { record, key } = await createApiKey(
         deps.ctx,
-        request.body,
+        {
+          name: body.name,
+          scopes: body.scopes,
+          expiresAt: body.expires_at === undefined ? undefined : new Date(body.expires_at),
+        },
         requestContext(request, principalOf(request).actor),
       );
       return reply
         .status(201)
         .header('cache-control', 'no-store')
-        .send({
-          id: record.id,
-          name: record.name,
-          scopes: [...record.scopes],
-          created_at: record.createdAt.toISOString(),
-          key,
-        });
+        .send({ ...presentApiKey(record, deps.ctx.clock.now()), key });
     },
   );
 
@@ -87,16 +87,44 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/api-keys',
     {
       preHandler: admin,
-      schema: { tags: ['api-keys'], response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) } },
+      schema: {
+        tags: ['api-keys'],
+        description:
+          'Every API key, oldest first, with its status, scopes, creator and `last_used_at` (written at most once per CUTOFF_API_KEY_LAST_USED_FLUSH_MS per replica, so it may lag by that much).',
+        response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) },
+      },
     },
-    async () => ({
-      api_keys: (await deps.ctx.store.apiKeys.list()).map((record) => ({
-        id: record.id,
-        name: record.name,
-        scopes: [...record.scopes],
-        created_at: record.createdAt.toISOString(),
-      })),
-    }),
+    async () => {
+      const now = deps.ctx.clock.now();
+      return { api_keys: (await deps.ctx.store.apiKeys.list()).map((record) => presentApiKey(record, now)) };
+    },
+  );
+
+  app.delete(
+    '/v1/api-keys/:id',
+    {
+      onRequest: admin,
+      schema: {
+        tags: ['api-keys'],
+        description:
+          'Revokes an API key: this replica refuses it from the moment the response is sent, every other replica within CUTOFF_API_KEY_CACHE_MS (default 1 s). Audited as `api_key.revoked`. Revoking a revoked key changes nothing and answers the key.',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
+        querystring: Type.Object(
+          { reason: Type.Optional(RevocationReasonSchema) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ApiKeyBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { record } = await revokeApiKey(
+        deps.ctx,
+        { id: request.params.id as ApiKeyId, reason: request.query.reason ?? 'manual' },
+        requestContext(request, principalOf(request).actor),
+      );
+      await deps.forgetApiKeys();
+      return presentApiKey(record, deps.ctx.clock.now());
+    },
   );
 
   app.post(

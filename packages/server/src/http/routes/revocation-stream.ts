@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import type { RevocationEntry } from '@cutoff/guard/rule';
 import type { FastifyTypebox } from '../fastify-typebox.js';
+import { hasScope, parseBearer } from '../api-key-authenticator.js';
 import { requireScope, type RouteDeps } from '../route-deps.js';
 
 /** A subscriber this far behind is cut; it resumes with Last-Event-ID and misses nothing. */
@@ -82,10 +83,25 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
       write('retry: 500\n\n');
       const subscription = deps.hub.subscribe(after, send);
       const timer = setInterval(heartbeat, deps.config.feedHeartbeatMs);
+      // A stream outlives the check that opened it: a key revoked (or expired) since then ends it,
+      // on this replica before the revoking call returns, elsewhere within a heartbeat interval
+      // plus CUTOFF_API_KEY_CACHE_MS. The check is the cached one: a few µs per stream per interval.
+      const presented = parseBearer(request.headers.authorization) ?? '';
+      const checkKey = (): Promise<void> =>
+        deps.authenticateKey(presented).then(
+          (principal) => {
+            if (principal === undefined || !hasScope(principal, 'feed:read')) res.end();
+          },
+          () => undefined, // the store is unreachable: keep streaming what this replica knows
+        );
+      const keyCheck = setInterval(() => void checkKey(), deps.config.feedHeartbeatMs);
+      const stopForgetting = deps.onApiKeysForgotten(checkKey);
       const close = (): void => {
         if (closed) return;
         closed = true;
         clearInterval(timer);
+        clearInterval(keyCheck);
+        stopForgetting();
         disconnectGuard?.();
         subscription.unsubscribe();
       };

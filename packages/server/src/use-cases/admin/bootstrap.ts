@@ -2,6 +2,7 @@ import { DEFAULT_CLIENT_ID } from '../auth/login.js';
 import type { UseCaseContext } from '../context.js';
 import { createApiKey } from './create-api-key.js';
 import { CutoffError } from '../../domain/errors.js';
+import { apiKeyStatus } from '../../domain/records.js';
 
 const SYSTEM = {
   actor: { type: 'system', id: 'bootstrap' },
@@ -35,7 +36,7 @@ export const bootstrap = async (
   }
   if (options.adminKeyConfigured) return { generatedAdminKey: null };
   const keys = await ctx.store.apiKeys.list();
-  if (keys.some((key) => key.scopes.includes('admin') && key.revokedAt === null))
+  if (keys.some((key) => key.scopes.includes('admin') && apiKeyStatus(key, now) === 'active'))
     return { generatedAdminKey: null };
   const { key } = await createApiKey(ctx, { name: 'bootstrap-admin', scopes: ['admin'] }, SYSTEM);
   return { generatedAdminKey: key };

@@ -1,3 +1,4 @@
+import { CutoffError } from '../../domain/errors.js';
 import { ID_PREFIX, type ApiKeyId } from '../../domain/ids.js';
 import type { ApiKeyRecord, ApiKeyScope } from '../../domain/records.js';
 import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
@@ -7,10 +8,18 @@ import { auditEvent } from '../audit/audit-event.js';
 /** Creates a scoped API key; the key is returned once and only its hash is stored. */
 export const createApiKey = async (
   ctx: Pick<UseCaseContext, 'store' | 'clock'>,
-  input: { readonly name: string; readonly scopes: readonly ApiKeyScope[] },
+  input: {
+    readonly name: string;
+    readonly scopes: readonly ApiKeyScope[];
+    /** After this instant the key authenticates nothing; must lie in the future. */
+    readonly expiresAt?: Date | undefined;
+  },
   requestContext: RequestContext,
 ): Promise<{ readonly record: ApiKeyRecord; readonly key: string }> => {
   const now = ctx.clock.now();
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt !== null && expiresAt.getTime() <= now.getTime())
+    throw new CutoffError('ERR_VALIDATION', { message: 'expires_at must be in the future.' });
   const key = randomSecret(SECRET_PREFIX.apiKey);
   const record: ApiKeyRecord = {
     id: randomId(ID_PREFIX.apiKey) as ApiKeyId,
@@ -18,6 +27,8 @@ export const createApiKey = async (
     keyHash: hashSecret(key),
     scopes: [...new Set(input.scopes)],
     createdAt: now,
+    createdBy: requestContext.actor,
+    expiresAt,
     lastUsedAt: null,
     revokedAt: null,
   };
@@ -27,7 +38,11 @@ export const createApiKey = async (
       auditEvent(requestContext, now, {
         action: 'api_key.created',
         target: { type: 'api_key', id: record.id },
-        details: { name: record.name, scopes: record.scopes },
+        details: {
+          name: record.name,
+          scopes: record.scopes,
+          expires_at: expiresAt === null ? null : expiresAt.toISOString(),
+        },
       }),
     );
   });
