@@ -1,19 +1,30 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-/** A TCP proxy a test controls: `cut()` drops every connection and refuses new ones until `resume()`. */
+/**
+ * A TCP proxy a test controls: `cut()` drops every connection and refuses new ones until
+ * `resume()`; `blackHole()` drops every connection and accepts new ones without ever forwarding a
+ * byte (a host that is reachable but does not answer: connects hang until the client's timeout).
+ */
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
+  blackHole(): void;
   resume(): void;
   close(): Promise<void>;
 }
 
 export const startTcpProxy = async (targetHost: string, targetPort: number): Promise<TcpProxy> => {
   const sockets = new Set<Socket>();
-  let open = true;
+  let mode: 'open' | 'cut' | 'black-hole' = 'open';
   const server: Server = createServer((client) => {
-    if (!open) {
+    if (mode === 'cut') {
       client.destroy();
+      return;
+    }
+    if (mode === 'black-hole') {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => client.destroy());
       return;
     }
     const upstream = connect(targetPort, targetHost);
@@ -34,11 +45,15 @@ export const startTcpProxy = async (targetHost: string, targetPort: number): Pro
   return {
     port: address.port,
     cut() {
-      open = false;
+      mode = 'cut';
+      for (const socket of sockets) socket.destroy();
+    },
+    blackHole() {
+      mode = 'black-hole';
       for (const socket of sockets) socket.destroy();
     },
     resume() {
-      open = true;
+      mode = 'open';
     },
     close: () =>
       new Promise((resolve) => {
