@@ -13,7 +13,23 @@ export interface Operation {
   readonly bodySchema: Record<string, unknown> | undefined;
   /** False when the operation declares `security: []`. */
   readonly authenticated: boolean;
+  /** Resolves a `$ref` of the document (nested schemas may be references). */
+  readonly resolve: (schema: Record<string, unknown> | undefined) => Record<string, unknown> | undefined;
 }
+
+type Schema = Record<string, unknown>;
+
+/** Follows local `$ref`s (`#/components/schemas/Name`) so callers see the schema itself. */
+const resolver =
+  (document: { components?: { schemas?: Record<string, Schema> } }) =>
+  (schema: Schema | undefined): Schema | undefined => {
+    let current = schema;
+    for (let hops = 0; hops < 10 && typeof current?.['$ref'] === 'string'; hops += 1) {
+      const name = current['$ref'].replace('#/components/schemas/', '');
+      current = document.components?.schemas?.[name];
+    }
+    return current;
+  };
 
 interface OpenApiOperation {
   readonly security?: readonly unknown[];
@@ -27,8 +43,10 @@ export const openApiOperations = async (t: TestServer): Promise<readonly Operati
   if (response.status !== 200) throw new Error(`/openapi.json answered ${response.status}`);
   const document = response.body as {
     security?: readonly unknown[];
+    components?: { schemas?: Record<string, Schema> };
     paths: Record<string, Record<string, OpenApiOperation>>;
   };
+  const resolve = resolver(document);
   const operations: Operation[] = [];
   for (const [path, byMethod] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(byMethod)) {
@@ -43,7 +61,8 @@ export const openApiOperations = async (t: TestServer): Promise<readonly Operati
           .filter((p) => p.in === 'query')
           .map((p) => ({ name: p.name, schema: p.schema ?? {} })),
         contentTypes,
-        bodySchema: contentTypes[0] === undefined ? undefined : content[contentTypes[0]]?.schema,
+        bodySchema: contentTypes[0] === undefined ? undefined : resolve(content[contentTypes[0]]?.schema),
+        resolve,
         authenticated: (operation.security ?? document.security ?? []).length > 0,
       });
     }

@@ -16,12 +16,12 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           {
             guard_id: Type.String({ minLength: 1, maxLength: 128 }),
             app: Type.String({ minLength: 1, maxLength: 128 }),
-            seq: Type.Integer({ minimum: 0 }),
+            seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
             applied: Type.Optional(
               Type.Array(
                 Type.Object({
-                  seq: Type.Integer({ minimum: 1 }),
-                  applied_at_ms: Type.Integer({ minimum: 0 }),
+                  seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+                  applied_at_ms: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
                 }),
                 {
                   maxItems: 1000,

@@ -35,7 +35,9 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
         tags: ['revocations'],
         description:
           'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time, keys: {version, kids}}` at least every second (`keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',
-        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+        }),
         produces: ['text/event-stream'],
       },
     },
