@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
-import { dropSchemas, kyselyOf, postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
+import type { UserRecord } from '../../src/domain/records.js';
+import { makeUser } from '../storage/fixtures.js';
+import {
+  dropSchemas,
+  kyselyOf,
+  postgresTestStores,
+  postgresTestsSkipped,
+  testDatabaseUrl,
+} from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -146,5 +154,39 @@ describe.skipIf(postgresTestsSkipped())('concurrent revocations and refreshes of
       .execute();
     const keys = new Set(entries.map((entry) => entry.key));
     for (const sessionId of committed) expect(keys.has(sessionId)).toBe(true);
+  });
+});
+
+describe.skipIf(postgresTestsSkipped())('a PostgreSQL deadlock inside store.transaction', () => {
+  const stores = postgresTestStores();
+  afterAll(() => stores.dispose());
+
+  it('is retried: both transactions commit, the one PostgreSQL chose as victim runs again', async () => {
+    const store = await stores.create();
+    const [a, b] = [makeUser('usr_lock_a'), makeUser('usr_lock_b')];
+    await store.users.insert(a);
+    await store.users.insert(b);
+    // Each transaction updates one row, waits until the other has updated its row, then updates
+    // the other's: a lock cycle PostgreSQL breaks by aborting one of them (40P01).
+    let updatedFirst = 0;
+    let bothHoldOne: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => {
+      bothHoldOne = resolve;
+    });
+    let attempts = 0;
+    const crosswise = (first: UserRecord, second: UserRecord, email: string) =>
+      store.transaction(async (tx) => {
+        attempts += 1;
+        await tx.users.update(first.id, { email, updatedAt: new Date() });
+        updatedFirst += 1;
+        if (updatedFirst === 2) bothHoldOne();
+        await barrier;
+        await tx.users.update(second.id, { email, updatedAt: new Date() });
+      });
+    await Promise.all([crosswise(a, b, 'one@example.com'), crosswise(b, a, 'two@example.com')]);
+    expect(attempts).toBe(3);
+    const emails = [(await store.users.findById(a.id))?.email, (await store.users.findById(b.id))?.email];
+    // Whichever committed last wrote both rows: never a mix of a half-applied transaction.
+    expect(emails[0]).toBe(emails[1]);
   });
 });
