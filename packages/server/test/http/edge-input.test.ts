@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postHook, writeHooksFile } from '../hooks/hook-client.js';
 import { PATCH_OP, scimClient } from '../scim/scim-client.js';
 import { postgresTestsSkipped, TEST_BACKENDS } from '../support/stores.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -166,4 +167,46 @@ describe('authentication comes before parsing', () => {
     expect(response.status).toBe(401);
     expect(((await response.json()) as { code: string }).code).toBe('ERR_WEBHOOK_SIGNATURE');
   });
+});
+
+describe.each(TEST_BACKENDS)('a signed webhook with hostile content (%s)', (backend) => {
+  const secret = 'hr-secret-0123456789abcdef';
+  let t: TestServer;
+  beforeAll(async () => {
+    if (backend === 'postgres' && postgresTestsSkipped()) return;
+    const hooksFile = writeHooksFile({
+      hr: {
+        secret,
+        eventId: { path: 'event_id' },
+        events: [
+          {
+            name: 'termination',
+            when: { path: 'type', equals: 'worker.terminated' },
+            action: 'revoke_user',
+            user: { path: 'worker.username', by: 'username' },
+          },
+        ],
+      },
+    });
+    t = await startTestServer({ backend, config: { hooksFile } });
+  });
+  afterAll(() => t?.close());
+
+  it.skipIf(backend === 'postgres' && postgresTestsSkipped())(
+    'is a 400 for a NUL in the user it names or its event id, or for deep nesting, and records nothing',
+    async () => {
+      const auditBefore = (await t.api('GET', '/v1/audit/verify')).body.count as number;
+      for (const payload of [
+        { event_id: 'evt-nul-user', type: 'worker.terminated', worker: { username: 'ada\u0000' } },
+        { event_id: 'evt-\u0000', type: 'worker.terminated', worker: { username: 'ada' } },
+        { event_id: 'evt-deep', type: 'worker.terminated', worker: { username: 'ada' }, extra: nested(3000) },
+      ]) {
+        const response = await postHook(t, 'hr', payload, { secret });
+        expect(response.status).toBe(400);
+        expect(response.body.code).toBe('ERR_VALIDATION');
+      }
+      expect((await t.api('GET', '/v1/audit/verify')).body.count).toBe(auditBefore);
+      expect(logLines(t).filter((line) => line.level >= 50)).toEqual([]);
+    },
+  );
 });
