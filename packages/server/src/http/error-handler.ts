@@ -42,10 +42,11 @@ const isTransactionConflict = (error: unknown): boolean => {
  * The client went away while its body was being read: Node reports `aborted` (ECONNRESET) on
  * the request stream. Nobody is left to answer and nothing is wrong with the server or store.
  */
-const isClientAbort = (error: unknown, request: FastifyRequest): boolean =>
-  request.raw.readableAborted ||
-  ((error as { code?: unknown; message?: unknown } | null)?.code === 'ECONNRESET' &&
-    (error as { message?: unknown }).message === 'aborted');
+const isClientAbort = (error: unknown, request: FastifyRequest): boolean => {
+  const { code, message } = (error ?? {}) as { readonly code?: unknown; readonly message?: unknown };
+  // Both: a store's own ECONNRESET while the client happens to be gone stays a store error.
+  return code === 'ECONNRESET' && message === 'aborted' && request.raw.readableAborted;
+};
 
 /** Seconds a caller should wait before retrying a 503 of the store: a brief outage or conflict. */
 const STORE_RETRY_AFTER_SECONDS = 1;
