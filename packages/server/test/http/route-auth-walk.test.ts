@@ -65,6 +65,10 @@ describe('every documented route without a valid credential', () => {
       [
         'GET /.well-known/jwks.json',
         'GET /.well-known/oauth-authorization-server',
+        // Probes and metrics, public by design (docs/operations.md), once they are documented.
+        'GET /healthz',
+        'GET /metrics',
+        'GET /readyz',
         'POST /oauth/revoke',
         'POST /oauth/token',
         'POST /v1/auth/login',
