@@ -64,6 +64,12 @@ export const ERROR_REGISTRY = {
     error: 'store_unavailable',
     message: 'The store cannot be reached; nothing was changed.',
   },
+  ERR_STORE_CONFLICT: {
+    status: 503,
+    error: 'store_conflict',
+    message:
+      'A concurrent change to the same records kept this one from committing, even after retries; nothing was changed. Retry.',
+  },
   ERR_SECRET_UNAVAILABLE: {
     status: 503,
     error: 'secret_unavailable',

@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { serializeRequest } from './edge/access-log.js';
+import { refuseHostileInput } from './edge/hostile-input.js';
 import { errorHandler } from './error-handler.js';
 import type { FastifyTypebox } from './fastify-typebox.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
@@ -56,6 +58,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   const logger: FastifyServerOptions['logger'] = {
     level: options.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
     ...(options.logStream !== undefined && { stream: options.logStream }),
   };
   const app = Fastify({
@@ -126,6 +129,9 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
+
+  // After every route's authentication (onRequest) and parsing, before its schema and handler.
+  app.addHook('preValidation', refuseHostileInput);
 
   for (const routes of [
     healthRoutes,

@@ -26,11 +26,30 @@ const isStoreUnavailable = (error: unknown): boolean => {
   const message = (error as { message?: unknown }).message;
   return (
     typeof message === 'string' &&
-    /Connection terminated|connection (is )?closed|database connection is not open|Client has encountered a connection error/i.test(
+    /Connection terminated|connection (is )?closed|database connection is not open|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
       message,
     )
   );
 };
+
+/** PostgreSQL serialization_failure and deadlock_detected, left after the store's own retries. */
+const isTransactionConflict = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+};
+
+/**
+ * The client went away while its body was being read: Node reports `aborted` (ECONNRESET) on
+ * the request stream. Nobody is left to answer and nothing is wrong with the server or store.
+ */
+const isClientAbort = (error: unknown, request: FastifyRequest): boolean => {
+  const { code, message } = (error ?? {}) as { readonly code?: unknown; readonly message?: unknown };
+  // Both: a store's own ECONNRESET while the client happens to be gone stays a store error.
+  return code === 'ECONNRESET' && message === 'aborted' && request.raw.readableAborted;
+};
+
+/** Seconds a caller should wait before retrying a 503 of the store: a brief outage or conflict. */
+const STORE_RETRY_AFTER_SECONDS = 1;
 
 const isOAuthRoute = (request: FastifyRequest): boolean => request.url.startsWith('/oauth/');
 
@@ -38,6 +57,8 @@ const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: Cu
   if (error.code === 'ERR_RATE_LIMITED' && typeof error.extra?.retry_after_seconds === 'number') {
     void reply.header('retry-after', String(error.extra.retry_after_seconds));
   }
+  if (error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_STORE_CONFLICT')
+    void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
   if (error.status === 401 && !isOAuthRoute(request))
     void reply.header('www-authenticate', 'Bearer realm="cutoff"');
   return reply.status(error.status).send({
@@ -86,7 +107,13 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
   }
   let cutoffError: CutoffError;
   if (error instanceof CutoffError) cutoffError = error;
-  else if (isStoreUnavailable(error)) {
+  else if (isClientAbort(error, request)) {
+    request.log.info('request aborted by the client before its body was read');
+    cutoffError = new CutoffError('ERR_VALIDATION', { message: 'The request body was not received whole.' });
+  } else if (isTransactionConflict(error)) {
+    request.log.warn({ err: error }, 'store conflict after retries');
+    cutoffError = new CutoffError('ERR_STORE_CONFLICT');
+  } else if (isStoreUnavailable(error)) {
     request.log.error({ err: error }, 'store unavailable');
     cutoffError = new CutoffError('ERR_STORE_UNAVAILABLE');
   } else {

@@ -35,7 +35,7 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that admits Bearer API keys holding `scope` (or `admin`). */
+/** An onRequest hook (it runs before the body is read or validated) that admits Bearer API keys holding `scope` (or `admin`). */
 export const requireScope =
   (deps: RouteDeps, scope: ApiKeyScope) =>
   async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

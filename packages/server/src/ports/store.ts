@@ -333,7 +333,11 @@ export interface StoreTx {
  */
 export interface Store extends StoreTx {
   readonly dialect: 'sqlite' | 'postgres';
-  /** All-or-nothing: if `work` throws, nothing it wrote is kept. */
+  /**
+   * All-or-nothing: if `work` throws, nothing it wrote is kept. `work` may run more than once (a
+   * PostgreSQL deadlock or serialization failure rolls it back and the store runs it again), so
+   * it must have no effect outside `tx`; act on the result after the transaction commits.
+   */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */

@@ -6,11 +6,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * nothing either way (a silent partition: the peers wait). `resume()` ends either: connections
  * that were black-holed are dropped (as a peer's timeout would), new ones are forwarded again.
  * `setLatency(ms)` delays every chunk by `ms` each way, in order (a distant peer).
+ * `blackHole({ dropOpen: true })` first drops the open connections, so only new ones hang (a host
+ * that is reachable but does not answer: connects hang until the client's timeout).
  */
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
-  blackHole(): void;
+  blackHole(options?: { readonly dropOpen?: boolean }): void;
   setLatency(ms: number): void;
   resume(): void;
   close(): Promise<void>;
@@ -90,8 +92,12 @@ export const startTcpProxy = async (targetHost: string, targetPort: number): Pro
       mode = 'cut';
       for (const socket of sockets) socket.destroy();
     },
-    blackHole() {
+    blackHole(options) {
       mode = 'black-hole';
+      if (options?.dropOpen === true) {
+        for (const socket of sockets) socket.destroy();
+        return;
+      }
       for (const [client, upstream] of pairs) {
         swallow(client);
         swallow(upstream);

@@ -35,6 +35,31 @@ const repositories = (context: StoreContext): StoreTx => ({
   loginFailures: new KyselyLoginFailureRepository(context),
 });
 
+/**
+ * PostgreSQL's "try again" answers (serialization_failure, deadlock_detected): the transaction was
+ * rolled back whole, so running it again is safe and usually succeeds at once. Past the last
+ * attempt the error reaches the caller as a retryable 503.
+ */
+const CONFLICT_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+const CONFLICT_ATTEMPTS = 4;
+
+export const isTransactionConflict = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  CONFLICT_SQLSTATES.has(String((error as { readonly code?: unknown }).code));
+
+const retryingConflicts = async <T>(once: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await once();
+    } catch (error) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      // A few milliseconds, jittered, so the transactions that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, attempt * (2 + Math.random() * 8)));
+    }
+  }
+};
+
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
@@ -106,8 +131,9 @@ export class KyselyStore implements Store {
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = (): Promise<T> =>
+    const once = (): Promise<T> =>
       this.#db.transaction().execute((trx) => work(repositories({ db: trx, dialect: this.dialect })));
+    const run = this.dialect === 'postgres' ? () => retryingConflicts(once) : once;
     const tracked = this.#scope;
     if (tracked === undefined) return run();
     if (tracked.getStore()?.active === true) throw new Error(misuseMessage);

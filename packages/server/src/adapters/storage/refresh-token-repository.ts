@@ -85,6 +85,8 @@ export class KyselyRefreshTokenRepository implements RefreshTokenRepository {
                 .select(['refresh_tokens.id', 'refresh_tokens.status'])
                 .where('refresh_tokens.status', 'in', REVOCABLE)
                 .where((eb) => refreshTokenCovered(eb, selector, dialect))
+                // Locked in id order, so two revocations covering the same tokens queue, not deadlock.
+                .orderBy('refresh_tokens.id')
                 .forUpdate()
                 .as('old'),
             )

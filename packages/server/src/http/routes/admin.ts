@@ -24,7 +24,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/clients',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['clients'],
         description:
@@ -47,7 +47,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/clients',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } },
     },
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
@@ -56,7 +56,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/api-keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['api-keys'],
         description:
@@ -86,7 +86,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/api-keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['api-keys'],
         description:
@@ -130,7 +130,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/keys/rotate',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['keys'],
         description: 'Rotates the signing key. The JWKS keeps publishing the previous key.',
@@ -160,7 +160,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/secrets/reseal',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['keys'],
         description:

@@ -16,6 +16,7 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
+        security: [],
         description:
           'Password (+ TOTP when enrolled) login. Creates a session; returns an access and a refresh token.',
         body: LoginBody,
@@ -48,6 +49,14 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/auth/logout',
     {
+      // The access token is verified by the handler; a request without one is refused first.
+      onRequest: (request, _reply, done) => {
+        done(
+          parseBearer(request.headers.authorization) === undefined
+            ? new CutoffError('ERR_UNAUTHENTICATED')
+            : undefined,
+        );
+      },
       schema: {
         tags,
         description:

@@ -8,7 +8,7 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/guards/report',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags,
         description:
@@ -17,14 +17,14 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           {
             guard_id: Type.String({ minLength: 1, maxLength: 128 }),
             app: Type.String({ minLength: 1, maxLength: 128 }),
-            seq: Type.Integer({ minimum: 0 }),
+            seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
             degraded: Type.Optional(Type.Boolean()),
             staleness_ms: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
             applied: Type.Optional(
               Type.Array(
                 Type.Object({
-                  seq: Type.Integer({ minimum: 1 }),
-                  applied_at_ms: Type.Integer({ minimum: 0 }),
+                  seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+                  applied_at_ms: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
                 }),
                 {
                   maxItems: 1000,
@@ -55,7 +55,7 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/guards',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags,
         description:

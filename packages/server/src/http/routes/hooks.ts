@@ -1,6 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
-import { SIGNATURE_HEADER } from '../../domain/hooks/signature.js';
+import { CutoffError } from '../../domain/errors.js';
+import {
+  parseSignatureHeader,
+  SIGNATURE_HEADER,
+  SIGNATURE_PROBLEM_MESSAGES,
+} from '../../domain/hooks/signature.js';
 import { receiveWebhook, type WebhookResult } from '../../use-cases/hooks/receive-webhook.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { requestInfo } from '../request-context.js';
@@ -84,6 +90,35 @@ const present = (result: WebhookResult) => {
   };
 };
 
+const signatureHeaderOf = (request: FastifyRequest): string | undefined => {
+  const header = request.headers[SIGNATURE_HEADER];
+  return Array.isArray(header) ? header.join(',') : header;
+};
+
+/**
+ * What can be refused before the body is read: an unknown source, or a request without a
+ * well-formed signature header. Verifying the signature needs the raw body, so that waits.
+ */
+const unsignedError = (deps: RouteDeps, request: FastifyRequest): CutoffError | undefined => {
+  const { source } = request.params as { readonly source?: string };
+  if (source === undefined || !deps.config.hooks.sources.has(source))
+    return new CutoffError('ERR_WEBHOOK_SIGNATURE', { message: 'Unknown webhook source.' });
+  const header = signatureHeaderOf(request);
+  if (header === undefined || header.trim() === '')
+    return new CutoffError('ERR_WEBHOOK_SIGNATURE', { message: SIGNATURE_PROBLEM_MESSAGES.missing });
+  if (parseSignatureHeader(header) === undefined)
+    return new CutoffError('ERR_WEBHOOK_SIGNATURE', { message: SIGNATURE_PROBLEM_MESSAGES.malformed });
+  return undefined;
+};
+
+const refuseUnsigned =
+  (deps: RouteDeps) =>
+  (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const error = unsignedError(deps, request);
+    if (error === undefined) done();
+    else done(error);
+  };
+
 export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   // Encapsulated: only this route keeps the raw bytes (the signature covers them exactly).
   void app.register((plugin, _options, done) => {
@@ -99,6 +134,7 @@ export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     scope.post(
       '/v1/hooks/:source',
       {
+        onRequest: refuseUnsigned(deps),
         schema: {
           tags: ['hooks'],
           security: [],
@@ -109,11 +145,10 @@ export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         },
       },
       async (request, reply) => {
-        const header = request.headers[SIGNATURE_HEADER];
         const result = await receiveWebhook(deps.ctx, {
           source: request.params.source,
           rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-          signatureHeader: Array.isArray(header) ? header.join(',') : header,
+          signatureHeader: signatureHeaderOf(request),
           request: requestInfo(request),
         });
         return reply.status(result.matched && result.applied ? 200 : 202).send(present(result));

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
 import { clientCredentialsGrant } from '../../use-cases/oauth/client-credentials-grant.js';
 import { OAuthError } from '../../use-cases/oauth/oauth-error.js';
@@ -28,12 +29,40 @@ const TokenRequestWithToken = Type.Object({
   client_secret: Type.Optional(Type.String({ maxLength: 512 })),
 });
 
+const callerAuthenticationFailed = (): OAuthError =>
+  new OAuthError('invalid_client', 'Caller authentication failed.');
+
+/** A Bearer API key is checked before the body is read; client credentials may be in the body. */
+const authenticateIntrospectionKey =
+  (deps: RouteDeps) =>
+  async (request: FastifyRequest): Promise<void> => {
+    const bearer = parseBearer(request.headers.authorization);
+    if (bearer === undefined) return;
+    const principal = await deps.authenticateKey(bearer);
+    if (principal === undefined || !hasScope(principal, 'introspect')) throw callerAuthenticationFailed();
+    request.principal = principal;
+  };
+
+/** Parsed but not yet validated: a caller with no credential at all learns nothing of the schema. */
+const refuseUncredentialedIntrospection = (
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void => {
+  const body = request.body as Readonly<Record<string, unknown>> | null | undefined;
+  const basic = /^basic /i.test(request.headers.authorization ?? '');
+  const posted = typeof body?.client_id === 'string' && typeof body.client_secret === 'string';
+  if (request.principal === undefined && !basic && !posted) done(callerAuthenticationFailed());
+  else done();
+};
+
 export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/oauth/token',
     {
       schema: {
         tags,
+        security: [],
         consumes,
         description:
           'RFC 6749 token endpoint: `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
@@ -93,6 +122,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
+        security: [],
         consumes,
         description:
           'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti.',
@@ -115,6 +145,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/oauth/introspect',
     {
+      onRequest: authenticateIntrospectionKey(deps),
+      preValidation: refuseUncredentialedIntrospection,
       schema: {
         tags,
         consumes,
@@ -128,13 +160,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request, reply) => {
-      const bearer = parseBearer(request.headers.authorization);
-      if (bearer !== undefined) {
-        const principal = await deps.authenticateKey(bearer);
-        if (principal === undefined || !hasScope(principal, 'introspect')) {
-          throw new OAuthError('invalid_client', 'Caller authentication failed.');
-        }
-      } else {
+      // A Bearer API key was checked in onRequest; otherwise the caller is a confidential client.
+      if (request.principal === undefined) {
         const client = await authenticateClient(deps.ctx.clients, request, request.body);
         if (client?.type !== 'confidential')
           throw new OAuthError('invalid_client', 'Caller authentication failed.');

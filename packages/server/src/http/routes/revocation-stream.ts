@@ -31,12 +31,14 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
   app.get(
     '/v1/revocations/stream',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags: ['revocations'],
         description:
           'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, head_read_at, server_time, keys: {version, kids}}` at least every second (`head_read_at`: epoch ms at which this replica read `head` from the store; both are absent while the replica cannot vouch for a recent read; `keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',
-        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+        }),
         produces: ['text/event-stream'],
       },
     },

@@ -22,7 +22,7 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
   app.post(
     '/v1/revocations',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags,
         description:
@@ -71,13 +71,13 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
   app.get(
     '/v1/revocations',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags,
         description:
           'Live revocation entries after `after` (0: a full snapshot), oldest first, and the feed head.',
         querystring: Type.Object({
-          after: Type.Integer({ minimum: 0, default: 0 }),
+          after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 }),
         }),
         response: { 200: FeedPageBody },

@@ -1,6 +1,7 @@
 import { CutoffError } from '../../domain/errors.js';
 import { eventIdOf, evaluateMappings, type HookActionPlan } from '../../domain/hooks/evaluate-mapping.js';
 import type { HookMapping, HookSource } from '../../domain/hooks/hooks-config.js';
+import { findHostileValue, MAX_INPUT_DEPTH } from '../../domain/input/hostile-value.js';
 import { SIGNATURE_PROBLEM_MESSAGES, verifySignature } from '../../domain/hooks/signature.js';
 import type { Actor, UserRecord } from '../../domain/records.js';
 import { toNumericDate } from '../../ports/clock.js';
@@ -100,11 +101,23 @@ const authenticate = (ctx: UseCaseContext, delivery: WebhookDelivery): HookSourc
 };
 
 const parseJson = (rawBody: Buffer): unknown => {
+  let payload: unknown;
   try {
-    return JSON.parse(rawBody.toString('utf8')) as unknown;
+    payload = JSON.parse(rawBody.toString('utf8')) as unknown;
   } catch {
     throw new CutoffError('ERR_VALIDATION', { message: 'The webhook body is not valid JSON.' });
   }
+  // The body reaches the store (event id, user lookup): what the HTTP edge refuses elsewhere.
+  const problem = findHostileValue(payload);
+  if (problem !== undefined) {
+    throw new CutoffError('ERR_VALIDATION', {
+      message:
+        problem.kind === 'nul'
+          ? `The webhook body contains a NUL character at ${problem.at}.`
+          : `The webhook body nests deeper than ${MAX_INPUT_DEPTH} levels at ${problem.at}.`,
+    });
+  }
+  return payload;
 };
 
 /**

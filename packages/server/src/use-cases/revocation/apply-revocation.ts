@@ -76,9 +76,11 @@ export const applyRevocation = async (
   const now = ctx.clock.now();
   const { target, reason } = request;
   const selector = sessionSelectorFor(target);
-  const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
+  // Refresh tokens before sessions: the order a refresh takes its locks in (it rotates the token,
+  // then touches the session). In the other order the two deadlocked on PostgreSQL.
   const refreshTokensRevoked =
     selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
+  const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
   const timing = revocationTiming(
     toNumericDate(now),
     ctx.config.accessTokenTtlSeconds,
