@@ -256,6 +256,23 @@ export class KyselyGroupRepository implements GroupRepository {
     return rows.map((row) => row.user_id as UserId);
   }
 
+  async names(limit: number): Promise<readonly string[]> {
+    const { db } = this.#context;
+    const rows = await db
+      .selectFrom(
+        db
+          .selectFrom('groups')
+          .select('name')
+          .union(db.selectFrom('user_groups').select('group_name as name'))
+          .as('known'),
+      )
+      .select('known.name')
+      .orderBy('known.name')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.name);
+  }
+
   async addMember(name: string, userId: UserId): Promise<boolean> {
     return this.#changeMembership(userId, async (trx, groups) => {
       const result = await trx
