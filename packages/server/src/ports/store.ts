@@ -4,6 +4,7 @@ import type {
   AuditEventRecord,
   ClientRecord,
   GroupRecord,
+  MemberDeactivation,
   NewAuditEvent,
   NewRevocation,
   OutboxMessage,
@@ -101,6 +102,7 @@ export interface GroupPatch {
   readonly externalId?: string | null;
   readonly endAt?: Date | null;
   readonly endedAt?: Date | null;
+  readonly deactivateMembers?: MemberDeactivation;
   readonly updatedAt: Date;
 }
 

@@ -28,6 +28,7 @@ const patchToRow = (patch: GroupPatch): Updateable<GroupsTable> => {
   if (patch.externalId !== undefined) row.external_id = patch.externalId;
   if (patch.endAt !== undefined) row.end_at = toMillisOrNull(patch.endAt);
   if (patch.endedAt !== undefined) row.ended_at = toMillisOrNull(patch.endedAt);
+  if (patch.deactivateMembers !== undefined) row.deactivate_members = patch.deactivateMembers;
   return row;
 };
 
