@@ -269,6 +269,11 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
       /^Bearer realm="cutoff", error="invalid_token"/,
     );
     expect(unknownKey.body).not.toHaveProperty('active');
+    for (const malformed of ['Bearer', 'Bearer two words', 'bearer %%%']) {
+      const response = await introspect({ authorization: malformed });
+      expect(response.status, malformed).toBe(401);
+      expect(response.headers.get('www-authenticate'), malformed).toMatch(/^Bearer .*error="invalid_token"/);
+    }
 
     const feedKey = await introspect({ authorization: `Bearer ${await t.apiKey(['feed:read'])}` });
     expect(feedKey.status).toBe(403);

@@ -130,6 +130,10 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request, reply) => {
       const bearer = parseBearer(request.headers.authorization);
+      // A Bearer credential that is not even well-formed (RFC 6750 section 2.1) is a bad token too.
+      if (bearer === undefined && /^bearer(\s|$)/i.test(request.headers.authorization ?? '')) {
+        throw new BearerTokenError('invalid_token', 'The Bearer credential is malformed.');
+      }
       if (bearer !== undefined) {
         // RFC 6750 section 3.1: a Bearer caller gets a Bearer challenge saying what is wrong.
         const principal = await deps.authenticateKey(bearer);
