@@ -157,6 +157,8 @@ export const endGroup = async (
       // `exclusive`: the members the group was the only reason for can no longer log in. Each is
       // audited like any deactivation and revoked as a user too: the group entry only rejects
       // tokens that carry the group, the user entry every token of theirs issued up to now.
+      // Measured (End Project over HTTP, 500 members, this shared 2-core machine under load):
+      // SQLite 0.97 s `none` vs 1.9 s `exclusive`, PostgreSQL 3.0 s vs 9.3 s; one transaction.
       const memberEntries: RevocationRecord[] = [];
       for (const member of members) {
         if (member.account !== 'deactivated') continue;
