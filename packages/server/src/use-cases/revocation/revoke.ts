@@ -6,7 +6,7 @@ import {
   type RevocationCounts,
   type RevocationRequest,
 } from './apply-revocation.js';
-import { matchTarget, suggestTargets } from './match-revocation.js';
+import { matchTarget, suggestTargets, type TargetMatch } from './match-revocation.js';
 import type { RevocationRecord } from '../../domain/records.js';
 import {
   revocationWarnings,
@@ -28,7 +28,7 @@ export type RevokeResult =
 const reportMatch = async (
   tx: StoreTx,
   request: RevocationRequest,
-  target: Awaited<ReturnType<typeof matchTarget>>,
+  target: TargetMatch,
   sessions: number,
 ): Promise<MatchReport> => {
   const matched = { ...target, sessions };
