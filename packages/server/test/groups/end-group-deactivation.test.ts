@@ -133,18 +133,19 @@ describe.each(TEST_BACKENDS)('End Project with deactivate_members: exclusive (%s
     const group = 'vega-proj';
     const solo = await t.createUser({ groups: [group] });
     const dual = await t.createUser({ groups: [group, 'staff'] });
-    const endAt = new Date(Math.floor(Date.now() / 1000 + 2) * 1000);
+    // Logged in first, so a slow machine cannot reach the end date before the login.
+    const soloTokens = await login(solo);
+    const endAt = new Date(Math.floor(Date.now() / 1000 + 3) * 1000);
     const put = await t.api('PUT', `/v1/groups/${group}`, {
       end_at: endAt.toISOString(),
       deactivate_members: 'exclusive',
     });
     expect(put.status).toBe(201);
     expect(put.body).toMatchObject({ deactivate_members: 'exclusive', end_at: endAt.toISOString() });
-    const soloTokens = await login(solo);
 
     await eventually(
       async () => (await t.api('GET', `/v1/groups/${group}`)).body.ended_at !== null,
-      5000,
+      15_000,
       50,
     );
     await expectLockedOut(solo, soloTokens);
