@@ -5,6 +5,8 @@ export interface Output {
   /** Prints `data` as JSON in --json mode, else the human rendering. */
   result(data: unknown, human: () => string): void;
   info(message: string): void;
+  /** To stderr in both modes (JSON output carries the same warning on stdout). */
+  warn(message: string): void;
   error(message: string): void;
 }
 
@@ -15,6 +17,9 @@ export const createOutput = (json: boolean): Output => ({
   },
   info(message) {
     if (!json) console.error(message);
+  },
+  warn(message) {
+    console.error(`warning: ${message}`);
   },
   error(message) {
     console.error(json ? JSON.stringify({ error: message }) : `error: ${message}`);

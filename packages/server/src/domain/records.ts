@@ -174,6 +174,14 @@ export interface AuditEventRecord extends NewAuditEvent {
  * Optional metadata for a group name (SCIM groups, contractor end dates). Membership itself lives
  * with the users (`UserRecord.groups`), by name; a name needs no group record to be used.
  */
+/**
+ * What ending a group does to its members' accounts: `none` leaves them (they only lose the
+ * group), `exclusive` deactivates every member who belongs to no other group, so a contractor
+ * whose only reason to have an account was the project cannot log in any more.
+ */
+export const MEMBER_DEACTIVATIONS = ['none', 'exclusive'] as const;
+export type MemberDeactivation = (typeof MEMBER_DEACTIVATIONS)[number];
+
 export interface GroupRecord {
   /** `grp_…` */
   readonly id: string;
@@ -186,6 +194,8 @@ export interface GroupRecord {
   readonly endAt: Date | null;
   /** When the group was ended (revoked at its end date, or early). */
   readonly endedAt: Date | null;
+  /** What its end (the schedule or End Project) does to members' accounts; End Project may override. */
+  readonly deactivateMembers: MemberDeactivation;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

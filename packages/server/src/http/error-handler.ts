@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CutoffError, ERROR_REGISTRY, type ErrorCode } from '../domain/errors.js';
-import { OAuthError } from '../use-cases/oauth/oauth-error.js';
+import { BearerTokenError, bearerChallenge, OAuthError } from '../use-cases/oauth/oauth-error.js';
 
 /** Connection-level failures of either store: the caller gets 503 and nothing was changed. */
 const STORE_UNAVAILABLE_CODES = new Set([
@@ -98,6 +98,13 @@ const fromFastifyError = (error: FastifyError): CutoffError | undefined => {
  * elsewhere. 5xx bodies never carry detail; the detail goes to the log.
  */
 export const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  if (error instanceof BearerTokenError) {
+    return reply
+      .status(error.status)
+      .header('www-authenticate', bearerChallenge(error))
+      .header('cache-control', 'no-store')
+      .send({ error: error.error, error_description: error.description });
+  }
   if (error instanceof OAuthError) {
     if (error.error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="cutoff"');
     return reply.status(error.status).header('cache-control', 'no-store').send({

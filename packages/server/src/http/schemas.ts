@@ -135,6 +135,36 @@ export const CreateRevocationBody = Type.Object(
 );
 export type CreateRevocationBody = Static<typeof CreateRevocationBody>;
 
+export const RevocationMatchBody = Type.Object(
+  {
+    users: Type.Integer({
+      description:
+        "Users the target names: the user, the session's user, group members, role holders, users with an active session of the client, every user (`all`); 0 for `token`.",
+    }),
+    sessions: Type.Integer({
+      description: 'Active sessions the entry covers (killed, or in a dry run would be).',
+    }),
+    known: Type.Union([Type.Boolean(), Type.Null()], {
+      description:
+        'The target names something Cutoff knows: a group record or member, a role a user or client holds; true for user, session, client and `all`; null for `token` (a jti cannot be checked).',
+    }),
+    known_group: Type.Optional(
+      Type.Boolean({ description: 'Group revocations only: a group record or a member has the name.' }),
+    ),
+  },
+  { description: 'What the target covered when the entry was written.' },
+);
+
+export const RevocationWarningBody = Type.Object({
+  code: Type.Union([Type.Literal('target_matched_nothing'), Type.Literal('no_active_session')], {
+    description: 'Stable, for scripts.',
+  }),
+  message: Type.String({ description: 'For people; the wording may change.' }),
+  suggestions: Type.Optional(
+    Type.Array(Type.String(), { description: 'Known group or role names close to an unknown one.' }),
+  ),
+});
+
 export const RevocationResultBody = Type.Object({
   id: Type.Union([Type.String(), Type.Null()]),
   seq: Type.Union([Type.Integer(), Type.Null()]),
@@ -142,6 +172,11 @@ export const RevocationResultBody = Type.Object({
   sessions_revoked: Type.Integer(),
   refresh_tokens_revoked: Type.Integer(),
   effective_at: Type.Union([Timestamp, Type.Null()]),
+  matched: RevocationMatchBody,
+  warnings: Type.Array(RevocationWarningBody, {
+    description:
+      'Empty unless the target matched nothing (`target_matched_nothing`: the entry is still written, since a later token may carry the name) or had no active session (`no_active_session`).',
+  }),
   guards: Type.Optional(
     Type.Object({
       total: Type.Integer(),

@@ -4,6 +4,7 @@ import type {
   AuditEventRecord,
   ClientRecord,
   GroupRecord,
+  MemberDeactivation,
   NewAuditEvent,
   NewRevocation,
   OutboxMessage,
@@ -100,6 +101,10 @@ export interface UserRepository {
   findByExternalId(externalId: string): Promise<UserRecord | undefined>;
   /** How many users exist (SCIM `totalResults`). */
   countAll(): Promise<number>;
+  /** How many users hold the role (what a `role` revocation covers). Indexed. */
+  countWithRole(role: string): Promise<number>;
+  /** The distinct role names users hold, ascending, at most `limit` (typo suggestions). */
+  roleNames(limit: number): Promise<readonly string[]>;
   /**
    * Hard-deletes a user with its role and group rows and, in the same transaction, its sessions
    * and their refresh tokens (revoke them first: revocation entries and audit events are not
@@ -115,6 +120,7 @@ export interface GroupPatch {
   readonly externalId?: string | null;
   readonly endAt?: Date | null;
   readonly endedAt?: Date | null;
+  readonly deactivateMembers?: MemberDeactivation;
   readonly updatedAt: Date;
 }
 
@@ -142,6 +148,11 @@ export interface GroupRepository {
   delete(id: string): Promise<boolean>;
   /** Ids of the users whose groups include the name, ascending. */
   memberIds(name: string): Promise<readonly UserId[]>;
+  /**
+   * The distinct group names Cutoff knows, ascending, at most `limit`: those of group records
+   * (ended ones included) and those users are members of (typo suggestions).
+   */
+  names(limit: number): Promise<readonly string[]>;
   /** Adds the name to the user's groups. False when already a member or the user does not exist. */
   addMember(name: string, userId: UserId): Promise<boolean>;
   /** Removes the name from the user's groups. False when not a member. */
@@ -223,6 +234,8 @@ export interface SessionRepository {
   revoke(selector: SessionSelector, at: Date, reason: string): Promise<number>;
   /** How many active sessions the selector covers (for dry runs). */
   countActive(selector: SessionSelector): Promise<number>;
+  /** How many distinct users have an active session the selector covers. */
+  countActiveUsers(selector: SessionSelector): Promise<number>;
   /** Ends one session at the user's request (logout). Returns false if it was not active. */
   end(id: SessionId, at: Date): Promise<boolean>;
 }

@@ -155,6 +155,36 @@ describe('cutoff CLI and serve', () => {
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('No API key with that id') });
   });
 
+  it('revoke prints a warning to stderr when the target matched nothing, with the close name', async () => {
+    // carol (added above) is in group eng and holds role admin.
+    const typo = await run(
+      process.execPath,
+      [bin, '--url', server.url, 'revoke', 'group', 'egn', '--reason', 'contractor_end'],
+      { env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey } },
+    );
+    expect(typo.stdout).toMatch(/^revoked group egn: 0 sessions/);
+    expect(typo.stderr).toContain("warning: group 'egn' is not a known group");
+    expect(typo.stderr).toContain("Did you mean 'eng'?");
+    expect(typo.stderr).toContain('[target_matched_nothing]');
+    // --json: the warning is in the result too, and still on stderr.
+    const asJson = await run(
+      process.execPath,
+      [bin, '--url', server.url, '--json', 'revoke', 'role', 'admn', '--reason', 'role_change', '--dry-run'],
+      { env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey } },
+    );
+    expect(JSON.parse(asJson.stdout).warnings).toEqual([
+      expect.objectContaining({ code: 'target_matched_nothing', suggestions: ['admin'] }),
+    ]);
+    expect(asJson.stderr).toContain("Did you mean 'admin'?");
+    // A target that matched what it names prints no warning.
+    const right = await run(
+      process.execPath,
+      [bin, '--url', server.url, 'revoke', 'group', 'eng', '--reason', 'contractor_end', '--dry-run'],
+      { env: { ...process.env, CUTOFF_ADMIN_KEY: adminKey } },
+    );
+    expect(right.stderr).not.toContain('warning');
+  });
+
   it('exits non-zero with a clear message on bad input', async () => {
     await expect(
       run(process.execPath, [bin, '--url', server.url, 'revoke', 'user', 'x', '--reason', 'whim'], {

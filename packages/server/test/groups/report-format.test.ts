@@ -31,6 +31,8 @@ const member = (overrides: Partial<ReportMember>): ReportMember => ({
   display_name: null,
   membership: 'removed_at_end',
   user_exists: true,
+  account_active: false,
+  account_at_end: { outcome: 'deactivated', other_groups: [] },
   last_active_session: null,
   sessions: [],
   revocations: [],
@@ -62,6 +64,7 @@ const report: GroupAccessReport = {
     ended_by: { type: 'system', id: 'scheduler' },
     ended_audit_seq: 43,
     ended_audit_hash: 'b'.repeat(64),
+    deactivate_members: 'exclusive',
   },
   group_revocations: [proof],
   members: [
@@ -76,6 +79,8 @@ const report: GroupAccessReport = {
       display_name: HOSTILE,
       email: null,
       membership: 'current',
+      account_active: true,
+      account_at_end: { outcome: 'kept_active', other_groups: ['staff', 'ops'] },
       sessions: [{ ...session, id: 'ses_9', status: 'active', revoked: false, revoked_at: null }],
     }),
   ],
@@ -122,6 +127,9 @@ describe('group report formats', () => {
       user_id: 'usr_1',
       username: 'alice',
       membership: 'removed_at_end',
+      account_active: 'false',
+      account_at_end: 'deactivated',
+      account_other_groups: '',
       last_session_id: 'ses_1',
       last_seen_at: '2026-02-28T17:00:00.000Z',
       last_ip: '10.0.0.7',
@@ -142,6 +150,9 @@ describe('group report formats', () => {
     expect(rows[1]).toMatchObject({
       display_name: `'${HOSTILE}`,
       email: '',
+      account_active: 'true',
+      account_at_end: 'kept_active',
+      account_other_groups: 'staff;ops',
       last_session_id: '',
       active_session_ids: 'ses_9',
       audit_seq: '',
@@ -160,6 +171,9 @@ describe('group report formats', () => {
     expect(html).toContain('a'.repeat(64));
     expect(html).toContain('@media print');
     expect(html).toContain('removed when the group ended');
+    expect(html).toContain('deactivated when the group ended (in no other group); now deactivated');
+    expect(html).toContain('kept active when the group ended: also in staff, ops; now active');
+    expect(html).toContain('deactivate members who belong to no other group (exclusive)');
   });
 
   it('JSON: the same data, structured, with media types per format', () => {

@@ -200,7 +200,8 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
       { token: login.body.access_token },
       { authorization: `Bearer ${feedOnly}` },
     );
-    expect(feedCaller.status).toBe(401);
+    // RFC 6750 section 3.1: a Bearer caller lacking the scope gets 403 and a Bearer challenge.
+    expect(feedCaller.status).toBe(403);
 
     const introspectKey = await t.apiKey(['introspect']);
     const asKey = { authorization: `Bearer ${introspectKey}` };
@@ -227,7 +228,7 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
       const answer = await ask(asKey);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ active: true, sub: user.id, sid: login.body.session_id });
-      expect((await ask(asFeedKey)).status).toBe(401);
+      expect((await ask(asFeedKey)).status).toBe(403);
     }
     const revoked = await t.api('DELETE', `/v1/sessions/${login.body.session_id}`);
     expect(revoked.status).toBeLessThan(300);
@@ -253,6 +254,83 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect((await client.tokenIntrospection(introspector, refreshed.access_token)).active).toBe(true);
     // Unknown tokens are accepted silently (RFC 7009 section 2.2).
     await expect(client.tokenRevocation(config, 'not-a-token')).resolves.toBeUndefined();
+  });
+
+  it('RFC 6750: a bad or wrong-scope Bearer key at introspection gets a Bearer challenge; Basic keeps Basic', async () => {
+    const user = await t.createUser();
+    const login = await t.login(user.username, user.password);
+    const introspect = (headers: Record<string, string>) =>
+      t.form('/oauth/introspect', { token: login.body.access_token }, headers);
+
+    const unknownKey = await introspect({ authorization: 'Bearer cutoff_ak_not-a-key' });
+    expect(unknownKey.status).toBe(401);
+    expect(unknownKey.body).toMatchObject({ error: 'invalid_token' });
+    expect(unknownKey.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="cutoff", error="invalid_token"/,
+    );
+    expect(unknownKey.body).not.toHaveProperty('active');
+    for (const malformed of ['Bearer', 'Bearer two words', 'bearer %%%']) {
+      const response = await introspect({ authorization: malformed });
+      expect(response.status, malformed).toBe(401);
+      expect(response.headers.get('www-authenticate'), malformed).toMatch(/^Bearer .*error="invalid_token"/);
+    }
+
+    const feedKey = await introspect({ authorization: `Bearer ${await t.apiKey(['feed:read'])}` });
+    expect(feedKey.status).toBe(403);
+    expect(feedKey.body).toMatchObject({ error: 'insufficient_scope' });
+    const challenge = feedKey.headers.get('www-authenticate') ?? '';
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toContain('scope="introspect"');
+
+    await confidentialSecret(t, 'rs-basic');
+    const wrongSecret = await introspect({
+      authorization: `Basic ${Buffer.from('rs-basic:cutoff_cs_wrong').toString('base64')}`,
+    });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.body).toMatchObject({ error: 'invalid_client' });
+    expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic /);
+  });
+
+  it("RFC 7009 section 2.1: a client revoking another client's token is refused and nothing is revoked", async () => {
+    const secret = await confidentialSecret(t, 'crm');
+    const crm = await discover(t, 'crm', secret);
+    const introspector = await discover(t, 'crm-auditor', await confidentialSecret(t, 'crm-auditor'));
+    await t.api('POST', '/v1/clients', { id: 'kiosk', name: 'Kiosk', type: 'public' });
+    const kiosk = await discover(t, 'kiosk');
+    const user = await t.createUser();
+    const login = await t.login(user.username, user.password); // issued to the public client `cutoff`
+
+    for (const [caller, token] of [
+      [crm, login.body.refresh_token],
+      [crm, login.body.access_token],
+      [kiosk, login.body.refresh_token],
+      [kiosk, login.body.access_token],
+    ] as const) {
+      await expect(client.tokenRevocation(caller, token)).rejects.toMatchObject({
+        error: 'unauthorized_client',
+        status: 400,
+      });
+    }
+    // Nothing was revoked: the token still introspects active, the session is active, it refreshes.
+    expect((await client.tokenIntrospection(introspector, login.body.access_token)).active).toBe(true);
+    const sessions = (await t.api('GET', `/v1/users/${user.id}/sessions`)).body.sessions;
+    expect(sessions.map((session: any) => session.status)).toEqual(['active']);
+    const feed = (
+      await t.api('GET', '/v1/audit?action=session.revoked&target=session:' + login.body.session_id)
+    ).body.events;
+    expect(feed).toEqual([]);
+    const refreshed = await client.refreshTokenGrant(config, login.body.refresh_token);
+    expect(refreshed.access_token).toBeTypeOf('string');
+
+    // Once the session is dead, the answer to another client is the same: whether another
+    // client's token is still live is not the caller's to learn.
+    await t.api('DELETE', `/v1/sessions/${login.body.session_id}`);
+    await expect(client.tokenRevocation(crm, refreshed.refresh_token!)).rejects.toMatchObject({
+      error: 'unauthorized_client',
+    });
+    // The client the token was issued to revokes it as before (a dead token: 200, nothing to do).
+    await expect(client.tokenRevocation(config, refreshed.refresh_token!)).resolves.toBeUndefined();
   });
 
   it('answers RFC 6749 errors for bad token requests', async () => {

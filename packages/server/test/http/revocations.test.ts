@@ -150,9 +150,109 @@ describe('revocation', () => {
       sessions_revoked: 1,
       refresh_tokens_revoked: 1,
       effective_at: null,
+      matched: { users: 1, sessions: 1, known: true, known_group: true },
+      warnings: [],
     });
     expect(await active(session.access_token)).toBe(true);
     expect((await t.api('GET', '/v1/revocations?after=0')).body.head).toBe(headBefore);
+  });
+
+  it('a mistyped group or role is still written, and answered with matched nothing, a warning and the close name', async () => {
+    const contractor = await t.createUser({ groups: ['vendors-orion'], roles: ['admin'] });
+    const session = await login(contractor.username, contractor.password);
+    const headBefore = (await t.api('GET', '/v1/revocations?after=0')).body.head;
+
+    const group = await revoke('group', 'vendors-orino', { reason: 'contractor_end' });
+    expect(group.status).toBe(201);
+    expect(group.body).toMatchObject({
+      sessions_revoked: 0,
+      matched: { users: 0, sessions: 0, known: false, known_group: false },
+      warnings: [
+        {
+          code: 'target_matched_nothing',
+          message: expect.stringContaining("group 'vendors-orino' is not a known group"),
+          suggestions: ['vendors-orion'],
+        },
+      ],
+    });
+    expect(group.body.warnings[0].message).toContain("Did you mean 'vendors-orion'?");
+    // Still written: a token issued later carrying the name is refused.
+    const feed = (await t.api('GET', `/v1/revocations?after=${headBefore}`)).body.entries;
+    expect(feed).toEqual([
+      expect.objectContaining({ kind: 'group', key: 'vendors-orino', seq: group.body.seq }),
+    ]);
+    const audit = (await t.api('GET', '/v1/audit?action=group.revoked&target=group:vendors-orino')).body
+      .events;
+    expect(audit[0].details).toMatchObject({ matched: { users: 0, known: false } });
+
+    const role = await revoke('role', 'admn', { reason: 'role_change' });
+    expect(role.status).toBe(201);
+    expect(role.body.matched).toEqual({ users: 0, sessions: 0, known: false });
+    expect(role.body.warnings).toEqual([
+      expect.objectContaining({ code: 'target_matched_nothing', suggestions: ['admin'] }),
+    ]);
+    expect(await active(session.access_token)).toBe(true);
+
+    // The dry run warns the same way, before anything is written.
+    const dry = await revoke('group', 'vendors-orino', { dry_run: true });
+    expect(dry.body.warnings).toEqual([expect.objectContaining({ code: 'target_matched_nothing' })]);
+
+    // The right names match, without warnings.
+    const right = await revoke('group', 'vendors-orion', { reason: 'contractor_end' });
+    expect(right.body).toMatchObject({
+      matched: { users: 1, sessions: 1, known: true, known_group: true },
+      warnings: [],
+    });
+    expect(await active(session.access_token)).toBe(false);
+  });
+
+  it('matched counts users and sessions for every kind; known names without holders warn differently', async () => {
+    const user = await t.createUser({ roles: ['auditor-x'] });
+    const a = await login(user.username, user.password);
+    await login(user.username, user.password);
+    expect((await revoke('user', user.id)).body).toMatchObject({
+      matched: { users: 1, sessions: 2, known: true },
+      warnings: [],
+    });
+    // Nothing left to kill: the entry still matters for access tokens already out there.
+    const again = await revoke('user', user.id);
+    expect(again.body.matched).toEqual({ users: 1, sessions: 0, known: true });
+    expect(again.body.warnings).toEqual([expect.objectContaining({ code: 'no_active_session' })]);
+    expect((await revoke('session', a.session_id)).body.warnings).toEqual([
+      expect.objectContaining({ code: 'no_active_session' }),
+    ]);
+    // The role is known (a user holds it) though no session is active: matched its user, no warning.
+    expect((await revoke('role', 'auditor-x', { reason: 'role_change' })).body).toMatchObject({
+      matched: { users: 1, sessions: 0, known: true },
+      warnings: [],
+    });
+    // A role only a client holds matches that client's service tokens: known, no warning.
+    await t.api('POST', '/v1/clients', {
+      id: 'etl',
+      name: 'ETL',
+      type: 'confidential',
+      roles: ['etl-writer'],
+    });
+    expect((await revoke('role', 'etl-writer', { reason: 'role_change' })).body).toMatchObject({
+      matched: { users: 0, sessions: 0, known: true },
+      warnings: [],
+    });
+    // A group record without members is known, but the entry matched nobody: a warning, no suggestion.
+    await t.api('PUT', '/v1/groups/empty-proj', {});
+    const empty = await revoke('group', 'empty-proj', { reason: 'contractor_end' });
+    expect(empty.body.matched).toEqual({ users: 0, sessions: 0, known: true, known_group: true });
+    expect(empty.body.warnings).toEqual([
+      { code: 'target_matched_nothing', message: expect.stringContaining('has no member') },
+    ]);
+    // A jti cannot be checked: known is null, and no warning.
+    const token = await revoke('token', 'jti-anything');
+    expect(token.body).toMatchObject({ matched: { users: 0, sessions: 0, known: null }, warnings: [] });
+    // A client's users are those with an active session of it.
+    const viaCutoff = await t.createUser();
+    await login(viaCutoff.username, viaCutoff.password);
+    const client = await revoke('client', 'cutoff', { dry_run: true });
+    expect(client.body.matched.users).toBeGreaterThanOrEqual(1);
+    expect(client.body.matched.sessions).toBeGreaterThanOrEqual(client.body.matched.users);
   });
 
   it('unknown users, sessions and clients are 404; bad types and reasons are 400; nothing changes', async () => {

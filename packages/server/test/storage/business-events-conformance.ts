@@ -200,6 +200,13 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         await store.groups.update('grp_acme', { externalId: null, endedAt: at(6000), updatedAt: at(200) }),
       ).toEqual({ ...expected, externalId: null, endedAt: at(6000), updatedAt: at(200) });
       expect(await store.groups.update('grp_missing', { displayName: 'x', updatedAt: at() })).toBeUndefined();
+      // What the end does to members' accounts: stored, patched on its own, read back.
+      await store.groups.insert(makeGroup('gamma', { deactivateMembers: 'exclusive' }));
+      expect((await store.groups.findByName('gamma'))?.deactivateMembers).toBe('exclusive');
+      expect(
+        await store.groups.update('grp_gamma', { deactivateMembers: 'none', updatedAt: at(150) }),
+      ).toEqual(makeGroup('gamma', { deactivateMembers: 'none', updatedAt: at(150) }));
+      expect((await store.groups.listDueForEnd(at(1))).map((group) => group.name)).toEqual([]);
 
       await expectCode(store.groups.update('grp_acme', { name: 'beta', updatedAt: at(300) }), 'ERR_CONFLICT');
       expect((await store.groups.findById('grp_acme'))?.name).toBe('acme');

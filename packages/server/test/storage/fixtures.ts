@@ -45,6 +45,7 @@ export const makeGroup = (name: string, overrides: Partial<GroupRecord> = {}): G
   externalId: null,
   endAt: null,
   endedAt: null,
+  deactivateMembers: 'none',
   createdAt: at(),
   updatedAt: at(),
   ...overrides,

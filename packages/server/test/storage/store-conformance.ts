@@ -18,6 +18,7 @@ import {
   makeApiKey,
   makeAuditEvent,
   makeClient,
+  makeGroup,
   makeRefreshToken,
   makeRevocation,
   makeSession,
@@ -451,6 +452,30 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           s_d1: 'revoked',
         });
         expect((await store.users.findById(uid('dave')))?.groups).toEqual(['eng', 'eng']);
+      });
+
+      it('tells what a revocation target names: role holders, known names, users with active sessions', async () => {
+        await seedSelectorFixture(store);
+        await store.groups.insert(makeGroup('lab'));
+        await store.groups.insert(makeGroup('eng')); // a record and memberships: listed once
+        expect(await store.users.countWithRole('admin')).toBe(2);
+        expect(await store.users.countWithRole('dev')).toBe(2);
+        expect(await store.users.countWithRole('admn')).toBe(0);
+        expect(await store.users.roleNames(10)).toEqual(['admin', 'dev']);
+        expect(await store.users.roleNames(1)).toEqual(['admin']);
+        expect(await store.groups.names(10)).toEqual(['eng', 'lab', 'ops']);
+        expect(await store.groups.names(2)).toEqual(['eng', 'lab']);
+        // c1: alice and bob active (carol's c1 session ended); c2: alice, carol, dave.
+        expect(await store.sessions.countActiveUsers({ kind: 'client', key: 'c1' })).toBe(2);
+        expect(await store.sessions.countActiveUsers({ kind: 'client', key: 'c2' })).toBe(3);
+        expect(await store.sessions.countActiveUsers({ kind: 'user', key: 'alice' })).toBe(1);
+        expect(await store.sessions.countActiveUsers({ kind: 'all', key: '*' })).toBe(4);
+        await store.sessions.revoke({ kind: 'user', key: 'alice' }, at(1), 'manual');
+        expect(await store.sessions.countActiveUsers({ kind: 'client', key: 'c1' })).toBe(1);
+        await store.transaction(async (tx) => {
+          expect(await tx.users.countWithRole('admin')).toBe(2);
+          expect(await tx.groups.names(10)).toEqual(['eng', 'lab', 'ops']);
+        });
       });
 
       it('pages by id with an opaque cursor and filters by username in any case', async () => {

@@ -28,6 +28,7 @@ const patchToRow = (patch: GroupPatch): Updateable<GroupsTable> => {
   if (patch.externalId !== undefined) row.external_id = patch.externalId;
   if (patch.endAt !== undefined) row.end_at = toMillisOrNull(patch.endAt);
   if (patch.endedAt !== undefined) row.ended_at = toMillisOrNull(patch.endedAt);
+  if (patch.deactivateMembers !== undefined) row.deactivate_members = patch.deactivateMembers;
   return row;
 };
 
@@ -254,6 +255,23 @@ export class KyselyGroupRepository implements GroupRepository {
       .orderBy('user_id')
       .execute();
     return rows.map((row) => row.user_id as UserId);
+  }
+
+  async names(limit: number): Promise<readonly string[]> {
+    const { db } = this.#context;
+    const rows = await db
+      .selectFrom(
+        db
+          .selectFrom('groups')
+          .select('name')
+          .union(db.selectFrom('user_groups').select('group_name as name'))
+          .as('known'),
+      )
+      .select('known.name')
+      .orderBy('known.name')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.name);
   }
 
   async addMember(name: string, userId: UserId): Promise<boolean> {

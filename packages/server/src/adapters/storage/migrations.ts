@@ -445,6 +445,19 @@ const apiKeyLifecycle = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * A group's end can deactivate the members who belong to no other group (`exclusive`); the
+ * schedule needs the choice on the record. Existing groups keep today's behaviour (`none`).
+ */
+const groupMemberDeactivation = (): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('groups')
+      .addColumn('deactivate_members', 'text', (c) => c.notNull().defaultTo('none'))
+      .execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
@@ -455,6 +468,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0006_login_failures': loginFailures(dialect),
   '0007_identity': identity(dialect),
   '0008_api_key_lifecycle': apiKeyLifecycle(dialect),
+  '0009_group_member_deactivation': groupMemberDeactivation(),
 });
 
 /** Every migration of a dialect. */

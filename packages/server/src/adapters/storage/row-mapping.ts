@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { isRevocationKind } from '@cutoff/guard/rule';
+import { MEMBER_DEACTIVATIONS } from '../../domain/records.js';
 import type {
   Actor,
   ApiKeyRecord,
@@ -8,6 +9,7 @@ import type {
   AuditRequestInfo,
   ClientRecord,
   GroupRecord,
+  MemberDeactivation,
   OutboxMessage,
   RefreshTokenRecord,
   RevocationRecord,
@@ -109,16 +111,23 @@ export const userToRow = (user: UserRecord): Omit<Selectable<UsersTable>, 'totp_
   family_name: user.familyName ?? null,
 });
 
-export const rowToGroup = (row: Selectable<GroupsTable>): GroupRecord => ({
-  id: row.id,
-  name: row.name,
-  displayName: row.display_name,
-  externalId: row.external_id,
-  endAt: fromMillisOrNull(row.end_at),
-  endedAt: fromMillisOrNull(row.ended_at),
-  createdAt: fromMillis(row.created_at),
-  updatedAt: fromMillis(row.updated_at),
-});
+const isMemberDeactivation = (value: string): value is MemberDeactivation =>
+  (MEMBER_DEACTIVATIONS as readonly string[]).includes(value);
+
+export const rowToGroup = (row: Selectable<GroupsTable>): GroupRecord => {
+  if (!isMemberDeactivation(row.deactivate_members)) throw corrupt('group deactivate_members');
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.display_name,
+    externalId: row.external_id,
+    endAt: fromMillisOrNull(row.end_at),
+    endedAt: fromMillisOrNull(row.ended_at),
+    deactivateMembers: row.deactivate_members,
+    createdAt: fromMillis(row.created_at),
+    updatedAt: fromMillis(row.updated_at),
+  };
+};
 
 export const groupToRow = (group: GroupRecord): Selectable<GroupsTable> => ({
   id: group.id,
@@ -127,6 +136,7 @@ export const groupToRow = (group: GroupRecord): Selectable<GroupsTable> => ({
   external_id: group.externalId,
   end_at: toMillisOrNull(group.endAt),
   ended_at: toMillisOrNull(group.endedAt),
+  deactivate_members: group.deactivateMembers,
   created_at: toMillis(group.createdAt),
   updated_at: toMillis(group.updatedAt),
 });

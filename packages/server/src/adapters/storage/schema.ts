@@ -154,6 +154,8 @@ export interface GroupsTable {
   external_id: string | null;
   end_at: number | null;
   ended_at: number | null;
+  /** Since 0009_group_member_deactivation: `none` or `exclusive`. */
+  deactivate_members: string;
   created_at: number;
   updated_at: number;
 }

@@ -129,6 +129,16 @@ export class KyselySessionRepository implements SessionRepository {
     return Number(row.count);
   }
 
+  async countActiveUsers(selector: SessionSelector): Promise<number> {
+    const row = await this.#context.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.count('sessions.user_id').distinct().as('count'))
+      .where('status', '=', 'active')
+      .where((eb) => sessionCovered(eb, selector))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   /** The end time is kept as the session's last sighting. */
   async end(id: SessionId, at: Date): Promise<boolean> {
     const result = await this.#context.db

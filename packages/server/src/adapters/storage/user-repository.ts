@@ -242,6 +242,26 @@ export class KyselyUserRepository implements UserRepository {
     return Number(row.count);
   }
 
+  async countWithRole(role: string): Promise<number> {
+    const row = await this.#context.db
+      .selectFrom('user_roles')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('role', '=', role)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async roleNames(limit: number): Promise<readonly string[]> {
+    const rows = await this.#context.db
+      .selectFrom('user_roles')
+      .select('role')
+      .distinct()
+      .orderBy('role')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.role);
+  }
+
   /**
    * Sessions reference their user, so the user's sessions and their refresh tokens go first, in
    * the same transaction; revocations and audit events only carry ids and stay as evidence.

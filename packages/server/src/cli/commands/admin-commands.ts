@@ -123,6 +123,8 @@ export const revokeCommand = async (
     sessions_revoked: number;
     refresh_tokens_revoked: number;
     effective_at: string | null;
+    matched: { users: number; sessions: number; known: boolean | null; known_group?: boolean };
+    warnings: { code: string; message: string; suggestions?: string[] }[];
   }>('POST', '/v1/revocations', {
     target: { type, id: targetId },
     reason: options.reason,
@@ -134,6 +136,8 @@ export const revokeCommand = async (
       ? `dry run: would revoke ${result.sessions_revoked} sessions and ${result.refresh_tokens_revoked} refresh tokens`
       : `revoked ${type} ${targetId}: ${result.sessions_revoked} sessions, ${result.refresh_tokens_revoked} refresh tokens (seq ${result.seq}, effective ${result.effective_at})`,
   );
+  // A mistyped group or role revokes nothing anyone holds: say so where a person will see it.
+  for (const warning of result.warnings) out.warn(`${warning.message} [${warning.code}]`);
 };
 
 const renderEvent = (event: AuditEvent): string[] => [

@@ -43,6 +43,18 @@ export interface ReportSession {
   readonly revoked_reason: string | null;
 }
 
+/** What the group's end did to a member's account (recorded in the `group.ended` event). */
+export interface ReportAccountAtEnd {
+  /**
+   * `deactivated`: in no other group, so deactivated (`deactivate_members: exclusive`);
+   * `kept_active`: in another group (`other_groups`), so kept active; `already_inactive`;
+   * `unchanged`: the end deactivated nobody (`deactivate_members: none`).
+   */
+  readonly outcome: 'deactivated' | 'kept_active' | 'already_inactive' | 'unchanged';
+  /** The member's other groups when the group ended: why a `kept_active` member was kept. */
+  readonly other_groups: readonly string[];
+}
+
 export interface ReportMember {
   readonly user_id: string;
   /** Null when the user was deleted and no audit event recorded the name. */
@@ -52,6 +64,10 @@ export interface ReportMember {
   /** `current`: still in the group; `removed_at_end`: removed when the group ended. */
   readonly membership: 'current' | 'removed_at_end';
   readonly user_exists: boolean;
+  /** Whether the account can log in now; null when the user was deleted. */
+  readonly account_active: boolean | null;
+  /** Null when the group has not ended or its end recorded no account outcome (before 0007). */
+  readonly account_at_end: ReportAccountAtEnd | null;
   /** The session with the latest activity, whatever its status. */
   readonly last_active_session: ReportSession | null;
   /** Most recent activity first. */
@@ -73,6 +89,8 @@ export interface GroupAccessReport {
     readonly ended_by: ReportActor | null;
     readonly ended_audit_seq: number | null;
     readonly ended_audit_hash: string | null;
+    /** What the end did (or will do) to members' accounts: the end event's, else the record's. */
+    readonly deactivate_members: 'none' | 'exclusive' | null;
   };
   /** Every revocation of the group itself (including ones that named no members), oldest first. */
   readonly group_revocations: readonly RevocationProof[];
@@ -95,6 +113,9 @@ export const CSV_COLUMNS = [
   'display_name',
   'email',
   'membership',
+  'account_active',
+  'account_at_end',
+  'account_other_groups',
   'last_session_id',
   'last_seen_at',
   'last_ip',
@@ -130,6 +151,9 @@ export const groupReportCsv = (report: GroupAccessReport): string => {
       member.display_name,
       member.email,
       member.membership,
+      member.account_active,
+      member.account_at_end?.outcome ?? null,
+      member.account_at_end?.other_groups.join(';') ?? null,
       last?.id ?? null,
       last?.last_seen_at ?? null,
       last?.ip ?? null,
@@ -220,6 +244,23 @@ ${rows}
 </table>`;
 };
 
+/** The account line of a member, in words: deactivated, or kept active and why. */
+const accountText = (member: ReportMember): string => {
+  const now = member.account_active === null ? 'deleted' : member.account_active ? 'active' : 'deactivated';
+  const end = member.account_at_end;
+  if (end === null) return `now ${now}`;
+  switch (end.outcome) {
+    case 'deactivated':
+      return `deactivated when the group ended (in no other group); now ${now}`;
+    case 'kept_active':
+      return `kept active when the group ended: also in ${end.other_groups.join(', ')}; now ${now}`;
+    case 'already_inactive':
+      return `already inactive when the group ended; now ${now}`;
+    case 'unchanged':
+      return `left as it was when the group ended (deactivate_members: none); now ${now}`;
+  }
+};
+
 const memberSection = (member: ReportMember): string => {
   const last = member.last_active_session;
   const title = member.username ?? member.user_id;
@@ -230,6 +271,7 @@ const memberSection = (member: ReportMember): string => {
 <dt>Display name</dt><dd>${escapeHtml(member.display_name)}</dd>
 <dt>Email</dt><dd>${escapeHtml(member.email)}</dd>
 <dt>Membership</dt><dd>${member.membership === 'current' ? 'current member' : 'removed when the group ended'}</dd>
+<dt>Account</dt><dd>${escapeHtml(accountText(member))}</dd>
 <dt>Last active session</dt><dd>${
     last === null
       ? '<span class="muted">none</span>'
@@ -252,14 +294,14 @@ const summaryTable = (members: readonly ReportMember[]): string => {
       const proof = latestProof(member);
       const active = member.sessions.filter((session) => session.status === 'active').length;
       return `<tr>${cell(member.username)}${codeCell(member.user_id)}${cell(member.email)}${cell(
-        member.last_active_session?.last_seen_at,
-      )}<td class="${active > 0 ? 'active' : 'revoked'}">${active}</td>${cell(proof?.effective_at)}${cell(
+        member.account_at_end?.outcome ?? (member.account_active === false ? 'inactive' : null),
+      )}${cell(member.last_active_session?.last_seen_at)}<td class="${active > 0 ? 'active' : 'revoked'}">${active}</td>${cell(proof?.effective_at)}${cell(
         proof?.audit_seq,
       )}<td class="hash">${escapeHtml(proof?.audit_hash)}</td></tr>`;
     })
     .join('\n');
   return `<table>
-<thead><tr><th>Username</th><th>User id</th><th>Email</th><th>Last seen</th><th>Active sessions</th><th>Revoked at</th><th>Audit seq</th><th>Audit hash</th></tr></thead>
+<thead><tr><th>Username</th><th>User id</th><th>Email</th><th>Account</th><th>Last seen</th><th>Active sessions</th><th>Revoked at</th><th>Audit seq</th><th>Audit hash</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -297,6 +339,13 @@ export const groupReportHtml = (report: GroupAccessReport): string => {
       ? ''
       : `seq ${escapeHtml(group.ended_audit_seq)}, hash <span class="hash">${escapeHtml(group.ended_audit_hash)}</span>`
   }</dd>
+<dt>Members' accounts at the end</dt><dd>${escapeHtml(
+    group.deactivate_members === 'exclusive'
+      ? 'deactivate members who belong to no other group (exclusive)'
+      : group.deactivate_members === 'none'
+        ? 'left as they are (none)'
+        : null,
+  )}</dd>
 <dt>Members</dt><dd>${report.members.length}</dd>
 </dl>
 <h2>Revocations of the group</h2>

@@ -13,6 +13,13 @@ import { ErrorBody } from '../schemas.js';
 const tags = ['groups'];
 const Timestamp = Type.String({ format: 'date-time' });
 const NameParams = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
+const DEACTIVATE_MEMBERS_DESCRIPTION =
+  "What the group's end does to members' accounts: `none` (they only lose the group) or `exclusive` (deactivate every member who belongs to no other group; members of other groups stay active).";
+const deactivateMembers = (extra = '') =>
+  Type.Union([Type.Literal('none'), Type.Literal('exclusive')], {
+    description: `${DEACTIVATE_MEMBERS_DESCRIPTION}${extra}`,
+  });
+const DeactivateMembers = deactivateMembers();
 
 export const GroupBody = Type.Object({
   id: Type.String(),
@@ -22,6 +29,7 @@ export const GroupBody = Type.Object({
     description: "Contractor end date: members' tokens carry it as `access_until`; the group ends then.",
   }),
   ended_at: Type.Union([Timestamp, Type.Null()], { description: 'When the group was ended.' }),
+  deactivate_members: DeactivateMembers,
   members: Type.Integer({ description: 'Current members.' }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -35,12 +43,18 @@ const UpsertGroupBody = Type.Object(
         description: 'A future date-time, or null to remove the end date.',
       }),
     ),
+    deactivate_members: Type.Optional(DeactivateMembers),
   },
   { additionalProperties: false },
 );
 
 const EndGroupBody = Type.Object(
-  { note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  {
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    deactivate_members: Type.Optional(
+      deactivateMembers(" Default: the group record's `deactivate_members` (`none` without a record)."),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -58,8 +72,28 @@ const EndGroupResultBody = Type.Object({
     }),
     Type.Null(),
   ]),
+  deactivate_members: Type.Union([DeactivateMembers, Type.Null()], {
+    description: 'What this end did to accounts (null when it had already ended).',
+  }),
+  members_deactivated: Type.Integer(),
   members_removed: Type.Array(
-    Type.Object({ id: Type.String(), username: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      id: Type.String(),
+      username: Type.Union([Type.String(), Type.Null()]),
+      account: Type.Union(
+        [
+          Type.Literal('deactivated'),
+          Type.Literal('kept_active'),
+          Type.Literal('already_inactive'),
+          Type.Literal('unchanged'),
+        ],
+        {
+          description:
+            '`deactivated` (in no other group), `kept_active` (in another group, see `other_groups`), `already_inactive`, or `unchanged` (`deactivate_members: none`).',
+        },
+      ),
+      other_groups: Type.Array(Type.String(), { description: "The member's other groups at the end." }),
+    }),
   ),
   audit_seq: Type.Union([Type.Integer(), Type.Null()], { description: 'Seq of the `group.ended` event.' }),
 });
@@ -72,6 +106,7 @@ const presentGroup = async (store: Pick<Store, 'groups'>, group: GroupRecord) =>
   display_name: group.displayName,
   end_at: iso(group.endAt),
   ended_at: iso(group.endedAt),
+  deactivate_members: group.deactivateMembers,
   members: (await store.groups.memberIds(group.name)).length,
   created_at: group.createdAt.toISOString(),
   updated_at: group.updatedAt.toISOString(),
@@ -88,20 +123,25 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         description:
-          "Creates (201) or updates (200) a group's metadata. `end_at` is a contractor end date: members' tokens carry it as `access_until` and the group is ended (revoked, reason `contractor_end`) when it comes. Membership stays on the users (`groups`).",
+          "Creates (201) or updates (200) a group's metadata. `end_at` is a contractor end date: members' tokens carry it as `access_until` and the group is ended (revoked, reason `contractor_end`) when it comes, doing to members' accounts what `deactivate_members` says. Membership stays on the users (`groups`).",
         params: NameParams,
         body: UpsertGroupBody,
         response: { 200: GroupBody, 201: GroupBody, 400: ErrorBody, 409: ErrorBody },
       },
     },
     async (request, reply) => {
-      const { display_name: displayName, end_at: endAt } = request.body;
+      const {
+        display_name: displayName,
+        end_at: endAt,
+        deactivate_members: deactivateMembers,
+      } = request.body;
       const result = await upsertGroup(
         deps.ctx,
         request.params.name,
         {
           displayName,
           endAt: endAt === undefined ? undefined : endAt === null ? null : new Date(endAt),
+          deactivateMembers,
         },
         requestContext(request, principalOf(request).actor),
       );
@@ -163,7 +203,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       schema: {
         tags,
         description:
-          '"End Project": ends the group now. In one transaction the group is revoked (reason `contractor_end`: its members\' sessions and refresh tokens die, guards reject tokens carrying the group), its members are removed from it (so re-logins no longer carry it; the list is kept in the audit events) and it is marked ended. Idempotent: ending an ended group changes nothing and answers 200 with `outcome: already_ended`. 404 for a name with neither a group record nor members.',
+          '"End Project": ends the group now. In one transaction the group is revoked (reason `contractor_end`: its members\' sessions and refresh tokens die, guards reject tokens carrying the group), its members are removed from it (so re-logins no longer carry it; the list is kept in the audit events) and it is marked ended. With `deactivate_members: "exclusive"` (or the group record\'s setting) every member who belongs to no other group is deactivated and revoked as a user in the same transaction (audited `user.updated` and `user.revoked`); members of other groups stay active and `members_removed[].other_groups` says why. Idempotent: ending an ended group changes nothing and answers 200 with `outcome: already_ended`. 404 for a name with neither a group record nor members.',
         params: NameParams,
         body: EndGroupBody,
         response: { 200: EndGroupResultBody, 404: ErrorBody },
@@ -174,7 +214,11 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         deps.ctx,
         request.params.name,
         requestContext(request, principalOf(request).actor),
-        { trigger: 'end_project', note: request.body.note },
+        {
+          trigger: 'end_project',
+          note: request.body.note,
+          deactivateMembers: request.body.deactivate_members,
+        },
       );
       const group = await presentGroup(store, result.group);
       if (result.outcome !== 'ended') {
@@ -182,6 +226,8 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           outcome: 'already_ended' as const,
           group,
           revocation: null,
+          deactivate_members: null,
+          members_deactivated: 0,
           members_removed: [],
           audit_seq: null,
         };
@@ -197,7 +243,14 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           sessions_revoked: result.sessionsRevoked,
           refresh_tokens_revoked: result.refreshTokensRevoked,
         },
-        members_removed: result.members.map((member) => ({ id: member.id, username: member.username })),
+        deactivate_members: result.deactivateMembers,
+        members_deactivated: result.memberEntries.length,
+        members_removed: result.members.map((member) => ({
+          id: member.id,
+          username: member.username,
+          account: member.account,
+          other_groups: [...member.otherGroups],
+        })),
         audit_seq: result.auditSeq,
       };
     },

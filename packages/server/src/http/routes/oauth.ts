@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
 import { clientCredentialsGrant } from '../../use-cases/oauth/client-credentials-grant.js';
-import { OAuthError } from '../../use-cases/oauth/oauth-error.js';
+import { BearerTokenError, OAuthError } from '../../use-cases/oauth/oauth-error.js';
 import { refreshTokenGrant } from '../../use-cases/oauth/refresh-token-grant.js';
 import { revokeToken } from '../../use-cases/oauth/revoke-token.js';
 import { hasScope, parseBearer } from '../api-key-authenticator.js';
@@ -37,9 +37,17 @@ const authenticateIntrospectionKey =
   (deps: RouteDeps) =>
   async (request: FastifyRequest): Promise<void> => {
     const bearer = parseBearer(request.headers.authorization);
+    // A Bearer credential that is not even well-formed (RFC 6750 section 2.1) is a bad token too.
+    if (bearer === undefined && /^bearer(\s|$)/i.test(request.headers.authorization ?? '')) {
+      throw new BearerTokenError('invalid_token', 'The Bearer credential is malformed.');
+    }
     if (bearer === undefined) return;
+    // RFC 6750 section 3.1: a Bearer caller gets a Bearer challenge saying what is wrong.
     const principal = await deps.authenticateKey(bearer);
-    if (principal === undefined || !hasScope(principal, 'introspect')) throw callerAuthenticationFailed();
+    if (principal === undefined) throw new BearerTokenError('invalid_token', 'The API key is unknown or revoked.');
+    if (!hasScope(principal, 'introspect')) {
+      throw new BearerTokenError('insufficient_scope', 'The API key lacks the introspect scope.', 'introspect');
+    }
     request.principal = principal;
   };
 
@@ -125,7 +133,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         security: [],
         consumes,
         description:
-          'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti.',
+          'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti. A token issued to another client is refused with 400 `unauthorized_client` and nothing is revoked (section 2.1); unknown or invalid tokens answer 200 (section 2.2).',
         body: TokenRequestWithToken,
         response: { 200: Type.Object({}), 400: OAuthErrorBody, 401: OAuthErrorBody },
       },
@@ -151,11 +159,12 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         tags,
         consumes,
         description:
-          'RFC 7662. Callers authenticate as a confidential client or with an API key (scope `introspect` or `admin`). Revoked, expired, unknown or malformed tokens are `{"active": false}`.',
+          'RFC 7662. Callers authenticate as a confidential client (a failure is 401 `invalid_client` with a `Basic` challenge) or with an API key as a Bearer credential (scope `introspect` or `admin`; an unknown key is 401 and a key without the scope 403, with RFC 6750 `Bearer` challenges `invalid_token` / `insufficient_scope`). Revoked, expired, unknown or malformed tokens are `{"active": false}`.',
         body: TokenRequestWithToken,
         response: {
           200: Type.Object({ active: Type.Boolean() }, { additionalProperties: true }),
           401: OAuthErrorBody,
+          403: OAuthErrorBody,
         },
       },
     },

@@ -16,6 +16,17 @@ export const presentRevocationResult = (result: RevokeResult) => ({
   sessions_revoked: result.sessionsRevoked,
   refresh_tokens_revoked: result.refreshTokensRevoked,
   effective_at: result.dryRun ? null : result.entry.createdAt.toISOString(),
+  matched: {
+    users: result.matched.users,
+    sessions: result.matched.sessions,
+    known: result.matched.known,
+    ...(result.matched.knownGroup !== undefined && { known_group: result.matched.knownGroup }),
+  },
+  warnings: result.warnings.map((warning) => ({
+    code: warning.code,
+    message: warning.message,
+    ...(warning.suggestions !== undefined && { suggestions: [...warning.suggestions] }),
+  })),
 });
 
 export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
@@ -26,7 +37,7 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
       schema: {
         tags,
         description:
-          'Cuts a session, token (jti), user, group, role, client or everyone (`all`, id `*`) off. The entry, the session and refresh-token changes and the audit event commit together before the response. `dry_run` counts and changes nothing (200).',
+          'Cuts a session, token (jti), user, group, role, client or everyone (`all`, id `*`) off. The entry, the session and refresh-token changes and the audit event commit together before the response. `dry_run` counts and changes nothing (200). `matched` says what the target covered and `warnings` flags a target that matched nothing (a mistyped group or role; the entry is written anyway, with close known names suggested).',
         body: CreateRevocationBody,
         response: {
           201: RevocationResultBody,

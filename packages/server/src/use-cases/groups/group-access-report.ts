@@ -3,6 +3,7 @@ import type { UserId } from '../../domain/ids.js';
 import type { AuditEventRecord, RevocationRecord, SessionRecord } from '../../domain/records.js';
 import type {
   GroupAccessReport,
+  ReportAccountAtEnd,
   ReportMember,
   ReportSession,
   RevocationProof,
@@ -23,6 +24,35 @@ const allEvents = async (store: Store, query: Omit<AuditQuery, 'limit' | 'afterS
 };
 
 const stringOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+const ACCOUNT_OUTCOMES: ReadonlySet<unknown> = new Set<ReportAccountAtEnd['outcome']>([
+  'deactivated',
+  'kept_active',
+  'already_inactive',
+  'unchanged',
+]);
+
+/** The account outcome a `group.ended` event records for a member (none before 0007). */
+const accountAtEnd = (event: AuditEventRecord | undefined, id: string): ReportAccountAtEnd | null => {
+  const members = event?.details?.['members'];
+  if (!Array.isArray(members)) return null;
+  for (const member of members as unknown[]) {
+    if (typeof member !== 'object' || member === null) continue;
+    const record = member as Record<string, unknown>;
+    if (record['id'] !== id || !ACCOUNT_OUTCOMES.has(record['account'])) continue;
+    const others = record['other_groups'];
+    return {
+      outcome: record['account'] as ReportAccountAtEnd['outcome'],
+      other_groups: Array.isArray(others)
+        ? others.filter((name): name is string => typeof name === 'string')
+        : [],
+    };
+  }
+  return null;
+};
+
+const deactivationOf = (value: unknown): 'none' | 'exclusive' | null =>
+  value === 'none' || value === 'exclusive' ? value : null;
 const numberOf = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 /** Members an audit event lists: `group.ended` has `{id, username}`, `group.revoked` bare ids. */
@@ -125,6 +155,8 @@ export const buildGroupAccessReport = async (
       display_name: user?.displayName ?? null,
       membership: currentIds.includes(id as UserId) ? 'current' : 'removed_at_end',
       user_exists: user !== undefined,
+      account_active: user?.active ?? null,
+      account_at_end: accountAtEnd(ended, id),
       last_active_session: sessions[0] ?? null,
       sessions,
       revocations: proofs,
@@ -145,6 +177,10 @@ export const buildGroupAccessReport = async (
       ended_by: ended === undefined ? null : { type: ended.actor.type, id: ended.actor.id },
       ended_audit_seq: ended?.seq ?? null,
       ended_audit_hash: ended?.hash ?? null,
+      deactivate_members:
+        ended === undefined
+          ? (group?.deactivateMembers ?? null)
+          : deactivationOf(ended.details?.['deactivate_members']),
     },
     group_revocations: groupProofs,
     members,

@@ -1,5 +1,5 @@
 import { CutoffError } from '../../domain/errors.js';
-import type { GroupRecord } from '../../domain/records.js';
+import type { GroupRecord, MemberDeactivation } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { GroupPatch } from '../../ports/store.js';
 import { auditEvent } from '../audit/audit-event.js';
@@ -11,6 +11,8 @@ export interface UpsertGroupInput {
   readonly displayName?: string | undefined;
   /** A contractor end date (must be in the future), or null to remove it. */
   readonly endAt?: Date | null | undefined;
+  /** What the group's end does to members' accounts (`exclusive`: deactivate those in no other group). */
+  readonly deactivateMembers?: MemberDeactivation | undefined;
 }
 
 export interface UpsertGroupResult {
@@ -51,6 +53,7 @@ export const upsertGroup = async (
         externalId: null,
         endAt: endAt ?? null,
         endedAt: null,
+        deactivateMembers: input.deactivateMembers ?? 'none',
         createdAt: now,
         updatedAt: now,
       };
@@ -59,20 +62,27 @@ export const upsertGroup = async (
         auditEvent(requestContext, now, {
           action: 'group.created',
           target: { type: 'group', id: name },
-          details: { group_id: group.id, display_name: group.displayName, end_at: iso(group.endAt) },
+          details: {
+            group_id: group.id,
+            display_name: group.displayName,
+            end_at: iso(group.endAt),
+            deactivate_members: group.deactivateMembers,
+          },
         }),
       );
       return { group, created: true };
     }
-    if (existing.endedAt !== null && input.endAt !== undefined) {
+    if (existing.endedAt !== null && (input.endAt !== undefined || input.deactivateMembers !== undefined)) {
       throw new CutoffError('ERR_CONFLICT', {
-        message: 'The group has ended; its end date can no longer change. Use a new group name.',
+        message:
+          'The group has ended; its end date and what its end does to members can no longer change. Use a new group name.',
       });
     }
     const patch: GroupPatch = {
       updatedAt: now,
       ...(input.displayName !== undefined && { displayName: input.displayName }),
       ...(endAt !== undefined && { endAt }),
+      ...(input.deactivateMembers !== undefined && { deactivateMembers: input.deactivateMembers }),
     };
     const group = await tx.groups.update(existing.id, patch);
     if (group === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No group with that name.' });
@@ -85,10 +95,12 @@ export const upsertGroup = async (
           changed: [
             ...(input.displayName !== undefined ? ['display_name'] : []),
             ...(input.endAt !== undefined ? ['end_at'] : []),
+            ...(input.deactivateMembers !== undefined ? ['deactivate_members'] : []),
           ],
           display_name: group.displayName,
           end_at_before: iso(existing.endAt),
           end_at: iso(group.endAt),
+          deactivate_members: group.deactivateMembers,
         },
       }),
     );

@@ -42,6 +42,7 @@ export const createScimGroup = async (
     externalId: fields.externalId ?? null,
     endAt: null,
     endedAt: null,
+    deactivateMembers: 'none',
     createdAt: now,
     updatedAt: now,
   };
