@@ -44,9 +44,14 @@ const authenticateIntrospectionKey =
     if (bearer === undefined) return;
     // RFC 6750 section 3.1: a Bearer caller gets a Bearer challenge saying what is wrong.
     const principal = await deps.authenticateKey(bearer);
-    if (principal === undefined) throw new BearerTokenError('invalid_token', 'The API key is unknown or revoked.');
+    if (principal === undefined)
+      throw new BearerTokenError('invalid_token', 'The API key is unknown or revoked.');
     if (!hasScope(principal, 'introspect')) {
-      throw new BearerTokenError('insufficient_scope', 'The API key lacks the introspect scope.', 'introspect');
+      throw new BearerTokenError(
+        'insufficient_scope',
+        'The API key lacks the introspect scope.',
+        'introspect',
+      );
     }
     request.principal = principal;
   };
