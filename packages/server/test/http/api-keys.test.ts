@@ -130,13 +130,13 @@ describe('API key lifecycle', () => {
     await keptStream.cancel();
   });
 
-  it('a revoked introspection key is refused by the next introspection (401 invalid_client)', async () => {
+  it('a revoked introspection key is refused by the next introspection (401 invalid_token, RFC 6750)', async () => {
     const created = await createKey(t, { scopes: ['introspect'] });
     const introspect = () =>
       t.form('/oauth/introspect', { token: 'not-a-token' }, { authorization: `Bearer ${created.key}` });
     expect(await introspect()).toMatchObject({ status: 200, body: { active: false } });
     expect((await t.api('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(200);
-    expect(await introspect()).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await introspect()).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
   });
 
   it('only an admin revokes; an unknown id is 404; a bad reason is 400; the key stays valid', async () => {
