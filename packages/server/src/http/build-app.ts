@@ -25,7 +25,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorBody } from './schemas.js';
-import { createValidatorCompiler } from './validator-compiler.js';
+import { createValidatorCompiler, formatRequestValidationErrors } from './validator-compiler.js';
 
 /** Log redaction: anything that may hold a secret, wherever it appears. */
 export const REDACT_PATHS = [
@@ -66,6 +66,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     childLoggerFactory: lazyChildLoggerFactory,
     // One access line per request, written in onResponse below; Fastify's own are two.
     disableRequestLogging: true,
+    schemaErrorFormatter: formatRequestValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

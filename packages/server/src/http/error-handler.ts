@@ -51,7 +51,8 @@ const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: Cu
 
 const fromFastifyError = (error: FastifyError): CutoffError | undefined => {
   if (error.validation !== undefined) {
-    return new CutoffError('ERR_VALIDATION', { message: `Invalid request: ${error.message}` });
+    // Already one sentence per bad field (validator-compiler.ts), naming it and what it takes.
+    return new CutoffError('ERR_VALIDATION', { message: error.message });
   }
   const byCode: Partial<Record<string, ErrorCode>> = {
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',

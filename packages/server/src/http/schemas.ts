@@ -5,14 +5,16 @@ import { API_KEY_SCOPES } from '../domain/records.js';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 
-/** An enum of strings whose static type is the union of the values. */
+/**
+ * An enum of strings whose static type is the union of the values: a JSON Schema `enum`, so
+ * /openapi.json lists the values and a bad one is one error naming them.
+ */
 const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>(
-    Type.Union(
-      values.map((value) => Type.Literal(value)),
-      description === undefined ? {} : { description },
-    ),
-  );
+  Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description === undefined ? {} : { description }),
+  });
 
 export const ErrorBody = Type.Object(
   {
