@@ -25,6 +25,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { ErrorBody } from './schemas.js';
+import { createRouteTable, notFoundOrMethodNotAllowed } from './route-table.js';
 import { createValidatorCompiler, formatRequestValidationErrors } from './validator-compiler.js';
 
 /** Log redaction: anything that may hold a secret, wherever it appears. */
@@ -70,7 +71,11 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // JSON only, unless a scope says otherwise (OAuth takes forms, SCIM its media type, webhooks
+  // raw bytes): a text/plain body is a 415, not a string that then fails validation with a 400.
+  app.removeContentTypeParser('text/plain');
+  const routeTable = createRouteTable();
+  app.addHook('onRoute', routeTable.onRoute);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -89,11 +94,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   });
   app.addSchema(ErrorBody);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', code: 'ERR_NOT_FOUND', message: 'No such route.', request_id: request.id }),
-  );
+  app.setNotFoundHandler(notFoundOrMethodNotAllowed(routeTable));
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     deps.metrics.httpDuration.observe(
@@ -128,11 +129,15 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     done(null, payload);
   });
 
+  // Form bodies (RFC 6749) are for the OAuth endpoints only; elsewhere they are a 415.
+  await app.register(async (scope: FastifyTypebox) => {
+    await scope.register(formbody, { bodyLimit: 64 * 1024 });
+    oauthRoutes(scope, deps);
+  });
   for (const routes of [
     healthRoutes,
     wellKnownRoutes,
     authRoutes,
-    oauthRoutes,
     userRoutes,
     sessionRoutes,
     revocationRoutes,

@@ -15,7 +15,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/clients',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['clients'],
         description:
@@ -38,7 +38,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/clients',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } },
     },
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
@@ -55,7 +55,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/api-keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['api-keys'],
         description:
@@ -86,7 +86,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/api-keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags: ['api-keys'], response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) } },
     },
     async () => ({
@@ -102,7 +102,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/keys/rotate',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['keys'],
         description: 'Rotates the signing key. The JWKS keeps publishing the previous key.',
@@ -132,7 +132,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/secrets/reseal',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['keys'],
         description:

@@ -12,7 +12,7 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/audit',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description: 'Audit events in seq order. `cursor` is the `next_cursor` of the previous page.',
@@ -56,7 +56,7 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/audit/verify',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description: 'Recomputes the hash chain. `ok: false` names the first seq that does not match.',

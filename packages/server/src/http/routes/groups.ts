@@ -84,7 +84,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.put(
     '/v1/groups/:name',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description:
@@ -112,7 +112,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/groups',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description: 'Group records by id. `cursor` is the `next_cursor` of the previous page.',
@@ -140,7 +140,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/groups/:name',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags, params: NameParams, response: { 200: GroupBody, 404: ErrorBody } },
     },
     async (request) => {
@@ -154,7 +154,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/groups/:name/end',
     {
-      preHandler: admin,
+      onRequest: admin,
       // The body is optional: no body is an empty one.
       preValidation: (request, _reply, done) => {
         request.body ??= {};

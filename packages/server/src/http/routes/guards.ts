@@ -8,7 +8,7 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/guards/report',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags,
         description: 'A guard reports the highest seq it has applied, and when it applied recent ones.',
@@ -49,7 +49,7 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/guards',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags,
         description:

@@ -81,7 +81,7 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/users/:id/incident',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description:
@@ -116,7 +116,7 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/users/:id/investigation',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description:

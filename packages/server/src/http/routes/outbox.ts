@@ -38,7 +38,7 @@ export const outboxRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/outbox',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['notifications'],
         description:
@@ -62,7 +62,7 @@ export const outboxRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/outbox/:id/retry',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['notifications'],
         description:

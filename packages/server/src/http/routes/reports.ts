@@ -11,7 +11,7 @@ export const reportRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/reports/groups/:name',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags: ['reports'],
         description:

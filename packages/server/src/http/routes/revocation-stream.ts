@@ -30,7 +30,7 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
   app.get(
     '/v1/revocations/stream',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags: ['revocations'],
         description:

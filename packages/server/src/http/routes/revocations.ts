@@ -22,7 +22,7 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
   app.post(
     '/v1/revocations',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags,
         description:
@@ -71,7 +71,7 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
   app.get(
     '/v1/revocations',
     {
-      preHandler: requireScope(deps, 'feed:read'),
+      onRequest: requireScope(deps, 'feed:read'),
       schema: {
         tags,
         description:

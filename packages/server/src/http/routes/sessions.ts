@@ -10,7 +10,7 @@ export const sessionRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.delete(
     '/v1/sessions/:id',
     {
-      preHandler: requireScope(deps, 'admin'),
+      onRequest: requireScope(deps, 'admin'),
       schema: {
         tags: ['sessions'],
         description:

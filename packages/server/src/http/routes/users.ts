@@ -20,7 +20,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } },
     },
     async (request, reply) => {
@@ -33,7 +33,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/users',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         querystring: Type.Object({
@@ -62,7 +62,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.get(
     '/v1/users/:id',
-    { preHandler: admin, schema: { tags, params: IdParams, response: { 200: UserBody, 404: ErrorBody } } },
+    { onRequest: admin, schema: { tags, params: IdParams, response: { 200: UserBody, 404: ErrorBody } } },
     async (request) => {
       const user = await deps.ctx.store.users.findById(request.params.id as UserId);
       if (user === undefined) throw notFound();
@@ -73,7 +73,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.patch(
     '/v1/users/:id',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description:
@@ -125,7 +125,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.post(
     '/v1/users/:id/totp',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         description: 'Enrols TOTP. The secret and otpauth URI are returned once.',
@@ -149,7 +149,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get(
     '/v1/users/:id/sessions',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags,
         params: IdParams,
