@@ -24,7 +24,9 @@ import { scimRoutes } from './routes/scim/index.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
-import { ErrorBody } from './schemas.js';
+import { withErrorResponses } from './openapi/error-responses.js';
+import { hoistNamedSchemas } from './openapi/named-schemas.js';
+import { ErrorBody, OAuthErrorBody, ScimErrorBody } from './schemas.js';
 import { createRouteTable, notFoundOrMethodNotAllowed } from './route-table.js';
 import { createValidatorCompiler, formatRequestValidationErrors } from './validator-compiler.js';
 
@@ -83,16 +85,39 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
         title: 'Cutoff',
         version: '0.1.0',
         description: 'Session authority: login, tokens, sessions, revocation, audit.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
+      servers: [{ url: deps.config.issuer, description: 'This Cutoff server (its issuer URL).' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Admin or scoped API key.' },
+          accessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access token.',
+          },
+          clientBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'OAuth client id and secret (or `client_id`/`client_secret` in the form).',
+          },
         },
       },
       security: [{ apiKey: [] }],
     },
+    transform: withErrorResponses,
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
+    // Components are named by their `$id` (`Error`), not `def-0`.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   app.addSchema(ErrorBody);
+  app.addSchema(OAuthErrorBody);
+  app.addSchema(ScimErrorBody);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundOrMethodNotAllowed(routeTable));
   app.addHook('onResponse', (request, reply, done) => {

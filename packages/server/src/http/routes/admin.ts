@@ -17,6 +17,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'createClient',
+        summary: 'Register an OAuth client',
         tags: ['clients'],
         description:
           "Registers a public or confidential client. A confidential client's secret is returned once.",
@@ -39,7 +41,12 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/clients',
     {
       onRequest: admin,
-      schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } },
+      schema: {
+        operationId: 'listClients',
+        summary: 'List OAuth clients',
+        tags: ['clients'],
+        response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) },
+      },
     },
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
   );
@@ -57,6 +64,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
         tags: ['api-keys'],
         description:
           'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`). The key is returned once.',
@@ -87,7 +96,12 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/api-keys',
     {
       onRequest: admin,
-      schema: { tags: ['api-keys'], response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) } },
+      schema: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
+        tags: ['api-keys'],
+        response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }) },
+      },
     },
     async () => ({
       api_keys: (await deps.ctx.store.apiKeys.list()).map((record) => ({
@@ -104,6 +118,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'rotateSigningKey',
+        summary: 'Rotate the token signing key',
         tags: ['keys'],
         description: 'Rotates the signing key. The JWKS keeps publishing the previous key.',
         body: Type.Optional(
@@ -134,6 +150,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'resealSecrets',
+        summary: 'Re-seal stored secrets with the current encryption key',
         tags: ['keys'],
         description:
           'Seals every signing key and TOTP secret that is in clear or sealed with a previous encryption key, with the current CUTOFF_ENCRYPTION_KEY. 409 when no key is configured.',

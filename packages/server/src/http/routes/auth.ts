@@ -15,6 +15,9 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/auth/login',
     {
       schema: {
+        operationId: 'login',
+        security: [],
+        summary: 'Log in with a password (and TOTP)',
         tags,
         description:
           'Password (+ TOTP when enrolled) login. Creates a session; returns an access and a refresh token.',
@@ -49,6 +52,9 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/auth/logout',
     {
       schema: {
+        operationId: 'logout',
+        security: [{ accessToken: [] }],
+        summary: 'End the session of an access token',
         tags,
         description:
           'Ends the session of the presented access token: its refresh tokens and access tokens stop working.',

@@ -10,6 +10,8 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'feed:read'),
       schema: {
+        operationId: 'reportGuardState',
+        summary: 'Report the feed position of a guard',
         tags,
         description: 'A guard reports the highest seq it has applied, and when it applied recent ones.',
         body: Type.Object(
@@ -51,6 +53,8 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'admin'),
       schema: {
+        operationId: 'listGuards',
+        summary: 'List connected guards and their lag',
         tags,
         description:
           'Every guard this replica knows: its app, the seq it applied, its lag behind the head, last contact.',

@@ -100,6 +100,8 @@ export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       '/v1/hooks/:source',
       {
         schema: {
+          operationId: 'receiveWebhook',
+          summary: 'Receive a signed business event (HR, ITSM, SIEM)',
           tags: ['hooks'],
           security: [],
           description:

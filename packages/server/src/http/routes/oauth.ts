@@ -8,9 +8,9 @@ import { authenticateClient } from '../client-authentication.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { requestContext } from '../request-context.js';
 import type { RouteDeps } from '../route-deps.js';
+import { OAuthErrorBody } from '../schemas.js';
 
 const tags = ['oauth'];
-const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
 const consumes = ['application/x-www-form-urlencoded'];
 
 const TokenRequest = Type.Object({
@@ -33,6 +33,9 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/oauth/token',
     {
       schema: {
+        operationId: 'createToken',
+        security: [{ clientBasic: [] }, {}],
+        summary: 'Exchange a refresh token or client credentials for tokens (RFC 6749)',
         tags,
         consumes,
         description:
@@ -92,6 +95,9 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/oauth/revoke',
     {
       schema: {
+        operationId: 'revokeToken',
+        security: [{ clientBasic: [] }, {}],
+        summary: 'Revoke a refresh or access token (RFC 7009)',
         tags,
         consumes,
         description:
@@ -116,6 +122,9 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/oauth/introspect',
     {
       schema: {
+        operationId: 'introspectToken',
+        security: [{ clientBasic: [] }, { apiKey: [] }],
+        summary: 'Introspect a token (RFC 7662)',
         tags,
         consumes,
         description:

@@ -32,6 +32,8 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
     {
       onRequest: requireScope(deps, 'feed:read'),
       schema: {
+        operationId: 'streamRevocations',
+        summary: 'Stream the revocation feed (Server-Sent Events)',
         tags: ['revocations'],
         description:
           'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, server_time, keys: {version, kids}}` at least every second (`keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',

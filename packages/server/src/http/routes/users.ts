@@ -21,7 +21,13 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/users',
     {
       onRequest: admin,
-      schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } },
+      schema: {
+        operationId: 'createUser',
+        summary: 'Create a user',
+        tags,
+        body: CreateUserBody,
+        response: { 201: UserBody, 409: ErrorBody },
+      },
     },
     async (request, reply) => {
       const { body } = request;
@@ -35,6 +41,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listUsers',
+        summary: 'List users',
         tags,
         querystring: Type.Object({
           username: Type.Optional(Type.String({ maxLength: 256 })),
@@ -62,7 +70,16 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.get(
     '/v1/users/:id',
-    { onRequest: admin, schema: { tags, params: IdParams, response: { 200: UserBody, 404: ErrorBody } } },
+    {
+      onRequest: admin,
+      schema: {
+        operationId: 'getUser',
+        summary: 'Get a user',
+        tags,
+        params: IdParams,
+        response: { 200: UserBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const user = await deps.ctx.store.users.findById(request.params.id as UserId);
       if (user === undefined) throw notFound();
@@ -75,6 +92,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'updateUser',
+        summary: 'Update a user',
         tags,
         description:
           "Updates a user. Deactivation, a password change, or removing a role or group revokes the user's sessions.",
@@ -127,6 +146,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'enrollTotp',
+        summary: 'Enrol a user in TOTP',
         tags,
         description: 'Enrols TOTP. The secret and otpauth URI are returned once.',
         params: IdParams,
@@ -151,6 +172,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listUserSessions',
+        summary: "List a user's sessions",
         tags,
         params: IdParams,
         response: { 200: Type.Object({ sessions: Type.Array(SessionBody) }), 404: ErrorBody },
