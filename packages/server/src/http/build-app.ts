@@ -78,6 +78,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   app.removeContentTypeParser('text/plain');
   const routeTable = createRouteTable();
   app.addHook('onRoute', routeTable.onRoute);
+  app.decorate('routeTable', routeTable);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -23,6 +23,13 @@ const toRegExp = (pattern: string): RegExp =>
       .join('/')}/?$`,
   );
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Decorated in build-app, for not-found handlers of scopes with their own error format (SCIM). */
+    readonly routeTable: RouteTable;
+  }
+}
+
 export const createRouteTable = (): RouteTable => {
   const methodsByPattern = new Map<string, Set<string>>();
   const matchers: { readonly pattern: string; readonly regexp: RegExp }[] = [];
@@ -45,13 +52,21 @@ export const createRouteTable = (): RouteTable => {
   };
 };
 
+/** The methods a known path takes when the request's method is not one of them, else undefined. */
+export const methodsAllowedInstead = (
+  table: RouteTable,
+  request: FastifyRequest,
+): readonly string[] | undefined => {
+  const allowed = table.allowed(request.url.split('?', 1)[0] ?? '');
+  return allowed.length > 0 && !allowed.includes(request.method) ? allowed : undefined;
+};
+
 /** The not-found handler: 405 with `Allow` for a known path, else the JSON 404. */
 export const notFoundOrMethodNotAllowed =
   (table: RouteTable) =>
   (request: FastifyRequest, reply: FastifyReply): never => {
-    const path = request.url.split('?', 1)[0] ?? '';
-    const allowed = table.allowed(path);
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
+    const allowed = methodsAllowedInstead(table, request);
+    if (allowed !== undefined) {
       void reply.header('allow', allowed.join(', '));
       throw new CutoffError('ERR_METHOD_NOT_ALLOWED', {
         message: `This path does not take ${request.method}; it takes ${allowed.join(', ')}.`,

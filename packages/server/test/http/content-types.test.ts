@@ -82,6 +82,14 @@ describe('content types, body limits and methods', () => {
     expect(withParam.headers.get('allow')).toContain('PATCH');
     // Without credentials too: the route table is public in /openapi.json already.
     expect((await t.api('DELETE', '/v1/revocations', undefined, null)).status).toBe(405);
+    // SCIM answers in its own error format (RFC 7644), with the same Allow.
+    const scim = await send('PUT', '/scim/v2/Users', 'application/scim+json', '{}');
+    expect(scim.status).toBe(405);
+    expect(scim.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(scim.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '405',
+    });
     const unknown = await t.api('GET', '/v1/nothing-here');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 'ERR_NOT_FOUND' });
