@@ -4,12 +4,13 @@ export class AdminApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    hint?: string,
   ) {
     const message =
       typeof body === 'object' && body !== null && 'message' in body
         ? String(body.message)
         : `HTTP ${status}`;
-    super(message);
+    super(hint === undefined ? message : `${message.replace(/\.$/, '')} — ${hint}`);
   }
 }
 
@@ -23,6 +24,12 @@ export interface AdminClient {
 }
 
 const WHERE = 'set --url or CUTOFF_URL';
+
+/** What to do about the answers that are about the caller's credential, not the request. */
+const HINTS: Readonly<Partial<Record<number, string>>> = {
+  401: 'check --key or CUTOFF_ADMIN_KEY (the key `cutoff serve` printed, or one from `cutoff apikeys create`)',
+  403: 'this API key lacks the scope; use an admin key (--key or CUTOFF_ADMIN_KEY)',
+};
 
 /** undici's `fetch failed` hides the reason in `cause`; these are the ones a person can act on. */
 const REASONS: Readonly<Record<string, string>> = {
@@ -87,7 +94,7 @@ export const createAdminClient = (baseUrl: string, apiKey: string | undefined): 
         `the server at ${shown} answered HTTP ${response.status} with something that is not JSON — is it a Cutoff server? ${WHERE}`,
       );
     }
-    if (!response.ok) throw new AdminApiError(response.status, parsed);
+    if (!response.ok) throw new AdminApiError(response.status, parsed, HINTS[response.status]);
     return parsed as T;
   },
 });

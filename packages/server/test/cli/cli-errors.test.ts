@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,39 @@ describe('CLI errors that say what to do', () => {
       stderr: expect.stringContaining('is not a URL: set --url or CUTOFF_URL'),
     });
   });
+
+  it('says which setting to check when the server refuses the key', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      env: {
+        ...process.env,
+        CUTOFF_PORT: String(port),
+        CUTOFF_DATA_DIR: dataDir,
+        CUTOFF_LOG_LEVEL: 'warn',
+        CUTOFF_ADMIN_KEY: 'the-real-admin-key-0123456789',
+      },
+      stdio: 'ignore',
+    });
+    try {
+      for (let attempt = 0; attempt < 100; attempt += 1) {
+        const ready = await fetch(`${url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        if (ready) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const result = await cutoff(['--url', url, 'users', 'list'], {
+        CUTOFF_ADMIN_KEY: 'a-wrong-key-0123456789',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('A valid credential is required — check --key or CUTOFF_ADMIN_KEY');
+      expect(result.stderr).not.toContain('a-wrong-key');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('serve names every bad variable at once and exits 1 without a stack trace', async () => {
     const result = await cutoff(['serve'], {
