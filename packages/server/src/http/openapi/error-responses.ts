@@ -49,16 +49,16 @@ export const withErrorResponses = ({
   const add = (status: string): void => {
     if (responses[status] === undefined) responses[status] = errorResponse(errorId, DESCRIPTIONS[status]);
   };
-  const security = (schema as { security?: readonly unknown[] }).security;
+  const security = (schema as { security?: readonly Readonly<Record<string, unknown>>[] }).security;
   const authenticated = security === undefined || security.length > 0;
+  // Scopes belong to API keys: only an operation that takes one can answer 403.
+  const scoped = security === undefined || security.some((requirement) => 'apiKey' in requirement);
   const validated =
     schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined;
   const hasBody = schema.body !== undefined || ['POST', 'PUT', 'PATCH'].includes(String(route.method));
   if (validated) add('400');
-  if (authenticated) {
-    add('401');
-    add('403');
-  }
+  if (authenticated) add('401');
+  if (scoped) add('403');
   if (schema.params !== undefined) add('404');
   if (hasBody) {
     add('413');
