@@ -113,6 +113,8 @@ const loadHooks = (
 export const loadConfig = (
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: Partial<Record<keyof Config, unknown>> = {},
+  /** How a person set each override (`--port`), for error messages; the key by default. */
+  overrideNames: Partial<Record<keyof Config, string>> = {},
 ): Config => {
   const input: Record<string, unknown> = {};
   /** Where each key's value came from, as the person who set it knows it. */
@@ -143,7 +145,7 @@ export const loadConfig = (
   for (const [key, value] of Object.entries(overrides))
     if (value !== undefined) {
       input[key] = value;
-      source.set(key, key);
+      source.set(key, overrideNames[key as keyof Config] ?? key);
     }
 
   /** `/adminKey` -> `CUTOFF_ADMIN_KEY` (or the file key, or the override), `/a/0` -> `...[0]`. */

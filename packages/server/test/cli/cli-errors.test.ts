@@ -124,6 +124,12 @@ describe('CLI errors that say what to do', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('serve names its own flags when they are the bad value', async () => {
+    const result = await cutoff(['serve', '--port', 'eighty'], { CUTOFF_DATA_DIR: dataDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('error: invalid configuration: --port must be an integer');
+  });
+
   it('serve names CUTOFF_DATABASE_URL, without its password, when PostgreSQL is down', async () => {
     const port = await freePort();
     const result = await cutoff(['serve'], {

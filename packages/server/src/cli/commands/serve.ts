@@ -12,7 +12,11 @@ export const serve = async (overrides: {
   readonly port?: number | undefined;
   readonly host?: string | undefined;
 }): Promise<void> => {
-  const config = loadConfig(process.env, { port: overrides.port, host: overrides.host });
+  const config = loadConfig(
+    process.env,
+    { port: overrides.port, host: overrides.host },
+    { port: '--port', host: '--host' },
+  );
   let server: CutoffServer;
   try {
     server = await createCutoffServer(config);
