@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
+import { REVOCATION_KINDS } from '@cutoff/guard/rule';
 import { createAdminClient } from './admin-client.js';
 import {
   apiKeysCreate,
@@ -65,8 +66,11 @@ program
   .action((user: string) => sessions(deps(), user));
 
 program
-  .command('revoke <type> <id>')
+  .command('revoke')
   .description('revoke a session | token | user | group | role | client | all (id "*")')
+  // Checked here, like --reason, so a typo is named before any request is made.
+  .addArgument(new Argument('<type>', 'what to revoke').choices(REVOCATION_KINDS))
+  .argument('<id>', 'its id (a username for user; "*" for all)')
   .addOption(
     new Option('--reason <reason>', 'reason code')
       .choices([

@@ -43,11 +43,21 @@ export const ERROR_REGISTRY = {
     message: 'The credential does not grant the scope this call needs.',
   },
   ERR_NOT_FOUND: { status: 404, error: 'not_found', message: 'No such resource.' },
+  ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    error: 'method_not_allowed',
+    message: 'This path does not take this method.',
+  },
   ERR_CONFLICT: { status: 409, error: 'conflict', message: 'The resource already exists.' },
   ERR_TOTP_NOT_PENDING: {
     status: 409,
     error: 'no_pending_enrolment',
     message: 'There is no TOTP enrolment to confirm: start one with POST /v1/users/{id}/totp.',
+  },
+  ERR_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    error: 'payload_too_large',
+    message: 'The request body is larger than this endpoint takes.',
   },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

@@ -26,8 +26,11 @@ import { scimRoutes } from './routes/scim/index.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
-import { ErrorBody } from './schemas.js';
-import { createValidatorCompiler } from './validator-compiler.js';
+import { withErrorResponses } from './openapi/error-responses.js';
+import { hoistNamedSchemas } from './openapi/named-schemas.js';
+import { ErrorBody, OAuthErrorBody, ScimErrorBody } from './schemas.js';
+import { createRouteTable, notFoundOrMethodNotAllowed } from './route-table.js';
+import { createValidatorCompiler, formatRequestValidationErrors } from './validator-compiler.js';
 
 /** Log redaction: anything that may hold a secret, wherever it appears. */
 export const REDACT_PATHS = [
@@ -69,10 +72,16 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     childLoggerFactory: lazyChildLoggerFactory,
     // One access line per request, written in onResponse below; Fastify's own are two.
     disableRequestLogging: true,
+    schemaErrorFormatter: formatRequestValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // JSON only, unless a scope says otherwise (OAuth takes forms, SCIM its media type, webhooks
+  // raw bytes): a text/plain body is a 415, not a string that then fails validation with a 400.
+  app.removeContentTypeParser('text/plain');
+  const routeTable = createRouteTable();
+  app.addHook('onRoute', routeTable.onRoute);
+  app.decorate('routeTable', routeTable);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -80,22 +89,41 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
         title: 'Cutoff',
         version: '0.1.0',
         description: 'Session authority: login, tokens, sessions, revocation, audit.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
+      servers: [{ url: deps.config.issuer, description: 'This Cutoff server (its issuer URL).' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Admin or scoped API key.' },
+          accessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access token.',
+          },
+          clientBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'OAuth client id and secret (or `client_id`/`client_secret` in the form).',
+          },
         },
       },
       security: [{ apiKey: [] }],
     },
+    transform: withErrorResponses,
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
+    // Components are named by their `$id` (`Error`), not `def-0`.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   app.addSchema(ErrorBody);
+  app.addSchema(OAuthErrorBody);
+  app.addSchema(ScimErrorBody);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', code: 'ERR_NOT_FOUND', message: 'No such route.', request_id: request.id }),
-  );
+  app.setNotFoundHandler(notFoundOrMethodNotAllowed(routeTable));
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     deps.metrics.httpDuration.observe(
@@ -133,11 +161,15 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   // After every route's authentication (onRequest) and parsing, before its schema and handler.
   app.addHook('preValidation', refuseHostileInput);
 
+  // Form bodies (RFC 6749) are for the OAuth endpoints only; elsewhere they are a 415.
+  await app.register(async (scope: FastifyTypebox) => {
+    await scope.register(formbody, { bodyLimit: 64 * 1024 });
+    oauthRoutes(scope, deps);
+  });
   for (const routes of [
     healthRoutes,
     wellKnownRoutes,
     authRoutes,
-    oauthRoutes,
     userRoutes,
     sessionRoutes,
     revocationRoutes,

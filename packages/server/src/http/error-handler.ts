@@ -70,15 +70,30 @@ const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: Cu
   });
 };
 
-const fromFastifyError = (error: FastifyError): CutoffError | undefined => {
+/** The body limit of the route, in KiB, as a person reads it. */
+const bodyLimitOf = (request: FastifyRequest): string => {
+  const limit = request.routeOptions.bodyLimit;
+  return typeof limit === 'number' ? `${Math.floor(limit / 1024)} KiB` : 'its limit';
+};
+
+const fromFastifyError = (error: FastifyError, request: FastifyRequest): CutoffError | undefined => {
   if (error.validation !== undefined) {
-    return new CutoffError('ERR_VALIDATION', { message: `Invalid request: ${error.message}` });
+    // Already one sentence per bad field (validator-compiler.ts), naming it and what it takes.
+    return new CutoffError('ERR_VALIDATION', { message: error.message });
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new CutoffError('ERR_UNSUPPORTED_MEDIA_TYPE', {
+      message: 'The content type of the request is not supported here; send application/json.',
+    });
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new CutoffError('ERR_PAYLOAD_TOO_LARGE', {
+      message: `The request body is larger than this endpoint takes (${bodyLimitOf(request)}).`,
+    });
   }
   const byCode: Partial<Record<string, ErrorCode>> = {
-    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
     FST_ERR_CTP_EMPTY_JSON_BODY: 'ERR_VALIDATION',
     FST_ERR_CTP_INVALID_JSON_BODY: 'ERR_VALIDATION',
-    FST_ERR_CTP_BODY_TOO_LARGE: 'ERR_VALIDATION',
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_VALIDATION',
   };
   const code = byCode[error.code];
@@ -124,7 +139,7 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
     request.log.error({ err: error }, 'store unavailable');
     cutoffError = new CutoffError('ERR_STORE_UNAVAILABLE');
   } else {
-    const mapped = fromFastifyError(error as FastifyError);
+    const mapped = fromFastifyError(error as FastifyError, request);
     if (mapped === undefined) {
       request.log.error({ err: error }, 'unhandled error');
       cutoffError = new CutoffError('ERR_INTERNAL');

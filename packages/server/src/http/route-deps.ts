@@ -35,7 +35,10 @@ declare module 'fastify' {
   }
 }
 
-/** An onRequest hook (it runs before the body is read or validated) that admits Bearer API keys holding `scope` (or `admin`). */
+/**
+ * A hook that admits Bearer API keys holding `scope` (or `admin`). Use it as `onRequest`, so it runs
+ * before the body is read and parsed: an unauthenticated caller gets 401, never a 400, 413 or 415.
+ */
 export const requireScope =
   (deps: RouteDeps, scope: ApiKeyScope) =>
   async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

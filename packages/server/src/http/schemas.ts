@@ -5,14 +5,16 @@ import { API_KEY_SCOPES } from '../domain/records.js';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 
-/** An enum of strings whose static type is the union of the values. */
+/**
+ * An enum of strings whose static type is the union of the values: a JSON Schema `enum`, so
+ * /openapi.json lists the values and a bad one is one error naming them.
+ */
 const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>(
-    Type.Union(
-      values.map((value) => Type.Literal(value)),
-      description === undefined ? {} : { description },
-    ),
-  );
+  Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description === undefined ? {} : { description }),
+  });
 
 export const ErrorBody = Type.Object(
   {
@@ -21,26 +23,49 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     request_id: Type.Optional(Type.String()),
   },
-  { $id: 'Error' },
+  { $id: 'Error', title: 'Error' },
+);
+
+/** RFC 6749 section 5.2 errors, as the /oauth endpoints answer them. */
+export const OAuthErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'e.g. `invalid_request`, `invalid_client`, `invalid_grant`.' }),
+    error_description: Type.Optional(Type.String()),
+  },
+  { $id: 'OAuthError', title: 'OAuthError' },
+);
+
+/** RFC 7644 section 3.12 errors, as /scim/v2 answers them. */
+export const ScimErrorBody = Type.Object(
+  {
+    schemas: Type.Array(Type.String()),
+    status: Type.String({ description: 'The HTTP status, as a string.' }),
+    scimType: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String()),
+  },
+  { $id: 'ScimError', title: 'ScimError' },
 );
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const Timestamp = Type.String({ format: 'date-time' });
 
-export const UserBody = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
-  roles: Type.Array(Type.String()),
-  groups: Type.Array(Type.String()),
-  active: Type.Boolean(),
-  mfa_enrolled: Type.Boolean(),
-  /** A TOTP enrolment was started and awaits `POST /v1/users/{id}/totp/confirm`. */
-  mfa_pending: Type.Boolean(),
-  mfa_required: Type.Boolean(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const UserBody = Type.Object(
+  {
+    id: Type.String(),
+    username: Type.String(),
+    email: Type.Union([Type.String(), Type.Null()]),
+    roles: Type.Array(Type.String()),
+    groups: Type.Array(Type.String()),
+    active: Type.Boolean(),
+    mfa_enrolled: Type.Boolean(),
+    /** A TOTP enrolment was started and awaits `POST /v1/users/{id}/totp/confirm`. */
+    mfa_pending: Type.Boolean(),
+    mfa_required: Type.Boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { title: 'User' },
+);
 
 export const CreateUserBody = Type.Object(
   {
@@ -51,7 +76,7 @@ export const CreateUserBody = Type.Object(
     groups: Type.Optional(Type.Array(Name, { maxItems: 500 })),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { title: 'CreateUserRequest', additionalProperties: false },
 );
 
 export const UpdateUserBody = Type.Object(
@@ -62,7 +87,7 @@ export const UpdateUserBody = Type.Object(
     groups: Type.Optional(Type.Array(Name, { maxItems: 500 })),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'UpdateUserRequest', additionalProperties: false, minProperties: 1 },
 );
 
 export const ConfirmTotpBody = Type.Object(
@@ -72,19 +97,22 @@ export const ConfirmTotpBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const SessionBody = Type.Object({
-  id: Type.String(),
-  user_id: Type.String(),
-  status: literalUnion(['active', 'revoked', 'ended', 'expired'] as const),
-  created_at: Timestamp,
-  last_seen_at: Timestamp,
-  ip: Type.Union([Type.String(), Type.Null()]),
-  user_agent: Type.Union([Type.String(), Type.Null()]),
-  client_id: Type.String(),
-  amr: Type.Array(Type.String()),
-  revoked_at: Type.Optional(Timestamp),
-  revoked_reason: Type.Optional(Type.String()),
-});
+export const SessionBody = Type.Object(
+  {
+    id: Type.String(),
+    user_id: Type.String(),
+    status: literalUnion(['active', 'revoked', 'ended', 'expired'] as const),
+    created_at: Timestamp,
+    last_seen_at: Timestamp,
+    ip: Type.Union([Type.String(), Type.Null()]),
+    user_agent: Type.Union([Type.String(), Type.Null()]),
+    client_id: Type.String(),
+    amr: Type.Array(Type.String()),
+    revoked_at: Type.Optional(Timestamp),
+    revoked_reason: Type.Optional(Type.String()),
+  },
+  { title: 'Session' },
+);
 
 export const LoginBody = Type.Object(
   {
@@ -93,16 +121,19 @@ export const LoginBody = Type.Object(
     totp: Type.Optional(Type.String({ maxLength: 16 })),
     client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   },
-  { additionalProperties: false },
+  { title: 'LoginRequest', additionalProperties: false },
 );
 
-export const TokenResponseBody = Type.Object({
-  access_token: Type.String(),
-  refresh_token: Type.Optional(Type.String()),
-  token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer(),
-  session_id: Type.Optional(Type.String()),
-});
+export const TokenResponseBody = Type.Object(
+  {
+    access_token: Type.String(),
+    refresh_token: Type.Optional(Type.String()),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer(),
+    session_id: Type.Optional(Type.String()),
+  },
+  { title: 'TokenResponse' },
+);
 
 export const RevocationTargetType = literalUnion(REVOCATION_KINDS);
 export const RevocationReasonSchema = literalUnion(
@@ -131,7 +162,7 @@ export const CreateRevocationBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { title: 'CreateRevocationRequest', additionalProperties: false },
 );
 export type CreateRevocationBody = Static<typeof CreateRevocationBody>;
 
@@ -165,72 +196,86 @@ export const RevocationWarningBody = Type.Object({
   ),
 });
 
-export const RevocationResultBody = Type.Object({
-  id: Type.Union([Type.String(), Type.Null()]),
-  seq: Type.Union([Type.Integer(), Type.Null()]),
-  dry_run: Type.Boolean(),
-  sessions_revoked: Type.Integer(),
-  refresh_tokens_revoked: Type.Integer(),
-  effective_at: Type.Union([Timestamp, Type.Null()]),
-  matched: RevocationMatchBody,
-  warnings: Type.Array(RevocationWarningBody, {
-    description:
-      'Empty unless the target matched nothing (`target_matched_nothing`: the entry is still written, since a later token may carry the name) or had no active session (`no_active_session`).',
-  }),
-  guards: Type.Optional(
-    Type.Object({
-      total: Type.Integer(),
-      applied: Type.Integer(),
-      results: Type.Array(
-        Type.Object({
-          guard_id: Type.String(),
-          app: Type.String(),
-          applied: Type.Boolean(),
-          latency_ms: Type.Union([Type.Integer(), Type.Null()]),
-        }),
-      ),
+export const RevocationResultBody = Type.Object(
+  {
+    id: Type.Union([Type.String(), Type.Null()]),
+    seq: Type.Union([Type.Integer(), Type.Null()]),
+    dry_run: Type.Boolean(),
+    sessions_revoked: Type.Integer(),
+    refresh_tokens_revoked: Type.Integer(),
+    effective_at: Type.Union([Timestamp, Type.Null()]),
+    matched: RevocationMatchBody,
+    warnings: Type.Array(RevocationWarningBody, {
+      description:
+        'Empty unless the target matched nothing (`target_matched_nothing`: the entry is still written, since a later token may carry the name) or had no active session (`no_active_session`).',
     }),
-  ),
-});
+    guards: Type.Optional(
+      Type.Object({
+        total: Type.Integer(),
+        applied: Type.Integer(),
+        results: Type.Array(
+          Type.Object({
+            guard_id: Type.String(),
+            app: Type.String(),
+            applied: Type.Boolean(),
+            latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+        ),
+      }),
+    ),
+  },
+  { title: 'RevocationResult' },
+);
 
-export const FeedEntryBody = Type.Object({
-  seq: Type.Integer(),
-  kind: RevocationTargetType,
-  key: Type.String(),
-  at: Type.Integer({ description: 'NumericDate (seconds): tokens with iat <= at are rejected.' }),
-  expires_at: Type.Integer({ description: 'NumericDate (seconds) after which the entry no longer matters.' }),
-  reason: Type.String(),
-});
-
-export const FeedPageBody = Type.Object({
-  head: Type.Integer(),
-  head_read_at: Type.Integer({
-    description: 'Epoch milliseconds at which `head` was read from the store (this request read it).',
-  }),
-  server_time: Type.Integer({ description: 'Epoch milliseconds.' }),
-  has_more: Type.Boolean(),
-  entries: Type.Array(FeedEntryBody),
-});
-
-export const AuditEventBody = Type.Object({
-  seq: Type.Integer(),
-  ts: Timestamp,
-  action: Type.String(),
-  actor: Type.Object({ type: Type.String(), id: Type.String() }),
-  target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  counts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()]),
-  request: Type.Union([
-    Type.Object({
-      ip: Type.Union([Type.String(), Type.Null()]),
-      user_agent: Type.Union([Type.String(), Type.Null()]),
+export const FeedEntryBody = Type.Object(
+  {
+    seq: Type.Integer(),
+    kind: RevocationTargetType,
+    key: Type.String(),
+    at: Type.Integer({ description: 'NumericDate (seconds): tokens with iat <= at are rejected.' }),
+    expires_at: Type.Integer({
+      description: 'NumericDate (seconds) after which the entry no longer matters.',
     }),
-    Type.Null(),
-  ]),
-  details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  prev_hash: Type.String(),
-  hash: Type.String(),
-});
+    reason: Type.String(),
+  },
+  { title: 'FeedEntry' },
+);
+
+export const FeedPageBody = Type.Object(
+  {
+    head: Type.Integer(),
+    head_read_at: Type.Integer({
+      description: 'Epoch milliseconds at which `head` was read from the store (this request read it).',
+    }),
+    server_time: Type.Integer({ description: 'Epoch milliseconds.' }),
+    has_more: Type.Boolean(),
+    entries: Type.Array(FeedEntryBody),
+  },
+  { title: 'FeedPage' },
+);
+
+export const AuditEventBody = Type.Object(
+  {
+    seq: Type.Integer(),
+    ts: Timestamp,
+    action: Type.String(),
+    actor: Type.Object({ type: Type.String(), id: Type.String() }),
+    target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    counts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()]),
+    request: Type.Union([
+      Type.Object({
+        ip: Type.Union([Type.String(), Type.Null()]),
+        user_agent: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+    details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    prev_hash: Type.String(),
+    hash: Type.String(),
+  },
+  { title: 'AuditEvent' },
+);
 
 export const ApiKeyScopeSchema = literalUnion(API_KEY_SCOPES);
 
@@ -245,7 +290,7 @@ export const CreateApiKeyBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'CreateApiKeyRequest', additionalProperties: false },
 );
 
 export const CreateClientBody = Type.Object(
@@ -258,18 +303,21 @@ export const CreateClientBody = Type.Object(
     ),
     roles: Type.Optional(Type.Array(Name, { maxItems: 100 })),
   },
-  { additionalProperties: false },
+  { title: 'CreateClientRequest', additionalProperties: false },
 );
 
-export const ClientBody = Type.Object({
-  client_id: Type.String(),
-  name: Type.String(),
-  type: Type.String(),
-  grant_types: Type.Array(Type.String()),
-  roles: Type.Array(Type.String()),
-  created_at: Timestamp,
-  client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
-});
+export const ClientBody = Type.Object(
+  {
+    client_id: Type.String(),
+    name: Type.String(),
+    type: Type.String(),
+    grant_types: Type.Array(Type.String()),
+    roles: Type.Array(Type.String()),
+    created_at: Timestamp,
+    client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
+  },
+  { title: 'Client' },
+);
 
 export const ApiKeyBody = Type.Object({
   id: Type.String(),

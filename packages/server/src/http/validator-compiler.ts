@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import { describeSchemaErrors, dottedPath } from '../lib/schema-errors.js';
 
 /** Ajv flags its `unicode` option as deprecated, while it still works and is what we want. */
 const UNICODE_DEPRECATION = 'option unicode';
@@ -45,3 +46,21 @@ export const createValidatorCompiler = (): FastifySchemaCompiler<unknown> => {
     return ajv.compile(schema as object);
   };
 };
+
+type SchemaErrorDataVar = 'body' | 'headers' | 'params' | 'querystring';
+
+const ROOT_NAMES: Readonly<Record<SchemaErrorDataVar, string>> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'headers',
+};
+
+/**
+ * One sentence per bad field (`target.type must be one of session, token, ...`) instead of Ajv's
+ * line per union branch. The error handler sends it as the `ERR_VALIDATION` message.
+ */
+export const formatRequestValidationErrors = (
+  errors: FastifySchemaValidationError[],
+  dataVar: SchemaErrorDataVar,
+): Error => new Error(describeSchemaErrors(errors, dottedPath(ROOT_NAMES[dataVar])).join('; '));

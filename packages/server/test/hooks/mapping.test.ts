@@ -316,7 +316,7 @@ describe('the hooks file at start-up', () => {
     expect(() => loadConfig({ CUTOFF_SMS_WEBHOOK_URL: 'ftp://sms' })).toThrow(ConfigError);
     expect(() =>
       loadConfig({ CUTOFF_OUTBOX_RETRY_BASE_MS: '5000', CUTOFF_OUTBOX_RETRY_MAX_MS: '1000' }),
-    ).toThrow(/outboxRetryMaxMs/);
+    ).toThrow(/CUTOFF_OUTBOX_RETRY_MAX_MS must not be smaller than CUTOFF_OUTBOX_RETRY_BASE_MS/);
     const config = loadConfig({
       CUTOFF_SMTP_URL: 'smtp://user:pass@mail.example.com:587',
       CUTOFF_MAIL_FROM: 'Security <security@example.com>',

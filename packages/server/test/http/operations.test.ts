@@ -42,7 +42,9 @@ describe('operations endpoints', () => {
     ]) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
-    const revocationBody = doc.paths['/v1/revocations'].post.requestBody.content['application/json'].schema;
+    const revocationRef = doc.paths['/v1/revocations'].post.requestBody.content['application/json'].schema;
+    expect(revocationRef).toEqual({ $ref: '#/components/schemas/CreateRevocationRequest' });
+    const revocationBody = doc.components.schemas.CreateRevocationRequest;
     expect(JSON.stringify(revocationBody)).toContain('contractor_end');
     expect(JSON.stringify(revocationBody)).toContain('"group"');
   });

@@ -63,7 +63,11 @@ export const openApiOperations = async (t: TestServer): Promise<readonly Operati
         contentTypes,
         bodySchema: contentTypes[0] === undefined ? undefined : resolve(content[contentTypes[0]]?.schema),
         resolve,
-        authenticated: (operation.security ?? document.security ?? []).length > 0,
+        // An empty requirement (`{}`) among the alternatives makes credentials optional.
+        authenticated: ((security) =>
+          security.length > 0 && !security.some((r) => Object.keys(r as object).length === 0))(
+          operation.security ?? document.security ?? [],
+        ),
       });
     }
   }

@@ -63,7 +63,7 @@ describe('configuration', () => {
       { CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: '7200', CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS: '3600' },
     ];
     for (const env of invalid) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
-    expect(() => loadConfig({ CUTOFF_PORT: '70000' })).toThrow(/port/);
+    expect(() => loadConfig({ CUTOFF_PORT: '70000' })).toThrow(/CUTOFF_PORT must be at most 65535/);
     expect(() => loadConfig({}, { unknownOption: 1 } as never)).toThrow(ConfigError);
   });
 });
@@ -112,7 +112,7 @@ describe('bootstrap admin key rotation configuration', () => {
 
   it('refuses a rotation that cannot work, naming the variable and never a key', () => {
     for (const [env, message] of [
-      [{ CUTOFF_ADMIN_KEY_PREVIOUS: previous }, /CUTOFF_ADMIN_KEY_PREVIOUS\) needs adminKey/],
+      [{ CUTOFF_ADMIN_KEY_PREVIOUS: previous }, /CUTOFF_ADMIN_KEY_PREVIOUS needs CUTOFF_ADMIN_KEY/],
       [{ CUTOFF_ADMIN_KEY: next, CUTOFF_ADMIN_KEY_PREVIOUS: next }, /must differ/],
       [{ CUTOFF_ADMIN_KEY: next, CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: '2026-12-31T18:00:00Z' }, /is not/],
       [
@@ -121,11 +121,76 @@ describe('bootstrap admin key rotation configuration', () => {
           CUTOFF_ADMIN_KEY_PREVIOUS: previous,
           CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL: 'friday',
         },
-        /CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL\) must be an ISO 8601 instant/,
+        /CUTOFF_ADMIN_KEY_PREVIOUS_UNTIL must be an ISO 8601 instant/,
       ],
     ] as const) {
       expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
       expect(() => loadConfig(env)).not.toThrow(new RegExp(`${next}|${previous}`));
     }
+  });
+});
+
+describe('configuration errors (issue #17)', () => {
+  const problemsOf = (env: Record<string, string>, overrides = {}): readonly string[] => {
+    try {
+      loadConfig(env, overrides);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('names every bad variable, all at once, by its environment name', () => {
+    const problems = problemsOf({
+      CUTOFF_ADMIN_KEY: 'short',
+      CUTOFF_PORT: 'eighty',
+      CUTOFF_SIGNING_ALGORITHM: 'HS256',
+      CUTOFF_LOG_LEVEL: 'loud',
+      CUTOFF_ACCESS_TOKEN_TTL_SECONDS: '4',
+      CUTOFF_TRUST_PROXY: 'maybe',
+      CUTOFF_DATABASE_URL: 'mysql://db',
+    });
+    expect([...problems].sort()).toEqual(
+      [
+        'CUTOFF_ADMIN_KEY must be at least 16 characters',
+        'CUTOFF_PORT must be a whole number',
+        'CUTOFF_SIGNING_ALGORITHM must be one of RS256, ES256, EdDSA',
+        'CUTOFF_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+        'CUTOFF_ACCESS_TOKEN_TTL_SECONDS must be at least 5',
+        'CUTOFF_TRUST_PROXY must be true or false',
+        'CUTOFF_DATABASE_URL must match the pattern ^postgres(ql)?://',
+      ].sort(),
+    );
+  });
+
+  it('reports relations between settings together with the other problems', () => {
+    const problems = problemsOf({
+      CUTOFF_ADMIN_KEY: 'short',
+      CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS: '7200',
+      CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS: '3600',
+      CUTOFF_SMTP_URL: 'smtp://mail:587',
+    });
+    expect(problems).toEqual([
+      'CUTOFF_ADMIN_KEY must be at least 16 characters',
+      'CUTOFF_SESSION_ABSOLUTE_LIFETIME_SECONDS must not be shorter than CUTOFF_SESSION_IDLE_TIMEOUT_SECONDS',
+      'CUTOFF_MAIL_FROM is required when CUTOFF_SMTP_URL is set',
+    ]);
+  });
+
+  it('names keys of the CUTOFF_CONFIG file by file and key, and never quotes a value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutoff-config-'));
+    const file = join(dir, 'cutoff.json');
+    writeFileSync(file, JSON.stringify({ adminKey: 'secret-short', colour: 'blue', port: 70000 }));
+    const problems = problemsOf({ CUTOFF_CONFIG: file });
+    expect([...problems].sort()).toEqual(
+      [
+        `adminKey in ${file} (CUTOFF_CONFIG) must be at least 16 characters`,
+        `colour in ${file} (CUTOFF_CONFIG) is not a known setting`,
+        `port in ${file} (CUTOFF_CONFIG) must be at most 65535`,
+      ].sort(),
+    );
+    expect(problems.join('\n')).not.toContain('secret-short');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,13 +1,30 @@
 /* eslint-disable no-console -- start-up banner and the one-time admin key go to the terminal */
 import { loadConfig } from '../../config/load-config.js';
-import { createCutoffServer } from '../../composition-root.js';
+import { createCutoffServer, type CutoffServer } from '../../composition-root.js';
+import { describeStartupError } from '../startup-errors.js';
+
+/** A start-up failure whose one-line message says what to check; main prints it without a stack. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
 
 export const serve = async (overrides: {
   readonly port?: number | undefined;
   readonly host?: string | undefined;
 }): Promise<void> => {
-  const config = loadConfig(process.env, { port: overrides.port, host: overrides.host });
-  const server = await createCutoffServer(config);
+  const config = loadConfig(
+    process.env,
+    { port: overrides.port, host: overrides.host },
+    { port: '--port', host: '--host' },
+  );
+  let server: CutoffServer;
+  try {
+    server = await createCutoffServer(config);
+  } catch (error) {
+    const described = describeStartupError(error, config);
+    if (described === undefined) throw error;
+    throw new StartupError(described, { cause: error });
+  }
   const url = await server.listen();
   if (server.generatedAdminKey !== null) {
     console.error(

@@ -26,6 +26,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'createClient',
+        summary: 'Register an OAuth client',
         tags: ['clients'],
         description:
           "Registers a public or confidential client. A confidential client's secret is returned once.",
@@ -48,7 +50,12 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/clients',
     {
       onRequest: admin,
-      schema: { tags: ['clients'], response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) } },
+      schema: {
+        operationId: 'listClients',
+        summary: 'List OAuth clients',
+        tags: ['clients'],
+        response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) },
+      },
     },
     async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
   );
@@ -58,6 +65,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
         tags: ['api-keys'],
         description:
           'Creates a scoped API key (`admin`, `feed:read`, `introspect`, `scim`, `hooks`), optionally expiring at `expires_at`. The key is returned once.',
@@ -105,6 +114,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
         tags: ['api-keys'],
         description:
           'Revokes an API key: this replica refuses it from the moment the response is sent, every other replica within CUTOFF_API_KEY_CACHE_MS (default 1 s). Audited as `api_key.revoked`. Revoking a revoked key changes nothing and answers the key.',
@@ -132,6 +143,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'rotateSigningKey',
+        summary: 'Rotate the token signing key',
         tags: ['keys'],
         description: 'Rotates the signing key. The JWKS keeps publishing the previous key.',
         body: Type.Optional(
@@ -162,6 +175,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'resealSecrets',
+        summary: 'Re-seal stored secrets with the current encryption key',
         tags: ['keys'],
         description:
           'Seals every signing key and TOTP secret that is in clear or sealed with a previous encryption key, with the current CUTOFF_ENCRYPTION_KEY. 409 when no key is configured.',

@@ -14,6 +14,8 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listAuditEvents',
+        summary: 'List audit events',
         tags,
         description: 'Audit events in seq order. `cursor` is the `next_cursor` of the previous page.',
         querystring: Type.Object({
@@ -58,6 +60,8 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'verifyAuditChain',
+        summary: 'Verify the audit hash chain',
         tags,
         description: 'Recomputes the hash chain. `ok: false` names the first seq that does not match.',
         response: {

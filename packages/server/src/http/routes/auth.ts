@@ -15,8 +15,10 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/auth/login',
     {
       schema: {
-        tags,
+        operationId: 'login',
         security: [],
+        summary: 'Log in with a password (and TOTP)',
+        tags,
         description:
           'Password (+ TOTP when enrolled) login. Creates a session; returns an access and a refresh token.',
         body: LoginBody,
@@ -58,6 +60,9 @@ export const authRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         );
       },
       schema: {
+        operationId: 'logout',
+        security: [{ accessToken: [] }],
+        summary: 'End the session of an access token',
         tags,
         description:
           'Ends the session of the presented access token: its refresh tokens and access tokens stop working.',

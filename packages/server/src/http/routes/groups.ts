@@ -121,6 +121,8 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'putGroup',
+        summary: 'Create or update a group (members, end date)',
         tags,
         description:
           "Creates (201) or updates (200) a group's metadata. `end_at` is a contractor end date: members' tokens carry it as `access_until` and the group is ended (revoked, reason `contractor_end`) when it comes, doing to members' accounts what `deactivate_members` says. Membership stays on the users (`groups`).",
@@ -154,6 +156,8 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listGroups',
+        summary: 'List groups',
         tags,
         description: 'Group records by id. `cursor` is the `next_cursor` of the previous page.',
         querystring: Type.Object({
@@ -181,7 +185,13 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/groups/:name',
     {
       onRequest: admin,
-      schema: { tags, params: NameParams, response: { 200: GroupBody, 404: ErrorBody } },
+      schema: {
+        operationId: 'getGroup',
+        summary: 'Get a group',
+        tags,
+        params: NameParams,
+        response: { 200: GroupBody, 404: ErrorBody },
+      },
     },
     async (request) => {
       const group = await store.groups.findByName(request.params.name);
@@ -201,6 +211,8 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         done();
       },
       schema: {
+        operationId: 'endGroup',
+        summary: "End a group: revoke its members' access",
         tags,
         description:
           '"End Project": ends the group now. In one transaction the group is revoked (reason `contractor_end`: its members\' sessions and refresh tokens die, guards reject tokens carrying the group), its members are removed from it (so re-logins no longer carry it; the list is kept in the audit events) and it is marked ended. With `deactivate_members: "exclusive"` (or the group record\'s setting) every member who belongs to no other group is deactivated and revoked as a user in the same transaction (audited `user.updated` and `user.revoked`); members of other groups stay active and `members_removed[].other_groups` says why. Idempotent: ending an ended group changes nothing and answers 200 with `outcome: already_ended`. 404 for a name with neither a group record nor members.',

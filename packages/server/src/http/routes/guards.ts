@@ -10,6 +10,8 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'feed:read'),
       schema: {
+        operationId: 'reportGuardState',
+        summary: 'Report the feed position of a guard',
         tags,
         description:
           'A guard reports the highest seq it has applied, when it applied recent ones, and whether it knows itself current (`degraded`, `staleness_ms`).',
@@ -57,6 +59,8 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'admin'),
       schema: {
+        operationId: 'listGuards',
+        summary: 'List connected guards and their lag',
         tags,
         description:
           "Every guard this replica knows: its app, the seq it applied, its lag behind the store's head (read by this request), whether it reported itself current, last contact.",

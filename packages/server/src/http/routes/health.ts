@@ -1,20 +1,72 @@
+import { Type } from 'typebox';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import type { RouteDeps } from '../route-deps.js';
 
+const tags = ['operations'];
+
 export const healthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
-  const hide = { hide: true } as const;
-  app.get('/healthz', { schema: { ...hide } }, () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { ...hide } }, async (_request, reply) => {
-    try {
-      await deps.ctx.store.ping();
-      return { status: 'ready', store: deps.ctx.store.dialect, feed_head: deps.hub.head };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', store: deps.ctx.store.dialect });
-    }
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags,
+        security: [],
+        operationId: 'getHealth',
+        summary: 'Liveness: the process answers',
+        description: 'Always 200 while the process runs; it reads nothing. For a liveness probe.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    () => ({ status: 'ok' as const }),
+  );
+  const Readiness = Type.Object({
+    status: Type.String({ description: '`ready` or `unavailable`.' }),
+    store: Type.String({ description: '`sqlite` or `postgres`.' }),
+    feed_head: Type.Optional(Type.Integer({ description: 'The last revocation seq this replica knows.' })),
   });
-  app.get('/metrics', { schema: { ...hide } }, async (_request, reply) => {
-    deps.metrics.feedHead.set(deps.hub.head);
-    deps.metrics.feedSubscribers.set(deps.hub.subscriberCount);
-    return reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics());
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags,
+        security: [],
+        operationId: 'getReadiness',
+        summary: 'Readiness: the store answers',
+        description: '200 when this replica reaches its store; 503 when it cannot. For a readiness probe.',
+        response: {
+          200: Readiness,
+          503: {
+            ...Readiness,
+            description: 'The store cannot be reached; take this replica out of rotation.',
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await deps.ctx.store.ping();
+        return { status: 'ready', store: deps.ctx.store.dialect, feed_head: deps.hub.head };
+      } catch {
+        return reply.status(503).send({ status: 'unavailable', store: deps.ctx.store.dialect });
+      }
+    },
+  );
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        security: [],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics',
+        description: 'Prometheus text exposition format (docs/operations.md lists the metrics).',
+        produces: ['text/plain'],
+      },
+    },
+    async (_request, reply) => {
+      deps.metrics.feedHead.set(deps.hub.head);
+      deps.metrics.feedSubscribers.set(deps.hub.subscriberCount);
+      return reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics());
+    },
+  );
 };

@@ -136,6 +136,8 @@ export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       {
         onRequest: refuseUnsigned(deps),
         schema: {
+          operationId: 'receiveWebhook',
+          summary: 'Receive a signed business event (HR, ITSM, SIEM)',
           tags: ['hooks'],
           security: [],
           description:

@@ -83,6 +83,8 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'respondToIncident',
+        summary: 'Respond to a compromised account',
         tags,
         description:
           "The compromised-account response, in one transaction: revokes every session and token of the user (`security_incident`), requires MFA at the next login, and queues notices to the user (email to the user's address when SMTP is configured; SMS to `phone` when an SMS endpoint is configured) in the durable outbox.",
@@ -118,6 +120,8 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'getUserInvestigation',
+        summary: "Investigate a user's sessions and activity",
         tags,
         description:
           "The user's revoked sessions (address, user agent and device fingerprint, start, last seen, duration, reason) and the related audit events (revocations, refresh-token reuse, failed logins and MFA failures, incidents) since `since` (default: 30 days ago).",

@@ -9,9 +9,9 @@ import { authenticateClient } from '../client-authentication.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { requestContext } from '../request-context.js';
 import type { RouteDeps } from '../route-deps.js';
+import { OAuthErrorBody } from '../schemas.js';
 
 const tags = ['oauth'];
-const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
 const consumes = ['application/x-www-form-urlencoded'];
 
 const TokenRequest = Type.Object({
@@ -74,8 +74,10 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/oauth/token',
     {
       schema: {
+        operationId: 'createToken',
+        security: [{ clientBasic: [] }, {}],
+        summary: 'Exchange a refresh token or client credentials for tokens (RFC 6749)',
         tags,
-        security: [],
         consumes,
         description:
           'RFC 6749 token endpoint: `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
@@ -134,8 +136,10 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/oauth/revoke',
     {
       schema: {
+        operationId: 'revokeToken',
+        security: [{ clientBasic: [] }, {}],
+        summary: 'Revoke a refresh or access token (RFC 7009)',
         tags,
-        security: [],
         consumes,
         description:
           'RFC 7009. A refresh token revokes its whole session; an access token is revoked by its jti. A token issued to another client is refused with 400 `unauthorized_client` and nothing is revoked (section 2.1); unknown or invalid tokens answer 200 (section 2.2).',
@@ -161,6 +165,9 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       onRequest: authenticateIntrospectionKey(deps),
       preValidation: refuseUncredentialedIntrospection,
       schema: {
+        operationId: 'introspectToken',
+        security: [{ clientBasic: [] }, { apiKey: [] }],
+        summary: 'Introspect a token (RFC 7662)',
         tags,
         consumes,
         description:

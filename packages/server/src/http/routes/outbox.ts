@@ -40,6 +40,8 @@ export const outboxRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listOutboxMessages',
+        summary: 'List user notifications in the outbox',
         tags: ['notifications'],
         description:
           'User notifications (incident emails and SMS) in the durable outbox, oldest first. `status=dead`: those that ran out of attempts.',
@@ -64,6 +66,8 @@ export const outboxRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'retryOutboxMessage',
+        summary: 'Retry a dead notification',
         tags: ['notifications'],
         description:
           'Gives a dead message a new round of attempts, due now (audited as `outbox.retried`). 409 unless it is dead.',

@@ -13,6 +13,8 @@ export const reportRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'admin'),
       schema: {
+        operationId: 'getGroupAccessReport',
+        summary: 'Group access report (audit evidence)',
         tags: ['reports'],
         description:
           'Group access report for audit evidence: the group (end date, when it ended), each member (current ones and those removed when it ended), their last active session, whether each session is revoked, and the proof of revocation (revocation id and feed seq, effective time, audit seq and hash). `format`: `json` (default), `csv` (RFC 4180, formula-safe cells) or `html` (a self-contained printable page).',

@@ -33,6 +33,8 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
     {
       onRequest: requireScope(deps, 'feed:read'),
       schema: {
+        operationId: 'streamRevocations',
+        summary: 'Stream the revocation feed (Server-Sent Events)',
         tags: ['revocations'],
         description:
           'Server-Sent Events: `event: revocation` with `id:` = seq and the entry as data; `event: heartbeat` with `{head, head_read_at, server_time, keys: {version, kids}}` at least every second (`head_read_at`: epoch ms at which this replica read `head` from the store; both are absent while the replica cannot vouch for a recent read; `keys`: the published signing key ids, newest first; a larger `version` is a later set). Resume with `Last-Event-ID` (or `?after=`).',

@@ -35,6 +35,8 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
     {
       onRequest: requireScope(deps, 'admin'),
       schema: {
+        operationId: 'createRevocation',
+        summary: 'Revoke a session, token, user, group, role, client or everyone',
         tags,
         description:
           'Cuts a session, token (jti), user, group, role, client or everyone (`all`, id `*`) off. The entry, the session and refresh-token changes and the audit event commit together before the response. `dry_run` counts and changes nothing (200). `matched` says what the target covered and `warnings` flags a target that matched nothing (a mistyped group or role; the entry is written anyway, with close known names suggested).',
@@ -84,6 +86,8 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
     {
       onRequest: requireScope(deps, 'feed:read'),
       schema: {
+        operationId: 'listRevocations',
+        summary: 'Read the revocation feed (snapshot or changes after a seq)',
         tags,
         description:
           'Live revocation entries after `after` (0: a full snapshot), oldest first, and the feed head.',

@@ -12,6 +12,8 @@ export const sessionRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: requireScope(deps, 'admin'),
       schema: {
+        operationId: 'revokeSession',
+        summary: 'Revoke one session',
         tags: ['sessions'],
         description:
           'Revokes one session (reason `manual`): its refresh tokens and access tokens stop working.',

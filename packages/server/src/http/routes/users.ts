@@ -29,7 +29,13 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     '/v1/users',
     {
       onRequest: admin,
-      schema: { tags, body: CreateUserBody, response: { 201: UserBody, 409: ErrorBody } },
+      schema: {
+        operationId: 'createUser',
+        summary: 'Create a user',
+        tags,
+        body: CreateUserBody,
+        response: { 201: UserBody, 409: ErrorBody },
+      },
     },
     async (request, reply) => {
       const { body } = request;
@@ -43,6 +49,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listUsers',
+        summary: 'List users',
         tags,
         querystring: Type.Object({
           username: Type.Optional(Type.String({ maxLength: 256 })),
@@ -70,7 +78,16 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.get(
     '/v1/users/:id',
-    { onRequest: admin, schema: { tags, params: IdParams, response: { 200: UserBody, 404: ErrorBody } } },
+    {
+      onRequest: admin,
+      schema: {
+        operationId: 'getUser',
+        summary: 'Get a user',
+        tags,
+        params: IdParams,
+        response: { 200: UserBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const user = await deps.ctx.store.users.findById(request.params.id as UserId);
       if (user === undefined) throw notFound();
@@ -83,6 +100,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'updateUser',
+        summary: 'Update a user',
         tags,
         description:
           "Updates a user. Deactivation, a password change, or removing a role or group revokes the user's sessions.",
@@ -135,6 +154,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'enrollTotp',
+        summary: 'Enrol a user in TOTP',
         tags,
         description:
           'Starts a TOTP enrolment (or replaces a pending one). The secret and otpauth URI are returned once. Login is unchanged until POST /v1/users/{id}/totp/confirm answers 200.',
@@ -185,6 +206,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listUserSessions',
+        summary: "List a user's sessions",
         tags,
         params: IdParams,
         response: { 200: Type.Object({ sessions: Type.Array(SessionBody) }), 404: ErrorBody },

@@ -5,7 +5,14 @@ export const wellKnownRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   const { issuer } = deps.config;
   app.get(
     '/.well-known/oauth-authorization-server',
-    { schema: { tags: ['discovery'], security: [] } },
+    {
+      schema: {
+        tags: ['discovery'],
+        security: [],
+        operationId: 'getAuthorizationServerMetadata',
+        summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
+      },
+    },
     () => ({
       issuer,
       token_endpoint: `${issuer}/oauth/token`,
@@ -24,7 +31,14 @@ export const wellKnownRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   );
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['discovery'], security: [] } },
+    {
+      schema: {
+        tags: ['discovery'],
+        security: [],
+        operationId: 'getJwks',
+        summary: 'The public keys that verify access tokens (current and previous)',
+      },
+    },
     async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=60').send(await deps.ctx.signer.jwks()),
   );

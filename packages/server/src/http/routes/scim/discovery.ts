@@ -58,17 +58,29 @@ export const scimDiscoveryRoutes = (scope: FastifyTypebox, deps: RouteDeps): voi
 
   scope.get(
     '/ServiceProviderConfig',
-    { schema: { tags, summary: 'What this SCIM service provider supports.' } },
+    {
+      schema: {
+        operationId: 'getScimServiceProviderConfig',
+        tags,
+        summary: 'What this SCIM service provider supports.',
+      },
+    },
     () => serviceProviderConfig,
   );
 
-  scope.get('/ResourceTypes', { schema: { tags, summary: 'The resource types: User and Group.' } }, () =>
-    listResponse(RESOURCE_TYPES.length, 1, RESOURCE_TYPES.map(resourceType)),
+  scope.get(
+    '/ResourceTypes',
+    {
+      schema: { operationId: 'listScimResourceTypes', tags, summary: 'The resource types: User and Group.' },
+    },
+    () => listResponse(RESOURCE_TYPES.length, 1, RESOURCE_TYPES.map(resourceType)),
   );
 
   scope.get(
     '/ResourceTypes/:name',
-    { schema: { tags, summary: 'One resource type.', params: NameParams } },
+    {
+      schema: { operationId: 'getScimResourceType', tags, summary: 'One resource type.', params: NameParams },
+    },
     (request) => {
       const found = RESOURCE_TYPES.find((definition) => definition.name === request.params.name);
       if (found === undefined) throw ScimError.notFound('No such resource type.');
@@ -76,15 +88,21 @@ export const scimDiscoveryRoutes = (scope: FastifyTypebox, deps: RouteDeps): voi
     },
   );
 
-  scope.get('/Schemas', { schema: { tags, summary: 'The attributes Cutoff supports.' } }, () =>
-    listResponse(RESOURCE_TYPES.length, 1, RESOURCE_TYPES.map(schema)),
+  scope.get(
+    '/Schemas',
+    { schema: { operationId: 'listScimSchemas', tags, summary: 'The attributes Cutoff supports.' } },
+    () => listResponse(RESOURCE_TYPES.length, 1, RESOURCE_TYPES.map(schema)),
   );
 
-  scope.get('/Schemas/:name', { schema: { tags, summary: 'One schema.', params: NameParams } }, (request) => {
-    const found = RESOURCE_TYPES.find(
-      (definition) => definition.schema.id.toLowerCase() === request.params.name.toLowerCase(),
-    );
-    if (found === undefined) throw ScimError.notFound('No such schema.');
-    return schema(found);
-  });
+  scope.get(
+    '/Schemas/:name',
+    { schema: { operationId: 'getScimSchema', tags, summary: 'One schema.', params: NameParams } },
+    (request) => {
+      const found = RESOURCE_TYPES.find(
+        (definition) => definition.schema.id.toLowerCase() === request.params.name.toLowerCase(),
+      );
+      if (found === undefined) throw ScimError.notFound('No such schema.');
+      return schema(found);
+    },
+  );
 };

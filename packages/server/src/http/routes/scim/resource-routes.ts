@@ -54,6 +54,9 @@ export const scimResourceRoutes = <R extends { readonly id: string; readonly upd
   resource: ScimResource<R>,
 ): void => {
   const { path, summaries } = resource;
+  // Stable operation ids: listScimUsers, createScimUser, ... (docs/api.md).
+  const plural = `Scim${path.slice(1)}`;
+  const singular = plural.slice(0, -1);
   const location = (record: R): string => `${baseUrl}${path}/${record.id}`;
   const presentOne = async (record: R, projection: Projection) =>
     (await resource.present([record], projection))[0];
@@ -69,28 +72,40 @@ export const scimResourceRoutes = <R extends { readonly id: string; readonly upd
 
   scope.get(
     path,
-    { schema: { tags, summary: summaries.list, querystring: ListQuerystring } },
+    { schema: { tags, operationId: `list${plural}`, summary: summaries.list, querystring: ListQuerystring } },
     async (request) => list(parseListQuery(request.query)),
   );
   scope.post(
     `${path}/.search`,
-    { schema: { tags, summary: summaries.search, body: ScimBody } },
+    { schema: { tags, operationId: `search${plural}`, summary: summaries.search, body: ScimBody } },
     async (request) => list(parseSearchRequest(request.body)),
   );
   scope.post(
     path,
-    { schema: { tags, summary: summaries.create, querystring: ProjectionQuerystring, body: ScimBody } },
+    {
+      schema: {
+        tags,
+        operationId: `create${singular}`,
+        summary: summaries.create,
+        querystring: ProjectionQuerystring,
+        body: ScimBody,
+      },
+    },
     async (request, reply) => {
       const record = await resource.create(request.body, scimRequestContext(request));
       const body = await presentOne(record, projectionOf(request.query));
       return resourceHeaders(reply, location(record), record.updatedAt).status(201).send(body);
     },
   );
-  scope.get(`${path}/:id`, { schema: { ...itemSchema, summary: summaries.get } }, async (request, reply) => {
-    const record = await resource.get(request.params.id);
-    const body = await presentOne(record, projectionOf(request.query));
-    return resourceHeaders(reply, location(record), record.updatedAt).send(body);
-  });
+  scope.get(
+    `${path}/:id`,
+    { schema: { ...itemSchema, operationId: `get${singular}`, summary: summaries.get } },
+    async (request, reply) => {
+      const record = await resource.get(request.params.id);
+      const body = await presentOne(record, projectionOf(request.query));
+      return resourceHeaders(reply, location(record), record.updatedAt).send(body);
+    },
+  );
   for (const method of ['put', 'patch'] as const) {
     const change = method === 'put' ? resource.replace : resource.patch;
     scope[method](
@@ -98,6 +113,7 @@ export const scimResourceRoutes = <R extends { readonly id: string; readonly upd
       {
         schema: {
           ...itemSchema,
+          operationId: `${method === 'put' ? 'replace' : 'patch'}${singular}`,
           summary: method === 'put' ? summaries.replace : summaries.patch,
           body: ScimBody,
         },
@@ -116,7 +132,7 @@ export const scimResourceRoutes = <R extends { readonly id: string; readonly upd
   }
   scope.delete(
     `${path}/:id`,
-    { schema: { tags, summary: summaries.delete, params: IdParams } },
+    { schema: { tags, operationId: `delete${singular}`, summary: summaries.delete, params: IdParams } },
     async (request, reply) => {
       await resource.delete(request.params.id, writeOptions(request), scimRequestContext(request));
       return reply.status(204).send();

@@ -4,6 +4,7 @@ import { ScimError, scimErrorBody, type ScimErrorType } from '../../../domain/sc
 import type { RequestContext } from '../../../use-cases/context.js';
 import { versionOf, type WriteOptions } from '../../../use-cases/scim/scim-resources.js';
 import { errorHandler } from '../../error-handler.js';
+import { methodsAllowedInstead } from '../../route-table.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
 import { requestContext } from '../../request-context.js';
 import { principalOf, requireScope, type RouteDeps } from '../../route-deps.js';
@@ -127,9 +128,17 @@ export const configureScimContext = (scope: FastifyTypebox, deps: RouteDeps): vo
     return errorHandler(error, request, reply);
   });
 
-  scope.setNotFoundHandler((_request, reply) =>
-    sendScimError(reply, 404, undefined, 'No such SCIM endpoint.'),
-  );
+  scope.setNotFoundHandler((request, reply) => {
+    const allowed = methodsAllowedInstead(scope.routeTable, request);
+    if (allowed === undefined) return sendScimError(reply, 404, undefined, 'No such SCIM endpoint.');
+    void reply.header('allow', allowed.join(', '));
+    return sendScimError(
+      reply,
+      405,
+      undefined,
+      `This endpoint does not take ${request.method}; it takes ${allowed.join(', ')}.`,
+    );
+  });
 
   scope.addHook('onSend', (_request, reply, payload, done) => {
     if (reply.statusCode === 204 || payload === null || payload === undefined) {
