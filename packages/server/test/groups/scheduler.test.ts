@@ -49,7 +49,7 @@ describe('schedule configuration', () => {
   it('defaults to 5 s and reads CUTOFF_SCHEDULE_INTERVAL_MS', () => {
     expect(loadConfig({}).scheduleIntervalMs).toBe(5000);
     expect(loadConfig({ CUTOFF_SCHEDULE_INTERVAL_MS: '250' }).scheduleIntervalMs).toBe(250);
-    expect(() => loadConfig({ CUTOFF_SCHEDULE_INTERVAL_MS: '0' })).toThrow(/scheduleIntervalMs/);
+    expect(() => loadConfig({ CUTOFF_SCHEDULE_INTERVAL_MS: '0' })).toThrow(/CUTOFF_SCHEDULE_INTERVAL_MS/);
     expect(() => loadConfig({ CUTOFF_SCHEDULE_INTERVAL_MS: 'often' })).toThrow(/CUTOFF_SCHEDULE_INTERVAL_MS/);
   });
 });

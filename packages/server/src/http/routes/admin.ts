@@ -97,6 +97,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
         tags: ['api-keys'],
         description:
           'Every API key, oldest first, with its status, scopes, creator and `last_used_at` (written at most once per CUTOFF_API_KEY_LAST_USED_FLUSH_MS per replica, so it may lag by that much).',
@@ -114,8 +116,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
-        operationId: 'listApiKeys',
-        summary: 'List API keys',
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
         tags: ['api-keys'],
         description:
           'Revokes an API key: this replica refuses it from the moment the response is sent, every other replica within CUTOFF_API_KEY_CACHE_MS (default 1 s). Audited as `api_key.revoked`. Revoking a revoked key changes nothing and answers the key.',

@@ -182,6 +182,8 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       // Authentication before the body is parsed: an unauthenticated caller learns nothing.
       onRequest: admin,
       schema: {
+        operationId: 'confirmTotp',
+        summary: 'Confirm a TOTP enrolment with a first valid code',
         tags,
         description:
           'Confirms the pending TOTP enrolment with a first valid code: from then on every login needs a code. The confirming code is used up.',
