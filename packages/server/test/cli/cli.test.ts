@@ -75,6 +75,8 @@ describe('cutoff CLI and serve', () => {
 
   it('prints a generated admin key once on first start, which then works', async () => {
     expect(adminKey).not.toBe('');
+    // A clean start: no deprecation or other process warning (FSTDEP023 was printed on every one).
+    expect(server.stderr()).not.toMatch(/Warning|FSTDEP|DEP0/);
     const response = await fetch(`${server.url}/v1/users`, {
       headers: { authorization: `Bearer ${adminKey}` },
     });
