@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -101,5 +101,27 @@ describe('cutoff --help and docs/cli.md', () => {
     const names = new Set(tree.map((command) => `cutoff ${command.path.join(' ')}`.trim()));
     const documented = [...doc.matchAll(/^\| `(cutoff(?: [a-z][a-z-]*)+)/gm)].map((match) => match[1]!);
     expect(documented.filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it('the runbooks use the CLI, and only commands it has', async () => {
+    const directory = join(root, 'docs/runbooks');
+    const names = [...new Set(tree.map((command) => command.path.join(' ')))];
+    const problems: string[] = [];
+    for (const file of await readdir(directory)) {
+      const text = await readFile(join(directory, file), 'utf8');
+      if (/\bcurl\b/.test(text)) problems.push(`${file}: curl`);
+      for (const match of text.matchAll(
+        /^\s*(?:[A-Z_]+=\S+ )*cutoff ((?:--json )?(?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)/gm,
+      )) {
+        const words = (match[1] ?? '').replace(/^--json /, '').split(' ');
+        // The longest prefix of the words that is a command must have no subcommands left.
+        const known = names.filter((name) => name !== '' && words.join(' ').startsWith(name));
+        const longest = known.sort((a, b) => b.length - a.length)[0];
+        const command = tree.find((entry) => entry.path.join(' ') === longest);
+        if (command === undefined || command.commands.length > 0)
+          problems.push(`${file}: cutoff ${match[1]}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
