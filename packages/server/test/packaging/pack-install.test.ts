@@ -119,6 +119,23 @@ describe('the packages, packed and installed into a fresh project outside the re
     expect(server?.files.map((file) => file.path)).toContain('bin/cutoff.js');
   });
 
+  it('npm publish --dry-run is clean: nothing auto-corrected (it once dropped the bin), public access', async () => {
+    for (const name of PACKAGES) {
+      const { stderr } = await run(
+        'npm',
+        ['publish', '--dry-run', '--ignore-scripts', '-w', `packages/${name}`],
+        { cwd: root },
+      );
+      const warnings = stderr
+        .split('\n')
+        .filter((line) => line.startsWith('npm warn'))
+        // Nobody is logged in to a registry here; that is the one warning a dry run may give.
+        .filter((line) => !line.includes('requires you to be logged in'));
+      expect(warnings).toEqual([]);
+      expect(stderr).toContain('public access');
+    }
+  }, 60_000);
+
   it('protects a route with the installed guard, served by the installed cutoff bin, and refuses a revoked token', async () => {
     const cutoff = join(project, 'node_modules/.bin/cutoff');
     const { stdout: version } = await run(cutoff, ['--version']);
