@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { AdminClient } from '../admin-client.js';
 import { table, type Output } from '../output.js';
+import { withProgress } from '../progress.js';
 import { promptNewPassword } from '../prompt.js';
 
 export interface User {
@@ -145,18 +146,21 @@ export const revokeCommand = async (
   options: { reason: string; note?: string; dryRun?: boolean },
 ): Promise<void> => {
   const targetId = type === 'user' ? await resolveUserId(client, id) : id;
-  const result = await client.request<{
-    id: string | null;
-    seq: number | null;
-    sessions_revoked: number;
-    refresh_tokens_revoked: number;
-    effective_at: string | null;
-  }>('POST', '/v1/revocations', {
-    target: { type, id: targetId },
-    reason: options.reason,
-    ...(options.note !== undefined && { note: options.note }),
-    dry_run: options.dryRun === true,
-  });
+  // A group, a role or everyone can be many thousand sessions in one transaction.
+  const result = await withProgress(out, `revoking ${type} ${id}`, () =>
+    client.request<{
+      id: string | null;
+      seq: number | null;
+      sessions_revoked: number;
+      refresh_tokens_revoked: number;
+      effective_at: string | null;
+    }>('POST', '/v1/revocations', {
+      target: { type, id: targetId },
+      reason: options.reason,
+      ...(options.note !== undefined && { note: options.note }),
+      dry_run: options.dryRun === true,
+    }),
+  );
   out.result(result, () =>
     options.dryRun === true
       ? `dry run: would revoke ${result.sessions_revoked} sessions and ${result.refresh_tokens_revoked} refresh tokens`
