@@ -19,8 +19,9 @@ export const promptHidden = (question: string): Promise<string> =>
         else value += char;
       }
     };
-    process.stderr.write(question);
+    // Echo off before the question shows: nothing typed after it appears can be echoed.
     input.setRawMode(true);
+    process.stderr.write(question);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.resume();

@@ -12,27 +12,39 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const bin = join(root, 'packages/server/bin/cutoff.js');
 
-/** Runs a shell command on a pseudo-terminal (util-linux `script`), feeding `input` as keystrokes. */
-const onTerminal = (command: string, input: string, env: NodeJS.ProcessEnv): Promise<string> =>
+/**
+ * Runs a shell command on a pseudo-terminal (util-linux `script`) and answers prompts as a person
+ * would: each answer is typed once its prompt has appeared (the CLI turns echo off before it
+ * prints a prompt, so nothing typed then can be echoed).
+ */
+const onTerminal = (
+  command: string,
+  answers: readonly { readonly after: string; readonly type: string }[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> =>
   new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let answered = 0;
+    let searchFrom = 0;
+    const onOutput = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const next = answers[answered];
+      if (next === undefined) return;
+      const at = output.indexOf(next.after, searchFrom);
+      if (at === -1) return;
+      answered += 1;
+      searchFrom = at + next.after.length;
+      child.stdin.write(`${next.type}\r`);
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
     child.on('error', reject);
     child.on('exit', () => resolve(output));
-    // One line at a time, as a person types: the second prompt must be up before its answer.
-    const lines = input.split('\n');
-    const typeNext = (): void => {
-      const next = lines.shift();
-      if (next === undefined) return;
-      child.stdin.write(`${next}\r`);
-      setTimeout(typeNext, 300);
-    };
-    setTimeout(typeNext, 800);
   });
 
-describe('the runbook commands of the CLI (real binary, real server)', () => {
+// Every CLI call starts a Node process (~0.3 s idle, seconds on a loaded machine): generous timeouts.
+describe('the runbook commands of the CLI (real binary, real server)', { timeout: 120_000 }, () => {
   let t: TestServer;
   let directory: string;
   let env: NodeJS.ProcessEnv;
@@ -84,7 +96,10 @@ describe('the runbook commands of the CLI (real binary, real server)', () => {
     const password = 'a terminal typed passphrase';
     const output = await onTerminal(
       `${process.execPath} ${bin} --url ${t.url} users add dora`,
-      `${password}\n${password}`,
+      [
+        { after: 'Password for dora', type: password },
+        { after: 'Repeat the password', type: password },
+      ],
       env,
     );
     expect(output).toContain('Password for dora');
@@ -95,12 +110,15 @@ describe('the runbook commands of the CLI (real binary, real server)', () => {
 
     const mismatch = await onTerminal(
       `${process.execPath} ${bin} --url ${t.url} users add erin`,
-      `${password}\nsomething else entirely`,
+      [
+        { after: 'Password for erin', type: password },
+        { after: 'Repeat the password', type: 'something else entirely' },
+      ],
       env,
     );
     expect(mismatch).toContain('did not match');
     expect(await cli('users', 'list', '--username', 'erin')).toEqual([]);
-  }, 60_000);
+  });
 
   it('offboarding: users deactivate revokes and blocks login, show and activate undo it', async () => {
     const alice = await t.createUser({ username: 'alice-offboard' });
@@ -266,7 +284,7 @@ describe('the runbook commands of the CLI (real binary, real server)', () => {
       const user = (await cli('users', 'list', '--username', 'slow-user'))[0];
       const terminal = await onTerminal(
         `${process.execPath} ${bin} --url ${slowUrl} investigate ${user.id}`,
-        '',
+        [],
         env,
       );
       expect(terminal).toContain('investigating');
@@ -276,5 +294,5 @@ describe('the runbook commands of the CLI (real binary, real server)', () => {
     } finally {
       await new Promise((resolve) => slow.close(resolve));
     }
-  }, 30_000);
+  });
 });

@@ -134,7 +134,7 @@ describe('the packages, packed and installed into a fresh project outside the re
       expect(warnings).toEqual([]);
       expect(stderr).toContain('public access');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('protects a route with the installed guard, served by the installed cutoff bin, and refuses a revoked token', async () => {
     const cutoff = join(project, 'node_modules/.bin/cutoff');
@@ -216,5 +216,5 @@ createServer(guardHandler(guard, (_req, res, claims) => res.end(JSON.stringify({
     await waitFor('the revoked token to be refused', async () => (await call()).status === 401, 5_000);
     expect((await call()).status).toBe(401);
     expect(serverStderr).not.toMatch(/Warning|FSTDEP|DEP0/);
-  }, 60_000);
+  }, 120_000);
 });
