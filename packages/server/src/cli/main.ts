@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
 import { REVOCATION_KINDS } from '@cutoff/guard/rule';
 import { createAdminClient } from './admin-client.js';
@@ -19,13 +20,21 @@ import {
   usersList,
   type Deps,
 } from './commands/admin-commands.js';
+import { createOpenFeed } from './feed-stream.js';
 import { createOutput } from './output.js';
 import { reportGroup } from './commands/report.js';
+import { registerRunbookCommands } from './runbook-commands.js';
+
+// dist/cli/main.js -> the package's own package.json, which every install of it carries.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('cutoff')
   .description('Cutoff: cut a session, user, group, role, client or everyone off, everywhere, now.')
   .option('--url <url>', 'Cutoff server URL', process.env.CUTOFF_URL ?? 'http://127.0.0.1:7400')
   .option('--key <key>', 'admin API key (default: $CUTOFF_ADMIN_KEY)')
+  .version(version, '-V, --version', 'print the version of cutoff')
   .option('--json', 'machine-readable output', false);
 
 const deps = (): Deps => {
@@ -34,6 +43,10 @@ const deps = (): Deps => {
     client: createAdminClient(options.url, options.key ?? process.env.CUTOFF_ADMIN_KEY),
     out: createOutput(options.json),
   };
+};
+const feedDeps = () => {
+  const options = program.opts<{ url: string; key?: string }>();
+  return { ...deps(), openFeed: createOpenFeed(options.url, options.key ?? process.env.CUTOFF_ADMIN_KEY) };
 };
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -50,14 +63,17 @@ program
 const users = program.command('users').description('manage users');
 users
   .command('add <username>')
-  .option('--email <email>')
+  .description('create a user; the password is prompted for on a terminal, never taken from a flag')
+  .option('--email <email>', 'email address (incident notices go there)')
   .option('--password-stdin', 'read the password from standard input')
+  .option('--no-password', 'create the user without a password (they cannot log in with one)')
   .option('--role <role>', 'a role (repeatable)', collect)
   .option('--group <group>', 'a group (repeatable)', collect)
   .action((username: string, options: Parameters<typeof usersAdd>[2]) => usersAdd(deps(), username, options));
 users
   .command('list')
-  .option('--username <username>')
+  .description('list users')
+  .option('--username <username>', 'only this username')
   .action((options: { username?: string }) => usersList(deps(), options));
 
 program
@@ -92,6 +108,7 @@ program
 const audit = program.command('audit').description('the tamper-evident audit trail');
 audit
   .command('tail')
+  .description('the newest audit events')
   .option('--limit <n>', 'how many events', '20')
   .option('--action <action>', 'only this action')
   .action((options: { limit: string; action?: string }) => auditTail(deps(), options));
@@ -110,14 +127,17 @@ program
   .command('keys')
   .description('signing keys')
   .command('rotate')
-  .addOption(new Option('--alg <alg>').choices(['RS256', 'ES256', 'EdDSA']))
+  .description('generate a new signing key; the previous one stays in the JWKS')
+  .addOption(new Option('--alg <alg>', 'algorithm of the new key').choices(['RS256', 'ES256', 'EdDSA']))
   .action((options: { alg?: string }) => keysRotate(deps(), options));
 
 const outbox = program.command('outbox').description('user notifications (incident emails and SMS)');
 outbox
   .command('list')
   .description('messages in the outbox, oldest first')
-  .addOption(new Option('--status <status>').choices(['pending', 'delivered', 'dead']))
+  .addOption(
+    new Option('--status <status>', 'only messages in this state').choices(['pending', 'delivered', 'dead']),
+  )
   .option('--limit <n>', 'at most this many (1-1000)')
   .action((options: { status?: string; limit?: string }) => outboxList(deps(), options));
 outbox
@@ -136,7 +156,7 @@ const apikeys = program.command('apikeys').description('API keys');
 apikeys
   .command('create')
   .description('create a scoped API key; it is printed once')
-  .requiredOption('--name <name>')
+  .requiredOption('--name <name>', 'what the key is for')
   .addOption(
     new Option('--scope <scope>', 'a scope (repeatable)')
       .choices(['admin', 'feed:read', 'introspect', 'scim', 'hooks'])
@@ -176,6 +196,8 @@ program
   )
   .option('--out <file>', 'write to a file instead of standard output')
   .action((name: string, options: { format: string; out?: string }) => reportGroup(deps(), name, options));
+
+registerRunbookCommands(program, users, deps, feedDeps);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(

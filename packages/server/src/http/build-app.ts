@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { serializeRequest } from './edge/access-log.js';
 import { refuseHostileInput } from './edge/hostile-input.js';
@@ -70,8 +70,9 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
     childLoggerFactory: lazyChildLoggerFactory,
-    // One access line per request, written in onResponse below; Fastify's own are two.
-    disableRequestLogging: true,
+    // One access line per request, written in onResponse below; Fastify's own are two. Through a
+    // LogController: the top-level `disableRequestLogging` prints FSTDEP023 on every start.
+    logController: new LogController({ disableRequestLogging: true }),
     schemaErrorFormatter: formatRequestValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

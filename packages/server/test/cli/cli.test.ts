@@ -75,6 +75,8 @@ describe('cutoff CLI and serve', () => {
 
   it('prints a generated admin key once on first start, which then works', async () => {
     expect(adminKey).not.toBe('');
+    // A clean start: no deprecation or other process warning (FSTDEP023 was printed on every one).
+    expect(server.stderr()).not.toMatch(/Warning|FSTDEP|DEP0/);
     const response = await fetch(`${server.url}/v1/users`, {
       headers: { authorization: `Bearer ${adminKey}` },
     });
@@ -82,7 +84,7 @@ describe('cutoff CLI and serve', () => {
   });
 
   it('adds and lists users, shows sessions, revokes, and verifies the audit chain', async () => {
-    const created = await cli('users', 'add', 'carol', '--role', 'admin', '--group', 'eng');
+    const created = await cli('users', 'add', 'carol', '--no-password', '--role', 'admin', '--group', 'eng');
     expect(created).toMatchObject({ username: 'carol', roles: ['admin'], groups: ['eng'] });
     const listed = await cli('users', 'list', '--username', 'carol');
     expect(listed.map((user: any) => user.id)).toEqual([created.id]);
@@ -209,7 +211,7 @@ describe('cutoff CLI and serve', () => {
   });
 
   it('drains in-flight requests on SIGTERM, ends feed streams, and keeps its data across restarts', async () => {
-    await cli('users', 'add', 'dave');
+    await cli('users', 'add', 'dave', '--no-password');
     const stream = await fetch(`${server.url}/v1/revocations/stream`, {
       headers: { authorization: `Bearer ${adminKey}` },
     });

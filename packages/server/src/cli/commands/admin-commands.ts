@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { AdminClient } from '../admin-client.js';
 import { table, type Output } from '../output.js';
+import { withProgress } from '../progress.js';
+import { promptNewPassword } from '../prompt.js';
 
-interface User {
+export interface User {
   readonly id: string;
   readonly username: string;
   readonly email: string | null;
@@ -43,12 +45,36 @@ const readStdin = async (): Promise<string> => {
     .replace(/\r?\n$/, '');
 };
 
+/**
+ * Where the new user's password comes from: standard input with --password-stdin, a hidden prompt
+ * on a terminal, nowhere with --no-password. Anything else is refused: `users add carol </dev/null`
+ * used to create a user without a password, silently.
+ */
+const newPassword = async (
+  username: string,
+  options: { passwordStdin?: boolean; password?: boolean },
+): Promise<string | undefined> => {
+  if (options.passwordStdin === true) {
+    if (options.password === false)
+      throw new Error('--password-stdin and --no-password contradict each other');
+    const password = await readStdin();
+    if (password === '') throw new Error('--password-stdin read an empty password; nothing was created');
+    return password;
+  }
+  if (options.password === false) return undefined;
+  if (process.stdin.isTTY) return promptNewPassword(username);
+  throw new Error(
+    'no password given and standard input is not a terminal: pipe one with --password-stdin, ' +
+      'or pass --no-password to create the user without one (they cannot log in with a password until one is set)',
+  );
+};
+
 export const usersAdd = async (
   { client, out }: Deps,
   username: string,
-  options: { email?: string; passwordStdin?: boolean; role?: string[]; group?: string[] },
+  options: { email?: string; passwordStdin?: boolean; password?: boolean; role?: string[]; group?: string[] },
 ): Promise<void> => {
-  const password = options.passwordStdin === true ? await readStdin() : undefined;
+  const password = await newPassword(username, options);
   const user = await client.request<User>('POST', '/v1/users', {
     username,
     ...(options.email !== undefined && { email: options.email }),
@@ -56,7 +82,10 @@ export const usersAdd = async (
     roles: options.role ?? [],
     groups: options.group ?? [],
   });
-  out.result(user, () => `created user ${user.username} (${user.id})`);
+  out.result(
+    user,
+    () => `created user ${user.username} (${user.id})${password === undefined ? ', without a password' : ''}`,
+  );
 };
 
 export const usersList = async ({ client, out }: Deps, options: { username?: string }): Promise<void> => {
@@ -77,7 +106,7 @@ export const usersList = async ({ client, out }: Deps, options: { username?: str
 };
 
 /** Accepts a user id or a username. */
-const resolveUserId = async (client: AdminClient, user: string): Promise<string> => {
+export const resolveUserId = async (client: AdminClient, user: string): Promise<string> => {
   if (user.startsWith('usr_')) return user;
   const { users } = await client.request<{ users: User[] }>(
     'GET',
@@ -117,20 +146,23 @@ export const revokeCommand = async (
   options: { reason: string; note?: string; dryRun?: boolean },
 ): Promise<void> => {
   const targetId = type === 'user' ? await resolveUserId(client, id) : id;
-  const result = await client.request<{
-    id: string | null;
-    seq: number | null;
-    sessions_revoked: number;
-    refresh_tokens_revoked: number;
-    effective_at: string | null;
-    matched: { users: number; sessions: number; known: boolean | null; known_group?: boolean };
-    warnings: { code: string; message: string; suggestions?: string[] }[];
-  }>('POST', '/v1/revocations', {
-    target: { type, id: targetId },
-    reason: options.reason,
-    ...(options.note !== undefined && { note: options.note }),
-    dry_run: options.dryRun === true,
-  });
+  // A group, a role or everyone can be many thousand sessions in one transaction.
+  const result = await withProgress(out, `revoking ${type} ${id}`, () =>
+    client.request<{
+      id: string | null;
+      seq: number | null;
+      sessions_revoked: number;
+      refresh_tokens_revoked: number;
+      effective_at: string | null;
+      matched: { users: number; sessions: number; known: boolean | null; known_group?: boolean };
+      warnings: { code: string; message: string; suggestions?: string[] }[];
+    }>('POST', '/v1/revocations', {
+      target: { type, id: targetId },
+      reason: options.reason,
+      ...(options.note !== undefined && { note: options.note }),
+      dry_run: options.dryRun === true,
+    }),
+  );
   out.result(result, () =>
     options.dryRun === true
       ? `dry run: would revoke ${result.sessions_revoked} sessions and ${result.refresh_tokens_revoked} refresh tokens`

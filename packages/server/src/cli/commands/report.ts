@@ -7,6 +7,7 @@ import {
 } from '../../domain/reports/group-access-report.js';
 import type { AdminClient } from '../admin-client.js';
 import type { Output } from '../output.js';
+import { withProgress } from '../progress.js';
 
 export interface ReportDeps {
   readonly client: AdminClient;
@@ -26,9 +27,8 @@ export const reportGroup = async (
   options: { readonly format: string; readonly out?: string },
 ): Promise<void> => {
   if (!isFormat(options.format)) throw new Error(`unknown format ${options.format} (json, csv or html)`);
-  const report = await client.request<GroupAccessReport>(
-    'GET',
-    `/v1/reports/groups/${encodeURIComponent(name)}?format=json`,
+  const report = await withProgress(out, `building the access report of ${name}`, () =>
+    client.request<GroupAccessReport>('GET', `/v1/reports/groups/${encodeURIComponent(name)}?format=json`),
   );
   const { body } = renderGroupReport(report, options.format);
   if (options.out === undefined) {
