@@ -161,6 +161,8 @@ export interface OutboxRepository {
    * last error is kept). False unless it was dead.
    */
   requeueDead(id: string, at: Date): Promise<boolean>;
+  /** How many messages are pending and how many dead (metrics and alerts). */
+  countOpen(): Promise<{ readonly pending: number; readonly dead: number }>;
 }
 
 /** Replay protection for inbound webhooks: remembers which event ids each source has sent. */

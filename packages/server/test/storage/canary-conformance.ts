@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../../src/domain/canary/canary-records.js';
 import type { Store } from '../../src/ports/store.js';
-import { at } from './fixtures.js';
+import { at, makeOutboxMessage } from './fixtures.js';
 
 const probe = (name: string, overrides: Partial<CanaryProbeRecord> = {}): CanaryProbeRecord => ({
   name,
@@ -73,6 +73,17 @@ export const describeCanaryConformance = (current: () => Store): void => {
       ]);
       expect(await store.canary.pruneRunsBefore(at(2000))).toBe(1);
       expect((await store.canary.recentRuns(10)).map((item) => item.id)).toEqual(['run_3', 'run_2']);
+    });
+  });
+
+  describe('outbox counts (operational gauges)', () => {
+    it('counts pending and dead messages, not delivered ones', async () => {
+      const store = current();
+      expect(await store.outbox.countOpen()).toEqual({ pending: 0, dead: 0 });
+      for (const id of ['m1', 'm2', 'm3', 'm4']) await store.outbox.enqueue(makeOutboxMessage(id));
+      await store.outbox.markDelivered('m1', at(1));
+      await store.outbox.markFailed('m2', 'smtp 550', null);
+      expect(await store.outbox.countOpen()).toEqual({ pending: 2, dead: 1 });
     });
   });
 

@@ -15,6 +15,17 @@ export const healthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   app.get('/metrics', { schema: { ...hide } }, async (_request, reply) => {
     deps.metrics.feedHead.set(deps.hub.head);
     deps.metrics.feedSubscribers.set(deps.hub.subscriberCount);
+    const guards = deps.guards.list();
+    deps.metrics.guardsConnected.set(guards.filter((guard) => guard.connected).length);
+    deps.metrics.guardMaxLag.set(Math.max(0, ...guards.map((guard) => deps.hub.head - guard.seq)));
+    // A store that does not answer leaves the last counts: /metrics itself must not fail with it.
+    await deps.ctx.store.outbox.countOpen().then(
+      (counts) => {
+        deps.metrics.outboxMessages.set({ status: 'pending' }, counts.pending);
+        deps.metrics.outboxMessages.set({ status: 'dead' }, counts.dead);
+      },
+      () => undefined,
+    );
     return reply.header('content-type', deps.registry.contentType).send(await deps.registry.metrics());
   });
 };
