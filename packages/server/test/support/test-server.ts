@@ -79,6 +79,8 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
       adminKey: ADMIN_KEY,
       logLevel: 'info',
       loginMaxFailures: 1000,
+      // No scheduled canary cycles unless a test asks: they would add users, sessions and entries.
+      canaryIntervalSeconds: 0,
       ...options.config,
     },
   );

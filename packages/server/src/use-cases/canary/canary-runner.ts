@@ -67,9 +67,10 @@ export class CanaryRunner {
 
   async #scheduledTick(intervalMs: number): Promise<void> {
     const now = this.#deps.ctx.clock.now();
+    // A holder of its own per look: a lease is renewable by its holder, and this one must not be.
     const due = await this.#deps.ctx.store.leases.tryAcquire(
       INTERVAL_LEASE,
-      this.#holder,
+      `${this.#holder}:${randomId('tick')}`,
       now,
       new Date(now.getTime() + intervalMs),
     );
