@@ -75,6 +75,12 @@ export const createMetrics = () => {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    canaryProbePassed: new Gauge({
+      name: 'cutoff_canary_probe_passed',
+      help: 'Whether the probe passed the last canary cycle (1) or not (0): the app to look at when 0.',
+      labelNames: ['probe'] as const,
+      registers: [registry],
+    }),
     canaryLastSuccess: new Gauge({
       name: 'cutoff_canary_last_success_timestamp_seconds',
       help: 'Unix time of the last canary cycle the probe passed (took the token, then refused it in time).',
@@ -82,6 +88,9 @@ export const createMetrics = () => {
       registers: [registry],
     }),
   };
+  // A counter series that first appears at 1 has no increase to alert on: start both at 0.
+  metrics.canaryRuns.inc({ result: 'success' }, 0);
+  metrics.canaryRuns.inc({ result: 'failure' }, 0);
   return { registry, metrics };
 };
 
