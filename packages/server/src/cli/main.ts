@@ -18,6 +18,7 @@ import {
 } from './commands/admin-commands.js';
 import { createOutput } from './output.js';
 import { reportGroup } from './commands/report.js';
+import { registerCanaryCommands } from './commands/canary-commands.js';
 
 const program = new Command('cutoff')
   .description('Cutoff: cut a session, user, group, role, client or everyone off, everywhere, now.')
@@ -149,6 +150,8 @@ program
   )
   .option('--out <file>', 'write to a file instead of standard output')
   .action((name: string, options: { format: string; out?: string }) => reportGroup(deps(), name, options));
+
+registerCanaryCommands(program, deps);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(
