@@ -112,7 +112,7 @@ describe('the shipped Prometheus alert rules, against series scraped from a real
       }));
       const lag = failed.get('cutoff_guard_max_lag_entries{job="cutoff",instance="a"}');
       const runbook = (anchor: string) => `docs/operations.md#${anchor}`;
-      const red = runbook('the-canary-is-red');
+      const red = 'docs/runbooks/canary-red.md';
       const tests = {
         rule_files: [RULES],
         evaluation_interval: '1m',
