@@ -209,6 +209,36 @@ describe('the canary against real apps over real HTTP', () => {
     }
   });
 
+  it('keeps its work out of investigations and group reports unless asked, and reserves its username', async () => {
+    const canaryUser = (await t.api('GET', '/v1/users?username=cutoff-canary')).body.users[0];
+    expect(canaryUser).toMatchObject({
+      username: 'cutoff-canary',
+      groups: ['canary-group'],
+      roles: ['canary-role'],
+    });
+    const hidden = await t.api('GET', `/v1/users/${canaryUser.id}/investigation`);
+    expect(hidden.status).toBe(200);
+    expect(
+      hidden.body.events.filter((event: { reason: string | null }) => event.reason === 'canary'),
+    ).toEqual([]);
+    const shown = await t.api('GET', `/v1/users/${canaryUser.id}/investigation?include_canary=true`);
+    expect(
+      shown.body.events.filter((event: { reason: string | null }) => event.reason === 'canary').length,
+    ).toBeGreaterThan(0);
+
+    const report = await t.api('GET', '/v1/reports/groups/canary-group');
+    expect(report.status).toBe(200);
+    expect(report.body.members).toEqual([]);
+    expect(report.body.group_revocations).toEqual([]);
+
+    const taken = await t.api('POST', '/v1/users', {
+      username: 'Cutoff-Canary',
+      password: 'a-long-password-123',
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.message).toMatch(/reserved for the canary/);
+  });
+
   it('reports per probe the cycles, passes, failures, worst and p99 time to reject, as JSON, CSV and HTML', async () => {
     const json = await t.api('GET', '/v1/reports/canary');
     expect(json.status).toBe(200);

@@ -64,3 +64,12 @@ export const nextCanaryKind = (
   const index = last === undefined ? -1 : usable.indexOf(last);
   return usable[(index + 1) % usable.length] ?? 'session';
 };
+
+/**
+ * Audit events of the canary's own work (its revocations carry actor `canary` and reason
+ * `canary`): investigations and group reports leave them out unless asked.
+ */
+export const isCanaryActivity = (event: {
+  readonly actor: { readonly type: string };
+  readonly reason: string | null;
+}): boolean => event.actor.type === 'canary' || event.reason === 'canary';
