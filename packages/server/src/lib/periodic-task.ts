@@ -54,6 +54,11 @@ export class PeriodicTask {
     await this.#inFlight;
   }
 
+  /** Resolves when no run is in flight (at once when none is): tests wait on it after a tick. */
+  async idle(): Promise<void> {
+    await this.#inFlight;
+  }
+
   /** Runs now (or joins the run in flight); never rejects: errors go to `onError`. */
   runNow(): Promise<void> {
     this.#inFlight ??= (async () => {

@@ -55,6 +55,11 @@ export class CanaryRunner {
     await this.#task?.stop();
   }
 
+  /** Resolves when no scheduled look or cycle is in flight. */
+  async idle(): Promise<void> {
+    await this.#task?.idle();
+  }
+
   /** One cycle now (`POST /v1/canary/runs`); 409 while another replica's or a scheduled one runs. */
   async runNow(): Promise<CanaryRunRecord> {
     const run = await this.#locked();
@@ -66,6 +71,9 @@ export class CanaryRunner {
   }
 
   async #scheduledTick(intervalMs: number): Promise<void> {
+    // Until a probe is registered the schedule stays idle: a fresh install gets no canary account,
+    // revocations or audit events it never asked for. `runNow` still runs the chain checks.
+    if ((await this.#deps.ctx.store.canary.listProbes()).length === 0) return;
     const now = this.#deps.ctx.clock.now();
     // A holder of its own per look: a lease is renewable by its holder, and this one must not be.
     const due = await this.#deps.ctx.store.leases.tryAcquire(
