@@ -156,7 +156,6 @@ export const createCutoffServer = async (
     for (const probe of run.probes) {
       if (probe.rejectedAfterMs !== null)
         metrics.canaryTimeToReject.observe({ probe: probe.name }, probe.rejectedAfterMs / 1000);
-      metrics.canaryProbePassed.set({ probe: probe.name }, probePassed(probe) ? 1 : 0);
       if (probePassed(probe))
         metrics.canaryLastSuccess.set({ probe: probe.name }, Math.floor(run.finishedAt.getTime() / 1000));
     }

@@ -145,7 +145,7 @@ describe('the shipped Prometheus alert rules, against series scraped from a real
                 alertname: 'CutoffCanaryProbeFailing',
                 exp_alerts: [
                   {
-                    exp_labels: { severity: 'critical', probe: 'cached-proxy', job: 'cutoff', instance: 'a' },
+                    exp_labels: { severity: 'critical', probe: 'cached-proxy' },
                     exp_annotations: {
                       summary: 'Canary probe cached-proxy did not refuse the revoked canary token in time.',
                       runbook: red,

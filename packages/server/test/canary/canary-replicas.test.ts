@@ -58,6 +58,11 @@ describe.skipIf(postgresTestsSkipped())('the scheduled canary on two replicas sh
     for (let index = 1; index < all.length; index += 1)
       expect(all[index]! - all[index - 1]!).toBeGreaterThanOrEqual(990);
     expect(runs.filter((run) => !run.ok)).toEqual([]);
+    // Every replica reports the latest cycle's verdict per probe, whichever replica ran it.
+    for (const replica of [a, b]) {
+      const metrics = await fetch(`${replica.url}/metrics`).then((response) => response.text());
+      expect(metrics).toMatch(/^cutoff_canary_probe_passed\{probe="orders"\} 1$/m);
+    }
     // Both replicas answer from the one store.
     expect((await a.api('GET', '/v1/canary/runs?limit=100')).body.runs).toHaveLength(runs.length);
   });

@@ -156,6 +156,10 @@ describe('the canary against real apps over real HTTP', () => {
       rejected_after_ms: null,
       statuses: [200],
     });
+    // The probes of earlier cycles, removed since, are no longer reported.
+    const metrics = await fetch(`${t.url}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/^cutoff_canary_probe_passed\{probe="fail-open-app"\} 0$/m);
+    expect(metrics).not.toMatch(/cutoff_canary_probe_passed\{probe="cached-proxy"\}/);
   });
 
   it('never follows a redirect with the token, sends sealed headers, and shows their names only', async () => {

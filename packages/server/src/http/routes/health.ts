@@ -1,3 +1,4 @@
+import { probePassed } from '../../domain/canary/canary-records.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import type { RouteDeps } from '../route-deps.js';
 
@@ -23,6 +24,16 @@ export const healthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       (counts) => {
         deps.metrics.outboxMessages.set({ status: 'pending' }, counts.pending);
         deps.metrics.outboxMessages.set({ status: 'dead' }, counts.dead);
+      },
+      () => undefined,
+    );
+    // From the latest stored cycle, whichever replica ran it: every replica tells the same truth,
+    // and a removed probe stops being reported.
+    await deps.ctx.store.canary.recentRuns(1).then(
+      ([latest]) => {
+        deps.metrics.canaryProbePassed.reset();
+        for (const probe of latest?.probes ?? [])
+          deps.metrics.canaryProbePassed.set({ probe: probe.name }, probePassed(probe) ? 1 : 0);
       },
       () => undefined,
     );
