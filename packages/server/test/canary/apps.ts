@@ -144,3 +144,10 @@ export const startRecorder = async (
   const url = await listen(server);
   return { url, requests, close: () => closeServer(server) };
 };
+
+/** Accepts connections and requests and never answers (a hung app). */
+export const startHangingApp = async (): Promise<RunningApp> => {
+  const server = createServer(() => undefined);
+  const url = await listen(server);
+  return { url, close: () => closeServer(server) };
+};

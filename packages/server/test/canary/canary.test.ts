@@ -3,7 +3,14 @@ import { kyselyOf } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { eventually } from '../support/protected-app.js';
 import { freePort, startTestServer, type TestServer } from '../support/test-server.js';
-import { startCachingApp, startDemoApi, startGuardedApp, startRecorder, type RunningApp } from './apps.js';
+import {
+  startCachingApp,
+  startDemoApi,
+  startGuardedApp,
+  startHangingApp,
+  startRecorder,
+  type RunningApp,
+} from './apps.js';
 
 const DEADLINE_MS = 1500;
 const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -104,6 +111,9 @@ describe('the canary against real apps over real HTTP', () => {
     await putProbe('demo-api', { url: `${demo.url}/orders` });
     await putProbe('cached-proxy', { url: `${cached.url}/orders` });
     await putProbe('down', { url: `http://127.0.0.1:${downPort}/orders`, timeout_ms: 300 });
+    const hung = await startHangingApp();
+    apps.push(hung);
+    await putProbe('hung', { url: hung.url, timeout_ms: 300 });
 
     const run = await runOnce();
     expect(run.ok).toBe(false);
@@ -120,6 +130,11 @@ describe('the canary against real apps over real HTTP', () => {
       accepted: false,
       rejected_after_ms: null,
       error: 'connection failed: ECONNREFUSED',
+    });
+    expect(probeOf(run, 'hung')).toMatchObject({
+      accepted: false,
+      rejected_after_ms: null,
+      error: 'no answer within 300 ms',
     });
     // The chain itself still works: the failure is the apps', and the result says so.
     expect(run.introspection_inactive).toBe(true);
