@@ -228,6 +228,19 @@ describe('the canary against real apps over real HTTP', () => {
     }
   });
 
+  it('runs one cycle at a time: a second run asked for meanwhile gets 409, and the first completes', async () => {
+    const [first, second] = await Promise.all([
+      t.api('POST', '/v1/canary/runs'),
+      t.api('POST', '/v1/canary/runs'),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const conflict = first.status === 409 ? first : second;
+    expect(conflict.body).toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: expect.stringMatching(/cycle is running/),
+    });
+  });
+
   it('keeps its work out of investigations and group reports unless asked, and reserves its username', async () => {
     const canaryUser = (await t.api('GET', '/v1/users?username=cutoff-canary')).body.users[0];
     expect(canaryUser).toMatchObject({
