@@ -38,6 +38,7 @@ export const GROUPS = [
   // The guard and business-event groups, defined next to their scenarios.
   (await import('./scenarios/guard/group.mjs')).default,
   (await import('./scenarios/events/group.mjs')).default,
+  (await import('./scenarios/canary/group.mjs')).default,
 ];
 
 const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));

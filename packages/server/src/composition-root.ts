@@ -1,6 +1,7 @@
 import type { DestinationStream } from 'pino';
 import { RevocationIndex } from '@cutoff/guard/rule';
 import type { Config } from './config/config-schema.js';
+import { fetchProbeClient } from './adapters/canary/fetch-probe-client.js';
 import { createArgon2PasswordHasher } from './adapters/crypto/argon2-password-hasher.js';
 import { createAesGcmSecretSealer } from './adapters/crypto/aes-gcm-secret-sealer.js';
 import { createJoseTokenSigner } from './adapters/crypto/jose-token-signer.js';
@@ -21,6 +22,10 @@ import { createMetrics } from './http/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
 import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
+import { systemScheduler, type Scheduler } from './ports/scheduler.js';
+import type { CanaryRunRecord } from './domain/canary/canary-records.js';
+import { probePassed } from './domain/canary/canary-records.js';
+import { CanaryRunner } from './use-cases/canary/canary-runner.js';
 import { bootstrap } from './use-cases/admin/bootstrap.js';
 import { createLoginRateLimiter } from './use-cases/auth/login-rate-limiter.js';
 import type { UseCaseContext } from './use-cases/context.js';
@@ -37,6 +42,7 @@ export interface CutoffServer {
   readonly app: FastifyTypebox;
   readonly ctx: UseCaseContext;
   readonly hub: RevocationFeedHub;
+  readonly canary: CanaryRunner;
   /** Set on the first start without CUTOFF_ADMIN_KEY: print it once, it is not stored in clear. */
   readonly generatedAdminKey: string | null;
   /** Starts listening; resolves to the base URL. */
@@ -50,6 +56,8 @@ export interface CreateServerOptions {
   readonly logStream?: DestinationStream;
   /** Use this store instead of the one the config names (tests with an isolated schema). */
   readonly store?: Store;
+  /** Timers of periodic work (tests drive them). */
+  readonly scheduler?: Scheduler;
 }
 
 const openStore = (config: Config, onPoolError: (error: unknown) => void): Store =>
@@ -144,18 +152,62 @@ export const createCutoffServer = async (
     onUse: (id, at) => apiKeyUsage.used(id, at),
   });
 
+  const guards = new GuardRegistry();
+  const introspect = createIntrospector(ctx);
+  // The canary: revocation proven end to end, continuously (docs/canary.md).
+  const canary = new CanaryRunner(
+    {
+      ctx,
+      probes: fetchProbeClient,
+      introspect,
+      waitForGuards: (seq, committedAtMs, timeoutMs) => guards.waitForGuards(seq, committedAtMs, timeoutMs),
+      pollMs: 25,
+      monotonicMs: () => performance.now(),
+    },
+    {
+      scheduler: options.scheduler ?? systemScheduler,
+      onRun: (run) => observeCanaryRun(run),
+      onError: (error) => logError(error),
+    },
+  );
+  const observeCanaryRun = (run: CanaryRunRecord): void => {
+    metrics.canaryRuns.inc({ result: run.ok ? 'success' : 'failure' });
+    for (const probe of run.probes) {
+      if (probe.rejectedAfterMs !== null)
+        metrics.canaryTimeToReject.observe({ probe: probe.name }, probe.rejectedAfterMs / 1000);
+      if (probePassed(probe))
+        metrics.canaryLastSuccess.set({ probe: probe.name }, Math.floor(run.finishedAt.getTime() / 1000));
+    }
+    const failing = run.probes.filter((probe) => !probePassed(probe));
+    if (run.ok) app.log.info({ canary_run: run.id, kind: run.kind }, 'canary cycle passed');
+    else
+      app.log.warn(
+        {
+          canary_run: run.id,
+          kind: run.kind,
+          failing_probes: failing.map((probe) => ({ name: probe.name, error: probe.error })),
+          refresh_refused: run.refreshRefused,
+          introspection_inactive: run.introspectionInactive,
+          guards: run.guards,
+          error: run.error,
+        },
+        'canary cycle FAILED: revocation is not proven',
+      );
+  };
+
   const app = await buildApp(
     {
       config,
       ctx,
       hub,
-      guards: new GuardRegistry(),
+      guards,
       authenticateKey: apiKeys.authenticate,
       forgetApiKeys: apiKeys.forget,
       onApiKeysForgotten: apiKeys.onForget,
-      introspect: createIntrospector(ctx),
+      introspect,
       metrics,
       registry,
+      canary,
     },
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );
@@ -192,6 +244,7 @@ export const createCutoffServer = async (
   const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
   webhookEventPruner.start();
   apiKeyUsage.start();
+  canary.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -199,6 +252,7 @@ export const createCutoffServer = async (
     app,
     ctx,
     hub,
+    canary,
     generatedAdminKey,
     listen: async () => {
       await app.listen({ port: config.port, host: config.host });
@@ -209,6 +263,7 @@ export const createCutoffServer = async (
     close: () => {
       closing ??= (async () => {
         hub.stop();
+        await canary.stop();
         await outboxWorker.stop();
         await webhookEventPruner.stop();
         await app.close();

@@ -23,6 +23,7 @@ import {
 import { createOpenFeed } from './feed-stream.js';
 import { createOutput } from './output.js';
 import { reportGroup } from './commands/report.js';
+import { registerCanaryCommands } from './commands/canary-commands.js';
 import { registerRunbookCommands } from './runbook-commands.js';
 
 // dist/cli/main.js -> the package's own package.json, which every install of it carries.
@@ -198,6 +199,7 @@ program
   .action((name: string, options: { format: string; out?: string }) => reportGroup(deps(), name, options));
 
 registerRunbookCommands(program, users, deps, feedDeps);
+registerCanaryCommands(program, deps);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { NAME_PATTERN } from '../domain/claims.js';
 import type { HooksConfig } from '../domain/hooks/hooks-config.js';
 
 /** The one configuration schema. Durations carry their unit in the name. */
@@ -70,6 +71,15 @@ export const ConfigSchema = Type.Object(
     outboxRetryMaxMs: Type.Integer({ minimum: 1, default: 300_000 }),
     /** Attempts after which a notification is given up (status `dead`). */
     outboxMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+    /** How often the canary proves revocation end to end (docs/canary.md); 0 turns the schedule off. */
+    canaryIntervalSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+    /** How long after the revocation every probe has to refuse the canary's token. */
+    canaryDeadlineMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+    /** Groups and roles the canary account carries, so group and role revocations are exercised too. */
+    canaryGroups: Type.Array(Type.String({ pattern: NAME_PATTERN }), { default: [] }),
+    canaryRoles: Type.Array(Type.String({ pattern: NAME_PATTERN }), { default: [] }),
+    /** Canary results older than this are deleted. */
+    canaryRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info' },

@@ -46,6 +46,11 @@ const ENV: Readonly<Record<string, readonly [keyof Config, EnvType]>> = {
   CUTOFF_OUTBOX_RETRY_BASE_MS: ['outboxRetryBaseMs', 'integer'],
   CUTOFF_OUTBOX_RETRY_MAX_MS: ['outboxRetryMaxMs', 'integer'],
   CUTOFF_OUTBOX_MAX_ATTEMPTS: ['outboxMaxAttempts', 'integer'],
+  CUTOFF_CANARY_INTERVAL_SECONDS: ['canaryIntervalSeconds', 'integer'],
+  CUTOFF_CANARY_DEADLINE_MS: ['canaryDeadlineMs', 'integer'],
+  CUTOFF_CANARY_GROUPS: ['canaryGroups', 'list'],
+  CUTOFF_CANARY_ROLES: ['canaryRoles', 'list'],
+  CUTOFF_CANARY_RETENTION_DAYS: ['canaryRetentionDays', 'integer'],
 };
 
 /** Every problem of the configuration at once, each naming the variable (or file key) to fix. */

@@ -120,7 +120,7 @@ export interface SigningKeyRecord {
 }
 
 export interface Actor {
-  readonly type: 'admin' | 'api_key' | 'user' | 'client' | 'system' | 'scim' | 'webhook';
+  readonly type: 'admin' | 'api_key' | 'user' | 'client' | 'system' | 'scim' | 'webhook' | 'canary';
   readonly id: string;
 }
 

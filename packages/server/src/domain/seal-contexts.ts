@@ -8,3 +8,5 @@ import type { UserId } from './ids.js';
 export const signingKeySealContext = (kid: string): string => `signing-key:${kid}`;
 
 export const totpSealContext = (id: UserId): string => `totp:${id}`;
+
+export const canaryProbeSealContext = (name: string): string => `canary-probe:${name}`;

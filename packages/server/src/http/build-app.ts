@@ -12,6 +12,7 @@ import type { RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { canaryRoutes } from './routes/canary.js';
 import { groupRoutes } from './routes/groups.js';
 import { guardRoutes } from './routes/guards.js';
 import { healthRoutes } from './routes/health.js';
@@ -184,6 +185,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     reportRoutes,
     outboxRoutes,
     scimRoutes,
+    canaryRoutes,
   ]) {
     routes(app, deps);
   }

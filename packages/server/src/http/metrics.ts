@@ -45,7 +45,57 @@ export const createMetrics = () => {
       help: 'Open revocation stream connections.',
       registers: [registry],
     }),
+    guardsConnected: new Gauge({
+      name: 'cutoff_guards_connected',
+      help: 'Guards (connected apps) streaming the feed from this replica or reporting to it recently.',
+      registers: [registry],
+    }),
+    guardMaxLag: new Gauge({
+      name: 'cutoff_guard_max_lag_entries',
+      help: 'Entries the furthest-behind guard known to this replica lags behind the feed head.',
+      registers: [registry],
+    }),
+    outboxMessages: new Gauge({
+      name: 'cutoff_outbox_messages',
+      help: 'Durable notifications by status (pending: not yet sent; dead: given up, needs replay).',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    webhooks: new Counter({
+      name: 'cutoff_webhooks_total',
+      help: 'Inbound webhooks by configured source and result (accepted or rejected).',
+      labelNames: ['source', 'result'] as const,
+      registers: [registry],
+    }),
+    canaryTimeToReject: new Histogram({
+      name: 'cutoff_canary_time_to_reject_seconds',
+      help: 'Time from the canary revocation commit until the probe answered 401.',
+      labelNames: ['probe'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    canaryRuns: new Counter({
+      name: 'cutoff_canary_runs_total',
+      help: 'Canary cycles by result (success or failure).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    canaryProbePassed: new Gauge({
+      name: 'cutoff_canary_probe_passed',
+      help: 'Whether the probe passed the last canary cycle (1) or not (0): the app to look at when 0.',
+      labelNames: ['probe'] as const,
+      registers: [registry],
+    }),
+    canaryLastSuccess: new Gauge({
+      name: 'cutoff_canary_last_success_timestamp_seconds',
+      help: 'Unix time of the last canary cycle the probe passed (took the token, then refused it in time).',
+      labelNames: ['probe'] as const,
+      registers: [registry],
+    }),
   };
+  // A counter series that first appears at 1 has no increase to alert on: start both at 0.
+  metrics.canaryRuns.inc({ result: 'success' }, 0);
+  metrics.canaryRuns.inc({ result: 'failure' }, 0);
   return { registry, metrics };
 };
 

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
 import { CutoffError } from '../domain/errors.js';
 import type { ApiKeyScope } from '../domain/records.js';
+import type { CanaryRunner } from '../use-cases/canary/canary-runner.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
 import type { GuardRegistry } from '../use-cases/fleet/guard-registry.js';
@@ -27,6 +28,7 @@ export interface RouteDeps {
   readonly introspect: (token: string) => Promise<IntrospectionJson>;
   readonly metrics: Metrics;
   readonly registry: Registry;
+  readonly canary: CanaryRunner;
 }
 
 declare module 'fastify' {

@@ -16,6 +16,7 @@ import type {
   UserRecord,
 } from '../domain/records.js';
 import type { ClientId, SessionId, UserId } from '../domain/ids.js';
+import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
 export type SessionSelector =
@@ -189,6 +190,8 @@ export interface OutboxRepository {
    * last error is kept). False unless it was dead.
    */
   requeueDead(id: string, at: Date): Promise<boolean>;
+  /** How many messages are pending and how many dead (metrics and alerts). */
+  countOpen(): Promise<{ readonly pending: number; readonly dead: number }>;
 }
 
 /** Replay protection for inbound webhooks: remembers which event ids each source has sent. */
@@ -324,6 +327,34 @@ export interface AuditRepository {
   scan(afterSeq: number, limit: number): Promise<readonly AuditEventRecord[]>;
 }
 
+export interface CanaryRepository {
+  /** Creates or replaces the probe of this name; true when it was created. */
+  putProbe(probe: CanaryProbeRecord): Promise<boolean>;
+  findProbe(name: string): Promise<CanaryProbeRecord | undefined>;
+  /** By name. */
+  listProbes(): Promise<readonly CanaryProbeRecord[]>;
+  /** False when there was no probe of this name. */
+  deleteProbe(name: string): Promise<boolean>;
+  insertRun(run: CanaryRunRecord): Promise<void>;
+  /** Most recent first (by start time, then id). */
+  recentRuns(limit: number): Promise<readonly CanaryRunRecord[]>;
+  /** Runs that started in [since, until), oldest first (evidence reports). */
+  runsBetween(since: Date, until: Date): Promise<readonly CanaryRunRecord[]>;
+  /** Forgets runs that started before `before` (retention); returns how many. */
+  pruneRunsBefore(before: Date): Promise<number>;
+}
+
+/** Named leases: work that one replica at a time does (the canary cycle), shared through the store. */
+export interface LeaseRepository {
+  /**
+   * Takes the lease `name` for `holder` until `until` when it is free at `now` (never taken,
+   * expired, or already this holder's). Race-safe: of concurrent claimers exactly one wins.
+   */
+  tryAcquire(name: string, holder: string, now: Date, until: Date): Promise<boolean>;
+  /** Gives the lease back if `holder` still holds it. */
+  release(name: string, holder: string): Promise<boolean>;
+}
+
 /** What use-cases see inside one transaction. */
 export interface StoreTx {
   readonly users: UserRepository;
@@ -338,6 +369,8 @@ export interface StoreTx {
   readonly outbox: OutboxRepository;
   readonly webhookEvents: WebhookEventRepository;
   readonly loginFailures: LoginFailureRepository;
+  readonly canary: CanaryRepository;
+  readonly leases: LeaseRepository;
 }
 
 /**

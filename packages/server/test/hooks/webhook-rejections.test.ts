@@ -211,6 +211,17 @@ describe('POST /v1/hooks/{source}: every rejection is a 401 that changes nothing
     expect(response.body.code).toBe('ERR_PAYLOAD_TOO_LARGE');
   });
 
+  it('counts webhooks accepted and rejected by configured source, unknown sources under one label', async () => {
+    await postHook(t, 'no-such-source', termination('evt-metrics'), { secret: SECRET });
+    const metrics = await fetch(`${t.url}/metrics`).then((response) => response.text());
+    const count = (labels: string): number =>
+      Number(new RegExp(`^cutoff_webhooks_total\\{${labels}\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(count('source="hr",result="rejected"')).toBeGreaterThanOrEqual(10);
+    expect(count('source="hr",result="accepted"')).toBeGreaterThanOrEqual(1);
+    expect(count('source="unknown",result="rejected"')).toBeGreaterThanOrEqual(1);
+    expect(metrics).not.toContain('no-such-source');
+  });
+
   it('writes neither the secret nor the signature to the log', () => {
     const logs = t.logs.join('');
     expect(logs).not.toContain(SECRET);

@@ -11,6 +11,7 @@ import type {
 import type { SessionSelector, Store } from '../../src/ports/store.js';
 import { kyselyOf, seedInBulk } from '../support/stores.js';
 import { describeBusinessEventsConformance } from './business-events-conformance.js';
+import { describeCanaryConformance } from './canary-conformance.js';
 import {
   at,
   deferred,
@@ -1084,6 +1085,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
     });
 
     describeBusinessEventsConformance(() => store);
+    describeCanaryConformance(() => store);
 
     describe('scale', () => {
       it('revokes a group of 2,000 users with 10 sessions each, and nobody else', async () => {

@@ -5,6 +5,7 @@ import { createCutoffServer, type CutoffServer } from '../../src/composition-roo
 import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Clock } from '../../src/ports/clock.js';
+import type { Scheduler } from '../../src/ports/scheduler.js';
 import type { Store } from '../../src/ports/store.js';
 import { testStores, type TestBackend, type TestStores } from './stores.js';
 
@@ -69,6 +70,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   /** A store the test made itself (and disposes of itself). */
   readonly store?: Store;
+  /** Timers of periodic work (a `ManualScheduler` lets the test drive them). */
+  readonly scheduler?: Scheduler;
 }
 
 /** A real Cutoff server on an ephemeral port with its own isolated store. */
@@ -85,6 +88,8 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
       adminKey: ADMIN_KEY,
       logLevel: 'info',
       loginMaxFailures: 1000,
+      // No scheduled canary cycles unless a test asks: they would add users, sessions and entries.
+      canaryIntervalSeconds: 0,
       ...options.config,
     },
   );
@@ -99,6 +104,7 @@ export const startTestServer = async (options: StartOptions = {}): Promise<TestS
     store,
     logStream,
     ...(options.clock && { clock: options.clock }),
+    ...(options.scheduler && { scheduler: options.scheduler }),
   });
   const url = await server.listen();
 

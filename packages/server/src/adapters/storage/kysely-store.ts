@@ -4,8 +4,10 @@ import type { Kysely } from 'kysely';
 import type { Store, StoreTx } from '../../ports/store.js';
 import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
+import { KyselyCanaryRepository } from './canary-repository.js';
 import { KyselyClientRepository } from './client-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
+import { KyselyLeaseRepository } from './lease-repository.js';
 import { KyselyLoginFailureRepository } from './login-failure-repository.js';
 import { migrate } from './migrations.js';
 import { KyselyOutboxRepository } from './outbox-repository.js';
@@ -33,6 +35,8 @@ const repositories = (context: StoreContext): StoreTx => ({
   outbox: new KyselyOutboxRepository(context),
   webhookEvents: new KyselyWebhookEventRepository(context),
   loginFailures: new KyselyLoginFailureRepository(context),
+  canary: new KyselyCanaryRepository(context),
+  leases: new KyselyLeaseRepository(context),
 });
 
 /**
@@ -91,6 +95,8 @@ export class KyselyStore implements Store {
   readonly outbox: StoreTx['outbox'];
   readonly webhookEvents: StoreTx['webhookEvents'];
   readonly loginFailures: StoreTx['loginFailures'];
+  readonly canary: StoreTx['canary'];
+  readonly leases: StoreTx['leases'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -123,6 +129,8 @@ export class KyselyStore implements Store {
     this.outbox = repos.outbox;
     this.webhookEvents = repos.webhookEvents;
     this.loginFailures = repos.loginFailures;
+    this.canary = repos.canary;
+    this.leases = repos.leases;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -126,4 +126,15 @@ export class KyselyOutboxRepository implements OutboxRepository {
       .execute();
     return rows.map(rowToOutboxMessage);
   }
+
+  async countOpen(): Promise<{ readonly pending: number; readonly dead: number }> {
+    const rows = await this.#context.db
+      .selectFrom('outbox')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
+      .where('status', 'in', [PENDING, 'dead'])
+      .groupBy('status')
+      .execute();
+    const count = (status: string): number => Number(rows.find((row) => row.status === status)?.count ?? 0);
+    return { pending: count('pending'), dead: count('dead') };
+  }
 }

@@ -188,6 +188,37 @@ export interface LoginFailuresTable {
   failures: number;
 }
 
+/** Since 0010_canary. */
+export interface CanaryProbesTable {
+  name: string;
+  url: string;
+  method: string;
+  /** JSON array of header names. */
+  header_names: string;
+  sealed_headers: string | null;
+  timeout_ms: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Since 0010_canary. */
+export interface CanaryRunsTable {
+  id: string;
+  started_at: number;
+  finished_at: number;
+  kind: string;
+  ok: number;
+  /** JSON: probes, refresh_refused, introspection_inactive, guards, error. */
+  result: string;
+}
+
+/** Since 0010_canary. One row per named lease (work one replica does at a time). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -203,6 +234,9 @@ export interface Database {
   outbox: OutboxTable;
   webhook_events: WebhookEventsTable;
   login_failures: LoginFailuresTable;
+  canary_probes: CanaryProbesTable;
+  canary_runs: CanaryRunsTable;
+  leases: LeasesTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

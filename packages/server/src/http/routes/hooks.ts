@@ -147,12 +147,23 @@ export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         },
       },
       async (request, reply) => {
-        const result = await receiveWebhook(deps.ctx, {
-          source: request.params.source,
-          rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-          signatureHeader: signatureHeaderOf(request),
-          request: requestInfo(request),
-        });
+        // Only configured sources become label values: anyone can make up a URL.
+        const source = deps.config.hooks.sources.has(request.params.source)
+          ? request.params.source
+          : 'unknown';
+        let result: WebhookResult;
+        try {
+          result = await receiveWebhook(deps.ctx, {
+            source: request.params.source,
+            rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+            signatureHeader: signatureHeaderOf(request),
+            request: requestInfo(request),
+          });
+        } catch (error) {
+          deps.metrics.webhooks.inc({ source, result: 'rejected' });
+          throw error;
+        }
+        deps.metrics.webhooks.inc({ source, result: 'accepted' });
         return reply.status(result.matched && result.applied ? 200 : 202).send(present(result));
       },
     );

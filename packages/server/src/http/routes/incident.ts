@@ -140,13 +140,18 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
             default: 100,
             description: 'Most recent sessions.',
           }),
+          include_canary: Type.Boolean({
+            default: false,
+            description: "Include the canary's own revocations (reason `canary`), hidden by default.",
+          }),
         }),
         response: { 200: InvestigationBody, 404: ErrorBody },
       },
     },
     async (request) => {
-      const { since, limit, sessions } = request.query;
+      const { since, limit, sessions, include_canary: includeCanary } = request.query;
       const view = await investigateUser(deps.ctx, {
+        includeCanary,
         userId: request.params.id as UserId,
         since: since === undefined ? undefined : new Date(since),
         eventLimit: limit,

@@ -1,3 +1,5 @@
+import { isCanaryActivity } from '../../domain/canary/canary-records.js';
+import { CANARY_USERNAME } from '../canary/canary-account.js';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { AuditEventRecord, RevocationRecord, SessionRecord } from '../../domain/records.js';
@@ -100,7 +102,10 @@ export const buildGroupAccessReport = async (
   const now = ctx.clock.now();
   const group = await store.groups.findByName(name);
   const currentIds = await store.groups.memberIds(name);
-  const groupEvents = await allEvents(store, { target: `group:${name}` });
+  // The canary's own group revocations are tests, not evidence about the group's members.
+  const groupEvents = (await allEvents(store, { target: `group:${name}` })).filter(
+    (event) => !isCanaryActivity(event),
+  );
   if (group === undefined && currentIds.length === 0 && groupEvents.length === 0) {
     throw new CutoffError('ERR_NOT_FOUND', { message: 'No group with that name.' });
   }
@@ -139,12 +144,15 @@ export const buildGroupAccessReport = async (
   const members: ReportMember[] = [];
   for (const id of [...currentIds, ...[...removed].sort()]) {
     const user = await store.users.findById(id as UserId);
+    if (user?.username === CANARY_USERNAME) continue;
     const sessions = (await store.sessions.listByUser(id as UserId))
       .map((session) => presentSession(session, now))
       .sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at) || a.id.localeCompare(b.id));
     const covering = [
       ...groupRevocations.filter((event) => listedMembers(event).some((member) => member.id === id)),
-      ...(await allEvents(store, { action: 'user.revoked', target: `user:${id}` })),
+      ...(await allEvents(store, { action: 'user.revoked', target: `user:${id}` })).filter(
+        (event) => !isCanaryActivity(event),
+      ),
     ].sort((a, b) => a.seq - b.seq);
     const proofs: RevocationProof[] = [];
     for (const event of covering) proofs.push(await proofOf(event));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isCanaryActivity } from '../../domain/canary/canary-records.js';
 import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { AuditEventRecord, SessionRecord, UserRecord } from '../../domain/records.js';
@@ -12,6 +13,8 @@ export interface InvestigationQuery {
   readonly eventLimit: number;
   /** The most recently revoked this many sessions. */
   readonly sessionLimit: number;
+  /** Include the canary's own revocations (hidden by default: they are tests, not incidents). */
+  readonly includeCanary?: boolean | undefined;
 }
 
 export interface RevokedSessionView {
@@ -72,7 +75,10 @@ export const investigateUser = async (
       afterSeq = last.seq;
     }
   }
-  const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-query.eventLimit);
+  const events = [...bySeq.values()]
+    .filter((event) => query.includeCanary === true || !isCanaryActivity(event))
+    .sort((a, b) => a.seq - b.seq)
+    .slice(-query.eventLimit);
 
   return {
     user,
