@@ -22,7 +22,7 @@ import {
 } from './commands/admin-commands.js';
 import { createOpenFeed } from './feed-stream.js';
 import { createOutput } from './output.js';
-import { reportGroup } from './commands/report.js';
+import { reportCanary, reportGroup } from './commands/report.js';
 import { registerCanaryCommands } from './commands/canary-commands.js';
 import { registerRunbookCommands } from './runbook-commands.js';
 
@@ -187,9 +187,18 @@ apikeys
   )
   .action((id: string, options: { reason: string }) => apiKeysRevoke(deps(), id, options));
 
-program
-  .command('report')
-  .description('evidence reports')
+const report = program.command('report').description('evidence reports');
+report
+  .command('canary')
+  .description('the canary per probe: cycles run, passed, failed, worst and p99 time to reject, gaps')
+  .option('--since <time>', 'ISO 8601 start (default: 90 days ago)')
+  .option('--until <time>', 'ISO 8601 end (default: now)')
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['csv', 'json', 'html']).default('json'),
+  )
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action((options: Parameters<typeof reportCanary>[1]) => reportCanary(deps(), options));
+report
   .command('group <name>')
   .description("a group's members, their last session and the proof of revocation (audit seq and hash)")
   .addOption(

@@ -87,4 +87,18 @@ describe('cutoff canary (the built CLI against a real server)', () => {
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/last 3 cycles: 1 ok, 2 failed/);
   });
+
+  it('report canary writes the evidence per probe, as the API renders it', async () => {
+    const csv = await cli(['report', 'canary', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const [header, ...rows] = csv.stdout.trim().split(/\r?\n/);
+    expect(header).toContain('cycles');
+    expect(rows.some((row) => row.startsWith('cached-proxy,'))).toBe(true);
+    const json = JSON.parse((await cli(['--json', 'report', 'canary'])).stdout);
+    expect(json.probes.map((probe: { probe: string }) => probe.probe).sort()).toEqual([
+      'cached-proxy',
+      'orders',
+    ]);
+    expect((await cli(['report', 'canary', '--format', 'pdf'])).code).toBe(1);
+  });
 });

@@ -220,7 +220,7 @@ describe('the runbook commands of the CLI (real binary, real server)', { timeout
 
   it('guards, clients add|list, revocations list', async () => {
     const fleet = await cli('guards');
-    expect(fleet).toEqual({ head: expect.any(Number), guards: [] });
+    expect(fleet).toEqual({ head: expect.any(Number), head_read_at: expect.any(String), guards: [] });
     const created = await cli(
       'clients',
       'add',

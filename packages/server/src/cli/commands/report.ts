@@ -5,6 +5,7 @@ import {
   type GroupAccessReport,
   type ReportFormat,
 } from '../../domain/reports/group-access-report.js';
+import { renderCanaryReport, type CanaryReport } from '../../domain/canary/canary-report.js';
 import type { AdminClient } from '../admin-client.js';
 import type { Output } from '../output.js';
 import { withProgress } from '../progress.js';
@@ -39,4 +40,33 @@ export const reportGroup = async (
   out.info(
     `wrote the ${options.format} report of group ${name} (${report.members.length} members) to ${options.out}`,
   );
+};
+
+/**
+ * `cutoff report canary`: the canary's evidence per probe (docs/canary.md), rendered like the
+ * API's `?format=` from the JSON the admin API answers.
+ */
+export const reportCanary = async (
+  { client, out }: ReportDeps,
+  options: {
+    readonly format: string;
+    readonly since?: string;
+    readonly until?: string;
+    readonly out?: string;
+  },
+): Promise<void> => {
+  if (!isFormat(options.format)) throw new Error(`unknown format ${options.format} (json, csv or html)`);
+  const query = new URLSearchParams({ format: 'json' });
+  if (options.since !== undefined) query.set('since', options.since);
+  if (options.until !== undefined) query.set('until', options.until);
+  const report = await withProgress(out, 'building the canary report', () =>
+    client.request<CanaryReport>('GET', `/v1/reports/canary?${query.toString()}`),
+  );
+  const { body } = renderCanaryReport(report, options.format);
+  if (options.out === undefined) {
+    process.stdout.write(body);
+    return;
+  }
+  writeFileSync(options.out, body, { mode: 0o600 });
+  out.info(`wrote the ${options.format} canary report (${report.probes.length} probes) to ${options.out}`);
 };

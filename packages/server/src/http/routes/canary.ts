@@ -98,6 +98,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'putCanaryProbe',
+        summary: 'Register or replace a canary probe',
         tags,
         description:
           "Registers (or replaces) a probe: a protected endpoint of a connected app that must accept the canary's fresh token (2xx) and refuse it (401) after the revocation. The token goes in `Authorization: Bearer`; `headers` (e.g. an API gateway key) are stored sealed and only their names are ever shown. Redirects are not followed. 201 created, 200 replaced.",
@@ -153,6 +155,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listCanaryProbes',
+        summary: 'List canary probes',
         tags,
         description: 'Every registered probe, by name (header names only).',
         response: { 200: Type.Object({ probes: Type.Array(ProbeBody) }) },
@@ -166,6 +170,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'deleteCanaryProbe',
+        summary: 'Remove a canary probe',
         tags,
         description: 'Removes a probe.',
         params,
@@ -187,6 +193,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'runCanary',
+        summary: 'Run one canary cycle now',
         tags,
         description:
           'Runs one canary cycle now and answers its result (it takes up to `CUTOFF_CANARY_DEADLINE_MS` when a probe keeps accepting the revoked token). 409 while another cycle runs.',
@@ -201,6 +209,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'listCanaryRuns',
+        summary: 'List recent canary results',
         tags,
         description: 'Recent canary results, most recent first.',
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }) }),
@@ -217,6 +227,8 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       onRequest: admin,
       schema: {
+        operationId: 'getCanaryReport',
+        summary: 'Canary evidence per probe (JSON, CSV or HTML)',
         tags: ['reports', ...tags],
         description:
           'Canary evidence per probe between `since` and `until` (default: the last 90 days): cycles run, passed, failed, worst and p99 time to reject, and every gap longer than two intervals without a passed cycle. `format`: `json` (default), `csv` or `html`.',

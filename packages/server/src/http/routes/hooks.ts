@@ -115,8 +115,15 @@ const refuseUnsigned =
   (deps: RouteDeps) =>
   (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const error = unsignedError(deps, request);
-    if (error === undefined) done();
-    else done(error);
+    if (error === undefined) {
+      done();
+      return;
+    }
+    const { source } = request.params as { readonly source?: string };
+    // Only configured sources become label values: anyone can make up a URL.
+    const label = source !== undefined && deps.config.hooks.sources.has(source) ? source : 'unknown';
+    deps.metrics.webhooks.inc({ source: label, result: 'rejected' });
+    done(error);
   };
 
 export const hookRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
