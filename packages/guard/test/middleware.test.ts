@@ -11,7 +11,7 @@ import { fastifyGuard, fastifyPreHandler } from '../src/middleware/fastify.js';
 import { honoGuard, type CutoffHonoEnv } from '../src/middleware/hono.js';
 import { guardHandler, protect } from '../src/middleware/node-http.js';
 import { FakeCutoff, eventually } from './support/fake-cutoff.js';
-import { closeGuards, startGuard } from './support/guard-setup.js';
+import { closeGuards, recordingLogger, startGuard } from './support/guard-setup.js';
 
 let fake: FakeCutoff;
 let guard: Guard;
@@ -151,6 +151,27 @@ contract('node:http guardHandler', async () => {
   );
   const base = await listening(server);
   return { base, close: () => closeServer(server) };
+});
+
+describe('node:http guardHandler with a handler that returns what res.end() returns', () => {
+  it('serves the request and logs no failure: only a promise is awaited', async () => {
+    const logger = recordingLogger();
+    const quiet = await startGuard(fake, { logger });
+    // Plain JavaScript (or a concise arrow) hands back the ServerResponse, not a promise.
+    const handler = ((_req, res) => res.end('ok')) as unknown as Parameters<typeof guardHandler>[1];
+    const server = createServer(guardHandler(quiet, handler));
+    const base = await listening(server);
+    try {
+      const response = await fetch(`${base}/me`, {
+        headers: { authorization: `Bearer ${await fake.sign({ sub: 'plain-js' })}` },
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('ok');
+      expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+    } finally {
+      await closeServer(server);
+    }
+  });
 });
 
 contract('node:http protect', async () => {

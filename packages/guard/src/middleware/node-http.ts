@@ -68,7 +68,9 @@ export const guardHandler = <
     }
     try {
       const done = handler(req, res, outcome.claims);
-      if (done !== undefined) done.catch((error: unknown) => fail(res, error));
+      // Only a promise is awaited: a plain-JavaScript handler may hand back what `res.end()`
+      // returns (the response), which has no `catch`.
+      if (done instanceof Promise) done.catch((error: unknown) => fail(res, error));
     } catch (error) {
       fail(res, error);
     }
