@@ -64,6 +64,10 @@ export interface RefreshTokenRecord {
 }
 
 export type ClientType = 'public' | 'confidential';
+/** RFC 7591 `token_endpoint_auth_method`: `none` for public clients, a secret for confidential ones. */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** First-party clients (`none`) skip the consent screen; third-party ones are `required`. */
+export type ClientConsent = 'none' | 'required';
 
 export interface ClientRecord {
   readonly id: ClientId;
@@ -75,6 +79,15 @@ export interface ClientRecord {
   /** Roles carried by client_credentials tokens of this client. */
   readonly roles: readonly string[];
   readonly createdAt: Date;
+  /** OpenID Connect: where authorization responses may go, matched exactly. */
+  readonly redirectUris: readonly string[];
+  /** RP-Initiated Logout: where the end-session endpoint may send the browser back to. */
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Back-Channel Logout 1.0 receiver; null when the client registered none. */
+  readonly backchannelLogoutUri: string | null;
+  readonly backchannelLogoutSessionRequired: boolean;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly consent: ClientConsent;
 }
 
 export const API_KEY_SCOPES = ['admin', 'feed:read', 'scim', 'introspect', 'hooks'] as const;

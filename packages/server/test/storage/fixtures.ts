@@ -108,6 +108,12 @@ export const makeClient = (id: string, overrides: Partial<ClientRecord> = {}): C
   grantTypes: ['authorization_code', 'refresh_token'],
   roles: [],
   createdAt: at(),
+  redirectUris: [],
+  postLogoutRedirectUris: [],
+  backchannelLogoutUri: null,
+  backchannelLogoutSessionRequired: false,
+  tokenEndpointAuthMethod: 'none',
+  consent: 'none',
   ...overrides,
 });
 

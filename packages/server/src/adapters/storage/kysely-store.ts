@@ -8,6 +8,7 @@ import { KyselyClientRepository } from './client-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
 import { KyselyLoginFailureRepository } from './login-failure-repository.js';
 import { migrate } from './migrations.js';
+import { KyselyOidcRepository } from './oidc-repository.js';
 import { KyselyOutboxRepository } from './outbox-repository.js';
 import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';
 import { KyselyRevocationRepository } from './revocation-repository.js';
@@ -33,6 +34,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   outbox: new KyselyOutboxRepository(context),
   webhookEvents: new KyselyWebhookEventRepository(context),
   loginFailures: new KyselyLoginFailureRepository(context),
+  oidc: new KyselyOidcRepository(context),
 });
 
 export interface KyselyStoreOptions {
@@ -66,6 +68,7 @@ export class KyselyStore implements Store {
   readonly outbox: StoreTx['outbox'];
   readonly webhookEvents: StoreTx['webhookEvents'];
   readonly loginFailures: StoreTx['loginFailures'];
+  readonly oidc: StoreTx['oidc'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -98,6 +101,7 @@ export class KyselyStore implements Store {
     this.outbox = repos.outbox;
     this.webhookEvents = repos.webhookEvents;
     this.loginFailures = repos.loginFailures;
+    this.oidc = repos.oidc;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -226,6 +226,12 @@ export const rowToClient = (row: Selectable<ClientsTable>): ClientRecord => ({
   grantTypes: parseStringArray(row.grant_types, 'client grant types'),
   roles: parseStringArray(row.roles, 'client roles'),
   createdAt: fromMillis(row.created_at),
+  redirectUris: parseStringArray(row.redirect_uris, 'client redirect URIs'),
+  postLogoutRedirectUris: parseStringArray(row.post_logout_redirect_uris, 'client post-logout redirect URIs'),
+  backchannelLogoutUri: row.backchannel_logout_uri,
+  backchannelLogoutSessionRequired: row.backchannel_logout_session_required === 1,
+  tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+  consent: row.consent,
 });
 
 export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => ({
@@ -236,6 +242,12 @@ export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => (
   grant_types: toJsonText(client.grantTypes),
   roles: toJsonText(client.roles),
   created_at: toMillis(client.createdAt),
+  redirect_uris: toJsonText(client.redirectUris),
+  post_logout_redirect_uris: toJsonText(client.postLogoutRedirectUris),
+  backchannel_logout_uri: client.backchannelLogoutUri,
+  backchannel_logout_session_required: client.backchannelLogoutSessionRequired ? 1 : 0,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+  consent: client.consent,
 });
 
 export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
