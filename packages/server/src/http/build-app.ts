@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { incidentRoutes } from './routes/incident.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { oidcRoutes } from './routes/oidc/index.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { reportRoutes } from './routes/reports.js';
 import { revocationStreamRoutes } from './routes/revocation-stream.js';
@@ -31,6 +32,10 @@ import { createValidatorCompiler } from './validator-compiler.js';
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.code_verifier',
+  '*.id_token',
+  '*.id_token_hint',
   'headers.authorization',
   '*.password',
   '*.totp',
@@ -132,6 +137,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     wellKnownRoutes,
     authRoutes,
     oauthRoutes,
+    oidcRoutes,
     userRoutes,
     sessionRoutes,
     revocationRoutes,

@@ -1,0 +1,58 @@
+import { alertBox, layout } from './layout.js';
+import { html } from './escape-html.js';
+
+/** The password step. `csrf` is the synchronizer token bound to this login attempt's cookie. */
+export const passwordPage = (input: {
+  readonly csrf: string;
+  readonly username?: string | undefined;
+  readonly error?: string | undefined;
+}): string =>
+  layout(
+    'Sign in',
+    html`${alertBox(input.error)}
+      <form method="post" action="/login">
+        <input type="hidden" name="csrf" value="${input.csrf}" />
+        <label for="username">Username</label>
+        <input
+          id="username"
+          name="username"
+          autocomplete="username"
+          required
+          autofocus
+          value="${input.username ?? ''}"
+        />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>`,
+  );
+
+/** The second step, for accounts with TOTP enrolled. */
+export const totpPage = (input: { readonly csrf: string; readonly error?: string | undefined }): string =>
+  layout(
+    'Authentication code',
+    html`${alertBox(input.error)}
+      <form method="post" action="/login/totp">
+        <input type="hidden" name="csrf" value="${input.csrf}" />
+        <label for="code">Authentication code</label>
+        <input
+          id="code"
+          name="code"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxlength="6"
+          required
+          autofocus
+        />
+        <button type="submit">Verify</button>
+      </form>`,
+  );
+
+/** A request that cannot go back to the application (unknown client, unregistered redirect URI, ...). */
+export const errorPage = (title: string, message: string): string =>
+  layout(title, html`<p class="alert" role="alert">${message}</p>`);
+
+/** After RP-Initiated Logout with nowhere registered to return to. */
+export const signedOutPage = (): string =>
+  layout('Signed out', html`<p>You are signed out. You can close this window.</p>`);
