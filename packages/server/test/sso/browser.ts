@@ -54,3 +54,17 @@ export const locationOf = (response: Response, origin: string): URL => {
   if (location === null) throw new Error(`expected a redirect, got ${response.status}`);
   return new URL(location, origin);
 };
+
+/**
+ * Where the page after a successful login sends the browser: its meta refresh, which must agree
+ * with the page's link (a form post cannot redirect off-origin under `form-action 'self'`).
+ */
+export const continueOf = async (response: Response): Promise<URL> => {
+  if (response.status !== 200) throw new Error(`expected the continue page, got ${response.status}`);
+  const page = await response.text();
+  const unescape = (value: string) => value.replace(/&amp;/g, '&');
+  const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(page)?.[1];
+  const link = /<a href="([^"]+)">Continue to the application<\/a>/.exec(page)?.[1];
+  if (refresh === undefined || link !== refresh) throw new Error(`no way on: ${page.slice(0, 400)}`);
+  return new URL(unescape(refresh));
+};

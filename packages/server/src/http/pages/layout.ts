@@ -11,13 +11,20 @@ export const PAGE_CSP =
   "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** A complete page: plain HTML, one stylesheet, no script. */
-export const layout = (title: string, body: SafeHtml): string =>
+export const layout = (title: string, body: SafeHtml): string => page(title, undefined, body);
+
+/** A page that sends the browser on to `location` at once (meta refresh, no script). */
+export const layoutWithRefresh = (title: string, location: string, body: SafeHtml): string =>
+  page(title, location, body);
+
+const page = (title: string, refresh: string | undefined, body: SafeHtml): string =>
   html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
+        ${refresh === undefined ? undefined : html`<meta http-equiv="refresh" content="0;url=${refresh}" />`}
         <title>${title} · Cutoff</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
       </head>

@@ -1,4 +1,4 @@
-import { alertBox, layout } from './layout.js';
+import { alertBox, layout, layoutWithRefresh } from './layout.js';
 import { html } from './escape-html.js';
 
 /** The password step. `csrf` is the synchronizer token bound to this login attempt's cookie. */
@@ -56,3 +56,16 @@ export const errorPage = (title: string, message: string): string =>
 /** After RP-Initiated Logout with nowhere registered to return to. */
 export const signedOutPage = (): string =>
   layout('Signed out', html`<p>You are signed out. You can close this window.</p>`);
+
+/**
+ * After the login form: the way back to the application. A redirect answering the form post
+ * would be a navigation of the form submission, which `form-action 'self'` forbids to leave this
+ * origin (Chromium checks every hop of the redirect chain); a meta refresh is a new navigation,
+ * needs no script, and the link serves anyone whose browser does not follow it.
+ */
+export const continuePage = (location: string): string =>
+  layoutWithRefresh(
+    'Signed in',
+    location,
+    html`<p>You are signed in. <a href="${location}">Continue to the application</a>.</p>`,
+  );

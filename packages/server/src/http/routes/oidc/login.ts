@@ -8,11 +8,11 @@ import {
 } from '../../../use-cases/oidc/hosted-login.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../../pages/layout.js';
-import { errorPage, passwordPage, totpPage } from '../../pages/login-pages.js';
+import { continuePage, errorPage, passwordPage, totpPage } from '../../pages/login-pages.js';
 import { requestContext } from '../../request-context.js';
 import type { RouteDeps } from '../../route-deps.js';
 import { LOGIN_COOKIE, SSO_COOKIE, clearCookie, readCookie, setCookie } from './cookies.js';
-import { redirect, sendPage } from './page-reply.js';
+import { sendPage } from './page-reply.js';
 import type { FastifyReply } from 'fastify';
 
 const tags = ['oidc'];
@@ -63,7 +63,7 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       case 'done':
         clearCookie(reply, issuer, LOGIN_COOKIE);
         setCookie(reply, issuer, SSO_COOKIE, step.ssoCookie, sessionCookieMaxAge(deps.config));
-        return redirect(reply, step.location);
+        return sendPage(reply, 200, continuePage(step.location));
     }
   };
 
