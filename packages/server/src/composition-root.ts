@@ -28,6 +28,8 @@ import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
+import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
+import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
 import { ClientDirectory } from './use-cases/oauth/client-directory.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
 
@@ -157,6 +159,7 @@ export const createCutoffServer = async (
   if (config.smtpUrl !== undefined && config.mailFrom !== undefined)
     senders['email'] = createSmtpEmailSender({ url: config.smtpUrl, from: config.mailFrom });
   if (config.smsWebhookUrl !== undefined) senders['sms'] = createHttpSmsSender({ url: config.smsWebhookUrl });
+  senders[BACKCHANNEL_LOGOUT_KIND] = createBackchannelLogoutSender(ctx.signer, config.issuer);
   const outboxWorker = new OutboxWorker({
     store,
     clock,

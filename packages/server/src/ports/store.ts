@@ -302,6 +302,13 @@ export interface AuditRepository {
   scan(afterSeq: number, limit: number): Promise<readonly AuditEventRecord[]>;
 }
 
+export interface BackchannelTarget {
+  readonly sessionId: SessionId;
+  readonly userId: UserId;
+  readonly clientId: ClientId;
+  readonly backchannelLogoutUri: string;
+}
+
 /** OpenID Connect: SSO browser cookies, hosted-login attempts and authorization codes. */
 export interface OidcRepository {
   insertBrowserSession(cookieHash: string, sessionId: SessionId, at: Date): Promise<void>;
@@ -324,6 +331,11 @@ export interface OidcRepository {
    */
   claimAuthorizationCode(codeHash: string, at: Date): Promise<AuthorizationCodeRecord | undefined>;
   setIssuedSession(codeHash: string, sessionId: SessionId): Promise<void>;
+  /**
+   * The active sessions the selector covers whose client registered a back-channel logout URI:
+   * the relying parties a revocation must tell (read before the sessions are marked revoked).
+   */
+  listBackchannelTargets(selector: SessionSelector): Promise<readonly BackchannelTarget[]>;
   /** Deletes expired login attempts and codes older than `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }

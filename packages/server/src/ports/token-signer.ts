@@ -38,6 +38,18 @@ export interface IdTokenClaims extends JWTPayload {
   readonly at_hash?: string;
 }
 
+/** OpenID Connect Back-Channel Logout 1.0 section 2.4: never a `nonce`. */
+export interface LogoutTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly sub: string;
+  readonly sid: string;
+  readonly events: { readonly 'http://schemas.openid.net/event/backchannel-logout': Record<string, never> };
+}
+
 /** Signs and verifies access tokens with the rotating key ring. */
 export interface TokenSigner {
   sign(claims: AccessTokenClaims): Promise<string>;
@@ -47,6 +59,8 @@ export interface TokenSigner {
    * token for an access token.
    */
   signIdToken(claims: IdTokenClaims): Promise<string>;
+  /** Signs a Back-Channel Logout 1.0 logout token (header `typ: logout+jwt`). */
+  signLogoutToken(claims: LogoutTokenClaims): Promise<string>;
   /**
    * Verifies an ID token this server issued (signature, issuer, `typ: JWT`), accepting an expired
    * one: RP-Initiated Logout's `id_token_hint` is usually past its expiry. Throws on any failure.

@@ -915,6 +915,31 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.oidc.claimAuthorizationCode('unknown', at(7))).toBeUndefined();
       });
 
+      it('lists the active sessions a selector covers whose client has a back-channel logout URI', async () => {
+        await store.users.insert(makeUser('u_1'));
+        await store.users.insert(makeUser('u_2'));
+        await store.clients.insert(makeClient('c_bcl', { backchannelLogoutUri: 'https://rp.example/bcl' }));
+        await store.clients.insert(makeClient('c_plain'));
+        await store.sessions.insert(makeSession('s_1', 'u_1', 'c_bcl'));
+        await store.sessions.insert(makeSession('s_2', 'u_1', 'c_plain'));
+        await store.sessions.insert(makeSession('s_3', 'u_1', 'c_bcl', { status: 'revoked' }));
+        await store.sessions.insert(makeSession('s_4', 'u_2', 'c_bcl'));
+        expect(await store.oidc.listBackchannelTargets({ kind: 'user', key: 'u_1' })).toEqual([
+          {
+            sessionId: 's_1',
+            userId: 'u_1',
+            clientId: 'c_bcl',
+            backchannelLogoutUri: 'https://rp.example/bcl',
+          },
+        ]);
+        expect(
+          (await store.oidc.listBackchannelTargets({ kind: 'all', key: '*' })).map(
+            (target) => target.sessionId,
+          ),
+        ).toEqual(['s_1', 's_4']);
+        expect(await store.oidc.listBackchannelTargets({ kind: 'session', key: 's_2' })).toEqual([]);
+      });
+
       it('purges expired codes and login attempts only', async () => {
         await store.oidc.insertAuthorizationCode(code('old', { expiresAt: at(10) }));
         await store.oidc.insertAuthorizationCode(code('new', { expiresAt: at(100) }));

@@ -28,6 +28,7 @@ interface LoadedKey {
   readonly alg: SigningAlgorithm;
   readonly signer: CompactSigner;
   readonly idTokenSigner: CompactSigner;
+  readonly logoutTokenSigner: CompactSigner;
   readonly publicKey: Key;
   readonly publicJwk: JWK;
 }
@@ -62,6 +63,11 @@ const loadKey = async (record: SigningKeyRecord, sealer: SecretSealer): Promise<
       typ: 'at+jwt',
     }),
     idTokenSigner: createCompactSigner(privateJwk, { alg: record.alg, kid: record.kid, typ: 'JWT' }),
+    logoutTokenSigner: createCompactSigner(privateJwk, {
+      alg: record.alg,
+      kid: record.kid,
+      typ: 'logout+jwt',
+    }),
     publicKey: (await importJWK(publicJwk, record.alg)) as Key,
     publicJwk,
   };
@@ -132,6 +138,7 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
   return {
     sign: (claims) => current.signer.sign(claims),
     signIdToken: (claims) => current.idTokenSigner.sign(claims),
+    signLogoutToken: (claims) => current.logoutTokenSigner.sign(claims),
     verifyIdTokenHint: async (token) => {
       const { payload } = await jwtVerify(token, resolveKey, {
         issuer,

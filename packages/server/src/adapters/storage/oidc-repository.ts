@@ -4,9 +4,11 @@ import type {
   AuthorizationRequest,
   LoginAttemptRecord,
 } from '../../domain/oidc-records.js';
-import type { OidcRepository } from '../../ports/store.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { BackchannelTarget, OidcRepository, SessionSelector } from '../../ports/store.js';
+import { sessionCovered } from './selectors.js';
 import { fromMillis, fromMillisOrNull, toMillis } from './row-mapping.js';
-import type { OidcAuthorizationCodesTable } from './schema.js';
+import type { Database, OidcAuthorizationCodesTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
 const rowToCode = (row: OidcAuthorizationCodesTable): AuthorizationCodeRecord => ({
@@ -148,6 +150,29 @@ export class KyselyOidcRepository implements OidcRepository {
       .set({ issued_session_id: sessionId })
       .where('code_hash', '=', codeHash)
       .execute();
+  }
+
+  async listBackchannelTargets(selector: SessionSelector): Promise<readonly BackchannelTarget[]> {
+    const rows = await this.#context.db
+      .selectFrom('sessions')
+      .innerJoin('clients', 'clients.id', 'sessions.client_id')
+      .select([
+        'sessions.id as session_id',
+        'sessions.user_id',
+        'clients.id as client_id',
+        'clients.backchannel_logout_uri',
+      ])
+      .where('sessions.status', '=', 'active')
+      .where('clients.backchannel_logout_uri', 'is not', null)
+      .where((eb) => sessionCovered(eb as unknown as ExpressionBuilder<Database, 'sessions'>, selector))
+      .orderBy('sessions.id')
+      .execute();
+    return rows.map((row) => ({
+      sessionId: row.session_id as SessionId,
+      userId: row.user_id as UserId,
+      clientId: row.client_id as ClientId,
+      backchannelLogoutUri: row.backchannel_logout_uri ?? '',
+    }));
   }
 
   async purgeExpired(before: Date): Promise<number> {

@@ -55,8 +55,8 @@ export const openIdConfiguration = (issuer: string) => ({
     'groups',
   ],
   prompt_values_supported: ['none', 'login'],
-  // Not built yet (docs/sso.md): relying parties must not count on a logout token.
-  backchannel_logout_supported: false,
+  backchannel_logout_supported: true,
+  backchannel_logout_session_supported: true,
   frontchannel_logout_supported: false,
 });
 
