@@ -29,6 +29,7 @@ import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
 import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
+import { OidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
 import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
 import { ClientDirectory } from './use-cases/oauth/client-directory.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
@@ -173,6 +174,8 @@ export const createCutoffServer = async (
   outboxWorker.start();
   const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
   webhookEventPruner.start();
+  const oidcStatePruner = new OidcStatePruner({ store, clock, onError: (error) => logError(error) });
+  oidcStatePruner.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -192,6 +195,7 @@ export const createCutoffServer = async (
         hub.stop();
         await outboxWorker.stop();
         await webhookEventPruner.stop();
+        await oidcStatePruner.stop();
         for (const sender of Object.values(senders)) sender.close?.();
         await groupEndScheduler.stop();
         await app.close();

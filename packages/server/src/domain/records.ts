@@ -48,6 +48,11 @@ export interface SessionRecord {
   readonly amr: readonly string[];
   readonly revokedAt: Date | null;
   readonly revokedReason: string | null;
+  /**
+   * The scope an OpenID Connect relying party was granted (`openid email …`): every access token
+   * of the session carries it, refreshed ones too. Optional in the type; read back as null.
+   */
+  readonly scope?: string | null;
 }
 
 export type RefreshTokenStatus = 'active' | 'rotated' | 'revoked';

@@ -161,6 +161,11 @@ describe('single sign-on: Cutoff as an OpenID Provider (openid-client as the rel
     const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    // The refreshed access token keeps the granted scope, so userinfo still answers.
+    expect(refreshed.scope).toBeUndefined();
+    await expect(client.fetchUserInfo(rp.config, refreshed.access_token, user.id)).resolves.toMatchObject({
+      groups: ['eng'],
+    });
 
     // Single sign-on: the second app gets a code without a password page.
     const second = await authorizationRequest(publicRp);

@@ -82,6 +82,7 @@ export const makeSession = (
   amr: ['pwd'],
   revokedAt: null,
   revokedReason: null,
+  scope: null,
   ...overrides,
 });
 

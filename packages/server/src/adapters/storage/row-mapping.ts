@@ -180,6 +180,7 @@ export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => (
   amr: parseStringArray(row.amr, 'session amr'),
   revokedAt: fromMillisOrNull(row.revoked_at),
   revokedReason: row.revoked_reason,
+  scope: row.scope,
 });
 
 export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> => ({
@@ -196,6 +197,7 @@ export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> 
   amr: toJsonText(session.amr),
   revoked_at: toMillisOrNull(session.revokedAt),
   revoked_reason: session.revokedReason,
+  scope: session.scope ?? null,
 });
 
 export const rowToRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({

@@ -70,6 +70,8 @@ export interface SessionsTable {
   amr: string;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** OAuth scope granted to an OpenID Connect relying party's session (0008_oidc_clients); else null. */
+  scope: string | null;
 }
 
 export interface RefreshTokensTable {

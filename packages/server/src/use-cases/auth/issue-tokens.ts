@@ -63,6 +63,7 @@ export const userAccessTokenClaims = (
     amr: session.amr,
     auth_time: toNumericDate(session.createdAt),
     ...(accessUntil !== undefined && { access_until: accessUntil }),
+    ...(session.scope !== undefined && session.scope !== null && { scope: session.scope }),
   };
 };
 

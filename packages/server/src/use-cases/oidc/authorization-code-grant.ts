@@ -138,6 +138,7 @@ export const authorizationCodeGrant = async (
       amr: browser.amr,
       revokedAt: null,
       revokedReason: null,
+      scope: code.scope,
     };
     await tx.sessions.insert(session);
     const refresh = input.client.grantTypes.includes('refresh_token')
@@ -171,7 +172,6 @@ export const authorizationCodeGrant = async (
     ...userAccessTokenClaims(ctx, outcome.user, outcome.session, now, outcome.access),
     // The time the user authenticated (at the SSO session), not the time of the redemption.
     auth_time: authTime,
-    scope: outcome.code.scope,
   };
   const accessToken = await ctx.signer.sign(claims);
   const idToken = await ctx.signer.signIdToken({
