@@ -280,6 +280,14 @@ describe('single sign-on under attack (RFC 9700)', () => {
       expect(css.headers.get('content-type')).toContain('text/css');
     });
 
+    it('answers a form without its fields on the page, as a failed login', async () => {
+      const { browser, html } = await startLogin();
+      const response = await browser.post('/login', { csrf: csrfOf(html) });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      expect(await response.text()).toContain('role="alert">Wrong username or password.');
+    });
+
     it('escapes what it echoes', async () => {
       const { browser, html } = await startLogin();
       const response = await browser.post('/login', {

@@ -19,12 +19,13 @@ const tags = ['oidc'];
 const consumes = ['application/x-www-form-urlencoded'];
 const PasswordForm = Type.Object({
   csrf: Type.Optional(Type.String({ maxLength: 200 })),
-  username: Type.String({ maxLength: 320 }),
-  password: Type.String({ maxLength: 1024 }),
+  // Optional: a form sent without a field is a failed login shown on the page, not a JSON 400.
+  username: Type.Optional(Type.String({ maxLength: 320 })),
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 const TotpForm = Type.Object({
   csrf: Type.Optional(Type.String({ maxLength: 200 })),
-  code: Type.String({ maxLength: 16 }),
+  code: Type.Optional(Type.String({ maxLength: 16 })),
 });
 
 /** The hosted login: plain server-rendered forms, no script, CSRF-protected, same use-case as the JSON login. */
@@ -97,10 +98,10 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         {
           cookie: readCookie(request, LOGIN_COOKIE),
           csrf: request.body.csrf,
-          username: request.body.username,
-          password: request.body.password,
+          username: request.body.username ?? '',
+          password: request.body.password ?? '',
         },
-        requestContext(request, { type: 'user', id: request.body.username }),
+        requestContext(request, { type: 'user', id: request.body.username ?? '' }),
       );
       deps.metrics.logins.inc({
         result:
@@ -128,7 +129,7 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request, reply) => {
       const step = await submitTotp(
         deps.ctx,
-        { cookie: readCookie(request, LOGIN_COOKIE), csrf: request.body.csrf, code: request.body.code },
+        { cookie: readCookie(request, LOGIN_COOKIE), csrf: request.body.csrf, code: request.body.code ?? '' },
         requestContext(request, { type: 'user', id: 'unknown' }),
       );
       return answer(reply, step);
