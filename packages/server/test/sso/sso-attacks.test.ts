@@ -315,5 +315,50 @@ describe('single sign-on under attack (RFC 9700)', () => {
       const sso = posted.headers.getSetCookie().find((cookie) => cookie.startsWith('cutoff_sso='));
       expect(sso).toMatch(/^cutoff_sso=cutoff_bs_[\w-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
     });
+    describe('logout CSRF', () => {
+      it('without an id_token_hint, a sign-out link only asks; the same-origin confirmation signs out', async () => {
+        const created = await t.api('POST', '/v1/clients', {
+          name: 'rp-logout',
+          type: 'confidential',
+          redirect_uris: [REDIRECT_URI],
+          post_logout_redirect_uris: ['http://127.0.0.1:9/bye'],
+        });
+        const rp = { id: created.body.client_id as string, secret: created.body.client_secret as string };
+        const { browser } = await codeFor(rp);
+        const link = `/oauth/end-session?${new URLSearchParams({
+          client_id: rp.id,
+          post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+          state: 'bye-1',
+        }).toString()}`;
+
+        const asked = await browser.get(link);
+        expect(asked.status).toBe(200);
+        const page = await asked.text();
+        expect(page).toContain('<button type="submit">Sign out</button>');
+        // Nothing ended yet: the SSO session still signs in.
+        expect((await browser.get(authorizeUrl(rp))).headers.get('location')).toMatch(/code=/);
+
+        // A cross-site form post carries no SameSite=Lax cookie: it ends nothing.
+        const crossSite = await t.form('/oauth/end-session', { client_id: rp.id, confirm: 'yes' });
+        expect(crossSite.status).toBe(200);
+        expect((await browser.get(authorizeUrl(rp))).headers.get('location')).toMatch(/code=/);
+
+        const fields = Object.fromEntries(
+          [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [
+            m[1]!,
+            m[2]!,
+          ]),
+        );
+        expect(fields).toEqual({
+          client_id: rp.id,
+          post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+          state: 'bye-1',
+          confirm: 'yes',
+        });
+        const confirmed = await browser.post('/oauth/end-session', fields);
+        expect((await continueOf(confirmed)).toString()).toBe('http://127.0.0.1:9/bye?state=bye-1');
+        expect((await browser.get(authorizeUrl(rp))).headers.get('location')).toBe('/login');
+      });
+    });
   });
 });

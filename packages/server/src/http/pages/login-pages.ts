@@ -63,9 +63,29 @@ export const signedOutPage = (): string =>
  * origin (Chromium checks every hop of the redirect chain); a meta refresh is a new navigation,
  * needs no script, and the link serves anyone whose browser does not follow it.
  */
-export const continuePage = (location: string): string =>
+export const continuePage = (location: string, signedIn = true): string =>
   layoutWithRefresh(
-    'Signed in',
+    signedIn ? 'Signed in' : 'Signed out',
     location,
-    html`<p>You are signed in. <a href="${location}">Continue to the application</a>.</p>`,
+    html`<p>
+      ${signedIn ? 'You are signed in.' : 'You are signed out.'}
+      <a href="${location}">Continue to the application</a>.
+    </p>`,
+  );
+
+/**
+ * RP-Initiated Logout without an `id_token_hint`: the user confirms. The form posts here with the
+ * SameSite=Lax SSO cookie, which a cross-site post would not carry, so no other site can submit it.
+ */
+export const confirmSignOutPage = (fields: Readonly<Record<string, string | undefined>>): string =>
+  layout(
+    'Sign out',
+    html`<p>Sign out of Cutoff on this browser? You will be signed out of every application that uses it.</p>
+      <form method="post" action="/oauth/end-session">
+        ${Object.entries(fields).map(([name, value]) =>
+          value === undefined ? undefined : html`<input type="hidden" name="${name}" value="${value}" />`,
+        )}
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit">Sign out</button>
+      </form>`,
   );

@@ -9,11 +9,15 @@ export interface EndSessionInput {
   readonly state: string | undefined;
   readonly clientId: string | undefined;
   readonly ssoCookie: string | undefined;
+  /** The user pressed "Sign out" on the confirmation page (a same-origin form post). */
+  readonly confirmed: boolean;
 }
 
 export type EndSessionOutcome =
   | { readonly kind: 'page'; readonly status: number; readonly message: string | undefined }
-  | { readonly kind: 'redirect'; readonly location: string };
+  | { readonly kind: 'redirect'; readonly location: string }
+  /** No `id_token_hint`: ask the user first, so a link elsewhere cannot sign them out (logout CSRF). */
+  | { readonly kind: 'confirm' };
 
 /**
  * RP-Initiated Logout 1.0. Ends, through the normal revocation path (audited, in the feed, so
@@ -55,6 +59,7 @@ export const endSession = async (
   }
 
   const browser = await findLiveBrowserSession(ctx, input.ssoCookie);
+  if (hint === undefined && browser !== undefined && !input.confirmed) return { kind: 'confirm' };
   const targets = new Set<SessionId>();
   if (hint !== undefined) targets.add(hint.sid as SessionId);
   if (browser !== undefined && (hint === undefined || browser.user.id === hint.sub))

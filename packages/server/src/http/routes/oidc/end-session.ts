@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { endSession } from '../../../use-cases/oidc/end-session.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
-import { errorPage, signedOutPage } from '../../pages/login-pages.js';
+import { confirmSignOutPage, continuePage, errorPage, signedOutPage } from '../../pages/login-pages.js';
 import { requestInfo } from '../../request-context.js';
 import type { RouteDeps } from '../../route-deps.js';
 import { SSO_COOKIE, clearCookie, readCookie } from './cookies.js';
@@ -18,20 +18,39 @@ export const endSessionRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
     const params = (request.method === 'POST' ? request.body : request.query) as Readonly<
       Record<string, unknown>
     >;
+    const input = {
+      idTokenHint: text(params ?? {}, 'id_token_hint'),
+      postLogoutRedirectUri: text(params ?? {}, 'post_logout_redirect_uri'),
+      state: text(params ?? {}, 'state'),
+      clientId: text(params ?? {}, 'client_id'),
+    };
+    const posted = request.method === 'POST';
     const outcome = await endSession(
       deps.ctx,
       {
-        idTokenHint: text(params ?? {}, 'id_token_hint'),
-        postLogoutRedirectUri: text(params ?? {}, 'post_logout_redirect_uri'),
-        state: text(params ?? {}, 'state'),
-        clientId: text(params ?? {}, 'client_id'),
+        ...input,
         ssoCookie: readCookie(request, SSO_COOKIE),
+        confirmed: posted && text(params ?? {}, 'confirm') === 'yes',
       },
       { request: requestInfo(request) },
     );
+    if (outcome.kind === 'confirm') {
+      return sendPage(
+        reply,
+        200,
+        confirmSignOutPage({
+          client_id: input.clientId,
+          post_logout_redirect_uri: input.postLogoutRedirectUri,
+          state: input.state,
+        }),
+      );
+    }
     if (outcome.kind === 'redirect') {
       clearCookie(reply, deps.config.issuer, SSO_COOKIE);
-      return redirect(reply, outcome.location);
+      // After a form post, leaving the origin by redirect would break form-action 'self'.
+      return posted
+        ? sendPage(reply, 200, continuePage(outcome.location, false))
+        : redirect(reply, outcome.location);
     }
     if (outcome.message === undefined) {
       clearCookie(reply, deps.config.issuer, SSO_COOKIE);
