@@ -53,6 +53,11 @@ export interface SessionRecord {
    * of the session carries it, refreshed ones too. Optional in the type; read back as null.
    */
   readonly scope?: string | null;
+  /**
+   * When the user authenticated, for a session that began later (a relying party's session
+   * opened from the SSO session): the `auth_time` of its tokens. Null or absent: `createdAt`.
+   */
+  readonly authTime?: Date | null;
 }
 
 export type RefreshTokenStatus = 'active' | 'rotated' | 'revoked';

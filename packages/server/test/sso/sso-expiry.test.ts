@@ -69,4 +69,32 @@ describe('SSO lifetimes (a stepping clock)', () => {
     expect(await late.text()).toContain('Sign-in expired');
     expect(browser.cookies.has('cutoff_sso')).toBe(false);
   });
+
+  it('tokens refreshed later keep the time the user authenticated as auth_time', async () => {
+    offsetMs = 0;
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const browser = new FormBrowser(t.url);
+    await browser.get(authorize());
+    const page = await (await browser.get('/login')).text();
+    const callback = await continueOf(
+      await browser.post('/login', { csrf: csrfOf(page), username: user.username, password: user.password }),
+    );
+    offsetMs = 30_000;
+    const tokens = await redeem(callback.searchParams.get('code')!);
+    const idToken = JSON.parse(Buffer.from(tokens.body.id_token.split('.')[1], 'base64url').toString());
+    offsetMs = 120_000;
+    const refreshed = await t.form(
+      '/oauth/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+    );
+    const introspected = await t.form(
+      '/oauth/introspect',
+      { token: refreshed.body.access_token },
+      { authorization: `Bearer ${t.adminKey}` },
+    );
+    expect(Math.abs(idToken.auth_time - signedInAt)).toBeLessThanOrEqual(1);
+    expect(introspected.body).toMatchObject({ active: true, auth_time: idToken.auth_time, scope: 'openid' });
+    expect(introspected.body.iat - idToken.auth_time).toBeGreaterThanOrEqual(119);
+  });
 });

@@ -83,6 +83,7 @@ export const makeSession = (
   revokedAt: null,
   revokedReason: null,
   scope: null,
+  authTime: null,
   ...overrides,
 });
 

@@ -528,7 +528,11 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         });
         await store.users.insert(user);
         await store.users.insert(makeUser('usr_2'));
-        const session = makeSession('ses_1', 'usr_1', 'c1', { amr: ['pwd', 'otp'], scope: 'openid email' });
+        const session = makeSession('ses_1', 'usr_1', 'c1', {
+          amr: ['pwd', 'otp'],
+          scope: 'openid email',
+          authTime: at(-5000),
+        });
         await store.sessions.insert(session);
         await store.sessions.insert(makeSession('ses_2', 'usr_2', 'c1'));
         expect(await store.sessions.findWithUser(session.id)).toEqual({ session, user });

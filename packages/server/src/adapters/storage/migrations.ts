@@ -436,8 +436,9 @@ const identity = (dialect: StoreDialect): Migration => ({
 });
 
 /**
- * OpenID Connect (single sign-on): client metadata for relying parties, the scope granted to a
- * relying party's session (a nullable column: no row rewritten), and the three short-lived
+ * OpenID Connect (single sign-on): client metadata for relying parties, the scope and
+ * authentication time of a relying party's session (nullable columns: no row rewritten), and the
+ * three short-lived
  * tables of the hosted login and the authorization code grant. Adding columns with constant
  * defaults rewrites no rows on either dialect (PostgreSQL 11+ stores the default in the catalog),
  * so the migration is instant whatever the number of clients.
@@ -470,6 +471,7 @@ const oidcClients = (dialect: StoreDialect): Migration => ({
       .addColumn('consent', 'text', (c) => c.notNull().defaultTo('none'))
       .execute();
     await db.schema.alterTable('sessions').addColumn('scope', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('auth_time', t.millis).execute();
     await sql`update clients set token_endpoint_auth_method = 'client_secret_basic' where type = 'confidential'`.execute(
       db,
     );

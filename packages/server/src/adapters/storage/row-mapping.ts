@@ -181,6 +181,7 @@ export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => (
   revokedAt: fromMillisOrNull(row.revoked_at),
   revokedReason: row.revoked_reason,
   scope: row.scope,
+  authTime: fromMillisOrNull(row.auth_time),
 });
 
 export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> => ({
@@ -198,6 +199,7 @@ export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> 
   revoked_at: toMillisOrNull(session.revokedAt),
   revoked_reason: session.revokedReason,
   scope: session.scope ?? null,
+  auth_time: toMillisOrNull(session.authTime ?? null),
 });
 
 export const rowToRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({

@@ -72,6 +72,8 @@ export interface SessionsTable {
   revoked_reason: string | null;
   /** OAuth scope granted to an OpenID Connect relying party's session (0008_oidc_clients); else null. */
   scope: string | null;
+  /** When the user authenticated, if before the session began (a relying party's session); else null. */
+  auth_time: number | null;
 }
 
 export interface RefreshTokensTable {

@@ -61,7 +61,7 @@ export const userAccessTokenClaims = (
     roles: user.roles,
     groups: access?.groups ?? user.groups,
     amr: session.amr,
-    auth_time: toNumericDate(session.createdAt),
+    auth_time: toNumericDate(session.authTime ?? session.createdAt),
     ...(accessUntil !== undefined && { access_until: accessUntil }),
     ...(session.scope !== undefined && session.scope !== null && { scope: session.scope }),
   };

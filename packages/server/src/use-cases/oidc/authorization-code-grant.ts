@@ -139,6 +139,7 @@ export const authorizationCodeGrant = async (
       revokedAt: null,
       revokedReason: null,
       scope: code.scope,
+      authTime: browser.createdAt,
     };
     await tx.sessions.insert(session);
     const refresh = input.client.grantTypes.includes('refresh_token')
@@ -168,11 +169,8 @@ export const authorizationCodeGrant = async (
   if (outcome.kind === 'invalid') throw new OAuthError('invalid_grant', outcome.description);
 
   const authTime = toNumericDate(outcome.browser.createdAt);
-  const claims = {
-    ...userAccessTokenClaims(ctx, outcome.user, outcome.session, now, outcome.access),
-    // The time the user authenticated (at the SSO session), not the time of the redemption.
-    auth_time: authTime,
-  };
+  // `auth_time`: when the user authenticated at the SSO session (kept by the session for refreshes).
+  const claims = userAccessTokenClaims(ctx, outcome.user, outcome.session, now, outcome.access);
   const accessToken = await ctx.signer.sign(claims);
   const idToken = await ctx.signer.signIdToken({
     iss: ctx.config.issuer,
