@@ -85,5 +85,9 @@ describe('the SSO browser session is a Cutoff session', () => {
     expect(browser.cookies.has('cutoff_sso')).toBe(false);
     // The same counters as the JSON login: it is blocked too.
     expect((await t.login(user.username, user.password)).status).toBe(429);
+    // Counted in the JSON login's metric, by the same result labels.
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/cutoff_logins_total\{result="invalid_credentials"\} 2/);
+    expect(metrics).toMatch(/cutoff_logins_total\{result="rate_limited"\} 2/);
   });
 });

@@ -27,6 +27,8 @@ export type LoginStep =
       readonly csrf: string;
       readonly status: number;
       readonly error?: string;
+      /** The JSON login's error (`invalid_credentials`, ...) for the same outcome: the metric's label. */
+      readonly code?: string;
       readonly username?: string;
     }
   /** Signed in: set the SSO cookie, clear the pre-login one, send the browser on. */
@@ -125,6 +127,7 @@ const failedStep = async (
     csrf: await rotateCsrf(ctx, attempt),
     status: error.status,
     error: message,
+    code: error.error,
     ...(username !== undefined && { username }),
   };
 };
@@ -177,7 +180,13 @@ export const submitPassword = async (
       if (!(error instanceof CutoffError && error.code === 'ERR_MFA_REQUIRED')) throw error;
     });
     await ctx.store.oidc.updateLoginAttempt(attempt.idHash, { userId: verified.user.id });
-    return { kind: 'form', step: 'totp', csrf: await rotateCsrf(ctx, attempt), status: 200 };
+    return {
+      kind: 'form',
+      step: 'totp',
+      csrf: await rotateCsrf(ctx, attempt),
+      status: 200,
+      code: 'mfa_required',
+    };
   }
   try {
     return await finish(ctx, attempt, verified, undefined, requestContext);

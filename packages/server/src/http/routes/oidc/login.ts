@@ -32,6 +32,19 @@ const TotpForm = Type.Object({
 export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   const { issuer } = deps.config;
 
+  /** The JSON login's counter and labels: `success` or the error code of the same outcome. */
+  const countLogin = (step: LoginStep): void => {
+    const result =
+      step.kind === 'done'
+        ? 'success'
+        : step.kind === 'form'
+          ? (step.code ?? 'form')
+          : step.kind === 'forbidden'
+            ? 'csrf_refused'
+            : 'expired';
+    deps.metrics.logins.inc({ result });
+  };
+
   const answer = (reply: FastifyReply, step: LoginStep): FastifyReply => {
     switch (step.kind) {
       case 'expired':
@@ -103,14 +116,7 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         },
         requestContext(request, { type: 'user', id: request.body.username ?? '' }),
       );
-      deps.metrics.logins.inc({
-        result:
-          step.kind === 'done'
-            ? 'success'
-            : step.kind === 'form' && step.error !== undefined
-              ? 'failed'
-              : step.kind,
-      });
+      countLogin(step);
       return answer(reply, step);
     },
   );
@@ -132,6 +138,7 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         { cookie: readCookie(request, LOGIN_COOKIE), csrf: request.body.csrf, code: request.body.code ?? '' },
         requestContext(request, { type: 'user', id: 'unknown' }),
       );
+      countLogin(step);
       return answer(reply, step);
     },
   );
