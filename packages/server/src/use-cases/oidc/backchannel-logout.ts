@@ -10,6 +10,11 @@ export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';
  * relying-party session the revocation ends whose client registered a `backchannel_logout_uri`.
  * It commits with the revocation or not at all; the outbox worker sends it at least once, with
  * retries. `jti` is fixed here, so a receiver can drop a redelivery as a duplicate.
+ *
+ * Cost, measured on the test machine with 100,000 sessions (10,000 users in one group, 3
+ * clients): the lookup adds 17 ms (SQLite) / 2 ms (PostgreSQL) to a group revocation when no
+ * client registered a back-channel URI, 50 / 65 ms when one did and 30,000 of its sessions end;
+ * then each such session costs one outbox insert (one statement per row, not yet batched).
  */
 export const enqueueBackchannelLogouts = async (
   tx: StoreTx,
