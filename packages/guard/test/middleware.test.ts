@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
@@ -158,7 +158,9 @@ describe('node:http guardHandler with a handler that returns what res.end() retu
     const logger = recordingLogger();
     const quiet = await startGuard(fake, { logger });
     // Plain JavaScript (or a concise arrow) hands back the ServerResponse, not a promise.
-    const handler = ((_req, res) => res.end('ok')) as unknown as Parameters<typeof guardHandler>[1];
+    const handler = ((_req: IncomingMessage, res: ServerResponse) => res.end('ok')) as unknown as Parameters<
+      typeof guardHandler
+    >[1];
     const server = createServer(guardHandler(quiet, handler));
     const base = await listening(server);
     try {

@@ -34,6 +34,9 @@ import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
+import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
+import { OidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
+import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
 import { ClientDirectory } from './use-cases/oauth/client-directory.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
 
@@ -230,6 +233,7 @@ export const createCutoffServer = async (
   if (config.smtpUrl !== undefined && config.mailFrom !== undefined)
     senders['email'] = createSmtpEmailSender({ url: config.smtpUrl, from: config.mailFrom });
   if (config.smsWebhookUrl !== undefined) senders['sms'] = createHttpSmsSender({ url: config.smsWebhookUrl });
+  senders[BACKCHANNEL_LOGOUT_KIND] = createBackchannelLogoutSender(ctx.signer, config.issuer);
   const outboxWorker = new OutboxWorker({
     store,
     clock,
@@ -245,6 +249,8 @@ export const createCutoffServer = async (
   webhookEventPruner.start();
   apiKeyUsage.start();
   canary.start();
+  const oidcStatePruner = new OidcStatePruner({ store, clock, onError: (error) => logError(error) });
+  oidcStatePruner.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -266,6 +272,7 @@ export const createCutoffServer = async (
         await canary.stop();
         await outboxWorker.stop();
         await webhookEventPruner.stop();
+        await oidcStatePruner.stop();
         await app.close();
         await apiKeyUsage.stop();
         for (const sender of Object.values(senders)) sender.close?.();

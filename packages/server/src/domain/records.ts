@@ -48,6 +48,16 @@ export interface SessionRecord {
   readonly amr: readonly string[];
   readonly revokedAt: Date | null;
   readonly revokedReason: string | null;
+  /**
+   * The scope an OpenID Connect relying party was granted (`openid email …`): every access token
+   * of the session carries it, refreshed ones too. Optional in the type; read back as null.
+   */
+  readonly scope?: string | null;
+  /**
+   * When the user authenticated, for a session that began later (a relying party's session
+   * opened from the SSO session): the `auth_time` of its tokens. Null or absent: `createdAt`.
+   */
+  readonly authTime?: Date | null;
 }
 
 export type RefreshTokenStatus = 'active' | 'rotated' | 'revoked';
@@ -64,6 +74,10 @@ export interface RefreshTokenRecord {
 }
 
 export type ClientType = 'public' | 'confidential';
+/** RFC 7591 `token_endpoint_auth_method`: `none` for public clients, a secret for confidential ones. */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** First-party clients (`none`) skip the consent screen; third-party ones are `required`. */
+export type ClientConsent = 'none' | 'required';
 
 export interface ClientRecord {
   readonly id: ClientId;
@@ -75,6 +89,15 @@ export interface ClientRecord {
   /** Roles carried by client_credentials tokens of this client. */
   readonly roles: readonly string[];
   readonly createdAt: Date;
+  /** OpenID Connect: where authorization responses may go, matched exactly. */
+  readonly redirectUris: readonly string[];
+  /** RP-Initiated Logout: where the end-session endpoint may send the browser back to. */
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Back-Channel Logout 1.0 receiver; null when the client registered none. */
+  readonly backchannelLogoutUri: string | null;
+  readonly backchannelLogoutSessionRequired: boolean;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly consent: ClientConsent;
 }
 
 export const API_KEY_SCOPES = ['admin', 'feed:read', 'scim', 'introspect', 'hooks'] as const;

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { incidentRoutes } from './routes/incident.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { oidcRoutes } from './routes/oidc/index.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { reportRoutes } from './routes/reports.js';
 import { revocationStreamRoutes } from './routes/revocation-stream.js';
@@ -37,6 +38,10 @@ import { createValidatorCompiler, formatRequestValidationErrors } from './valida
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.code_verifier',
+  '*.id_token',
+  '*.id_token_hint',
   'headers.authorization',
   '*.password',
   '*.totp',
@@ -163,10 +168,12 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   // After every route's authentication (onRequest) and parsing, before its schema and handler.
   app.addHook('preValidation', refuseHostileInput);
 
-  // Form bodies (RFC 6749) are for the OAuth endpoints only; elsewhere they are a 415.
+  // Form bodies (RFC 6749, and the hosted login's HTML forms) are for the OAuth and OpenID
+  // endpoints only; elsewhere they are a 415.
   await app.register(async (scope: FastifyTypebox) => {
     await scope.register(formbody, { bodyLimit: 64 * 1024 });
     oauthRoutes(scope, deps);
+    oidcRoutes(scope, deps);
   });
   for (const routes of [
     healthRoutes,

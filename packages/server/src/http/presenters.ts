@@ -49,6 +49,12 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   grant_types: [...client.grantTypes],
   roles: [...client.roles],
   created_at: client.createdAt.toISOString(),
+  redirect_uris: [...client.redirectUris],
+  post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+  backchannel_logout_uri: client.backchannelLogoutUri,
+  backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+  consent: client.consent,
   ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
 });
 

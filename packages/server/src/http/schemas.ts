@@ -299,9 +299,23 @@ export const CreateClientBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     type: literalUnion(['public', 'confidential'] as const),
     grant_types: Type.Optional(
-      Type.Array(literalUnion(['refresh_token', 'client_credentials'] as const), { uniqueItems: true }),
+      Type.Array(literalUnion(['authorization_code', 'refresh_token', 'client_credentials'] as const), {
+        uniqueItems: true,
+      }),
     ),
     roles: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+    redirect_uris: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 20, uniqueItems: true }),
+    ),
+    post_logout_redirect_uris: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 20, uniqueItems: true }),
+    ),
+    backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    backchannel_logout_session_required: Type.Optional(Type.Boolean()),
+    token_endpoint_auth_method: Type.Optional(
+      literalUnion(['client_secret_basic', 'client_secret_post', 'none'] as const),
+    ),
+    consent: Type.Optional(literalUnion(['none', 'required'] as const)),
   },
   { title: 'CreateClientRequest', additionalProperties: false },
 );
@@ -314,6 +328,12 @@ export const ClientBody = Type.Object(
     grant_types: Type.Array(Type.String()),
     roles: Type.Array(Type.String()),
     created_at: Timestamp,
+    redirect_uris: Type.Array(Type.String()),
+    post_logout_redirect_uris: Type.Array(Type.String()),
+    backchannel_logout_uri: Type.Union([Type.String(), Type.Null()]),
+    backchannel_logout_session_required: Type.Boolean(),
+    token_endpoint_auth_method: Type.String(),
+    consent: Type.String(),
     client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
   },
   { title: 'Client' },

@@ -31,6 +31,11 @@ export const SECRET_PREFIX = {
   refreshToken: 'cutoff_rt_',
   apiKey: 'cutoff_ak_',
   clientSecret: 'cutoff_cs_',
+  authorizationCode: 'cutoff_ac_',
+  /** The SSO browser cookie and the hosted login's pre-login cookie and CSRF token. */
+  browserSession: 'cutoff_bs_',
+  loginAttempt: 'cutoff_la_',
+  csrfToken: 'cutoff_csrf_',
 } as const;
 
 /** A random id with a self-describing prefix (`usr_…`): 128 bits. */

@@ -23,9 +23,49 @@ export interface PublishedKeys {
   readonly kids: readonly string[];
 }
 
+/** OpenID Connect Core 1.0 section 2: what an ID token says about one authentication. */
+export interface IdTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly sub: string;
+  /** The relying party's client_id. */
+  readonly aud: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly auth_time: number;
+  readonly sid: string;
+  readonly amr: readonly string[];
+  readonly nonce?: string;
+  readonly at_hash?: string;
+}
+
+/** OpenID Connect Back-Channel Logout 1.0 section 2.4: never a `nonce`. */
+export interface LogoutTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly sub: string;
+  readonly sid: string;
+  readonly events: { readonly 'http://schemas.openid.net/event/backchannel-logout': Record<string, never> };
+}
+
 /** Signs and verifies access tokens with the rotating key ring. */
 export interface TokenSigner {
   sign(claims: AccessTokenClaims): Promise<string>;
+  /**
+   * Signs an ID token with the same current key, header `typ: JWT`: never `at+jwt`, so no
+   * resource server that checks `typ` (as RFC 9068 requires, and the guard does) takes an ID
+   * token for an access token.
+   */
+  signIdToken(claims: IdTokenClaims): Promise<string>;
+  /** Signs a Back-Channel Logout 1.0 logout token (header `typ: logout+jwt`). */
+  signLogoutToken(claims: LogoutTokenClaims): Promise<string>;
+  /**
+   * Verifies an ID token this server issued (signature, issuer, `typ: JWT`), accepting an expired
+   * one: RP-Initiated Logout's `id_token_hint` is usually past its expiry. Throws on any failure.
+   */
+  verifyIdTokenHint(token: string): Promise<IdTokenClaims>;
   /**
    * Verifies signature (alg allow-list, known kid), `typ: at+jwt`, issuer and expiry. Throws on
    * any failure; callers treat every throw as "not a valid token".

@@ -83,6 +83,8 @@ export const makeSession = (
   amr: ['pwd'],
   revokedAt: null,
   revokedReason: null,
+  scope: null,
+  authTime: null,
   ...overrides,
 });
 
@@ -109,6 +111,12 @@ export const makeClient = (id: string, overrides: Partial<ClientRecord> = {}): C
   grantTypes: ['authorization_code', 'refresh_token'],
   roles: [],
   createdAt: at(),
+  redirectUris: [],
+  postLogoutRedirectUris: [],
+  backchannelLogoutUri: null,
+  backchannelLogoutSessionRequired: false,
+  tokenEndpointAuthMethod: 'none',
+  consent: 'none',
   ...overrides,
 });
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainVerifier, GENESIS_HASH } from '../../src/domain/audit-chain.js';
 import { isCutoffError } from '../../src/domain/errors.js';
-import type { ApiKeyId, SessionId, UserId } from '../../src/domain/ids.js';
+import type { ApiKeyId, ClientId, SessionId, UserId } from '../../src/domain/ids.js';
+import type { AuthorizationCodeRecord } from '../../src/domain/oidc-records.js';
 import type {
   AuditEventRecord,
   RefreshTokenStatus,
@@ -553,7 +554,11 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         });
         await store.users.insert(user);
         await store.users.insert(makeUser('usr_2'));
-        const session = makeSession('ses_1', 'usr_1', 'c1', { amr: ['pwd', 'otp'] });
+        const session = makeSession('ses_1', 'usr_1', 'c1', {
+          amr: ['pwd', 'otp'],
+          scope: 'openid email',
+          authTime: at(-5000),
+        });
         await store.sessions.insert(session);
         await store.sessions.insert(makeSession('ses_2', 'usr_2', 'c1'));
         expect(await store.sessions.findWithUser(session.id)).toEqual({ session, user });
@@ -784,9 +789,15 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         const confidential = makeClient('cli_b', {
           type: 'confidential',
           secretHash: 'f'.repeat(64),
-          grantTypes: ['client_credentials'],
+          grantTypes: ['client_credentials', 'authorization_code'],
           roles: ['scim'],
           createdAt: at(1),
+          redirectUris: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
+          postLogoutRedirectUris: ['https://app.example/bye'],
+          backchannelLogoutUri: 'https://app.example/bcl',
+          backchannelLogoutSessionRequired: true,
+          tokenEndpointAuthMethod: 'client_secret_post',
+          consent: 'required',
         });
         const open = makeClient('cli_a', { createdAt: at(2) });
         await store.clients.insert(confidential);
@@ -884,6 +895,126 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           first!.privateJwk,
           'sealed:x',
         ]);
+      });
+    });
+
+    describe('OpenID Connect state', () => {
+      const request = {
+        clientId: 'cli_rp' as ClientId,
+        redirectUri: 'https://rp.example/cb',
+        scope: 'openid email',
+        state: 's',
+        nonce: 'n',
+        codeChallenge: 'c'.repeat(43),
+        maxAgeSeconds: null,
+        forceLogin: false,
+      };
+      const code = (
+        hash: string,
+        overrides: Partial<AuthorizationCodeRecord> = {},
+      ): AuthorizationCodeRecord => ({
+        codeHash: hash,
+        clientId: 'cli_rp' as ClientId,
+        redirectUri: 'https://rp.example/cb',
+        codeChallenge: null,
+        nonce: 'n-1',
+        scope: 'openid',
+        browserSessionId: sid('s_browser'),
+        userId: uid('u_1'),
+        createdAt: at(0),
+        expiresAt: at(60_000),
+        usedAt: null,
+        issuedSessionId: null,
+        ...overrides,
+      });
+
+      it('maps SSO cookies to sessions and forgets deleted ones', async () => {
+        await store.oidc.insertBrowserSession('h1', sid('s_1'), at(0));
+        expect(await store.oidc.findBrowserSession('h1')).toBe('s_1');
+        expect(await store.oidc.findBrowserSession('h2')).toBeUndefined();
+        await store.oidc.deleteBrowserSession('h1');
+        expect(await store.oidc.findBrowserSession('h1')).toBeUndefined();
+      });
+
+      it('keeps login attempts until they expire, with CSRF hash and pending user updates', async () => {
+        await store.oidc.insertLoginAttempt({
+          idHash: 'a1',
+          csrfHash: 'x1',
+          request,
+          userId: null,
+          expiresAt: at(1000),
+        });
+        expect(await store.oidc.findLoginAttempt('a1', at(0))).toEqual({
+          idHash: 'a1',
+          csrfHash: 'x1',
+          request,
+          userId: null,
+          expiresAt: at(1000),
+        });
+        await store.oidc.updateLoginAttempt('a1', { csrfHash: 'x2', userId: uid('u_9') });
+        expect(await store.oidc.findLoginAttempt('a1', at(999))).toMatchObject({
+          csrfHash: 'x2',
+          userId: 'u_9',
+        });
+        expect(await store.oidc.findLoginAttempt('a1', at(1000))).toBeUndefined();
+        await store.oidc.deleteLoginAttempt('a1');
+        expect(await store.oidc.findLoginAttempt('a1', at(0))).toBeUndefined();
+      });
+
+      it('lets exactly one of two concurrent claims of a code win', async () => {
+        await store.oidc.insertAuthorizationCode(code('c1'));
+        expect(await store.oidc.findAuthorizationCode('c1')).toEqual(code('c1'));
+        const claims = await Promise.all([
+          store.oidc.claimAuthorizationCode('c1', at(5)),
+          store.oidc.claimAuthorizationCode('c1', at(6)),
+        ]);
+        expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
+        await store.oidc.setIssuedSession('c1', sid('s_rp'));
+        const used = await store.oidc.findAuthorizationCode('c1');
+        expect(used?.usedAt).not.toBeNull();
+        expect(used?.issuedSessionId).toBe('s_rp');
+        expect(await store.oidc.claimAuthorizationCode('c1', at(7))).toBeUndefined();
+        expect(await store.oidc.claimAuthorizationCode('unknown', at(7))).toBeUndefined();
+      });
+
+      it('lists the active sessions a selector covers whose client has a back-channel logout URI', async () => {
+        await store.users.insert(makeUser('u_1'));
+        await store.users.insert(makeUser('u_2'));
+        await store.clients.insert(makeClient('c_bcl', { backchannelLogoutUri: 'https://rp.example/bcl' }));
+        await store.clients.insert(makeClient('c_plain'));
+        await store.sessions.insert(makeSession('s_1', 'u_1', 'c_bcl'));
+        await store.sessions.insert(makeSession('s_2', 'u_1', 'c_plain'));
+        await store.sessions.insert(makeSession('s_3', 'u_1', 'c_bcl', { status: 'revoked' }));
+        await store.sessions.insert(makeSession('s_4', 'u_2', 'c_bcl'));
+        expect(await store.oidc.listBackchannelTargets({ kind: 'user', key: 'u_1' })).toEqual([
+          {
+            sessionId: 's_1',
+            userId: 'u_1',
+            clientId: 'c_bcl',
+            backchannelLogoutUri: 'https://rp.example/bcl',
+          },
+        ]);
+        expect(
+          (await store.oidc.listBackchannelTargets({ kind: 'all', key: '*' })).map(
+            (target) => target.sessionId,
+          ),
+        ).toEqual(['s_1', 's_4']);
+        expect(await store.oidc.listBackchannelTargets({ kind: 'session', key: 's_2' })).toEqual([]);
+      });
+
+      it('purges expired codes and login attempts only', async () => {
+        await store.oidc.insertAuthorizationCode(code('old', { expiresAt: at(10) }));
+        await store.oidc.insertAuthorizationCode(code('new', { expiresAt: at(100) }));
+        await store.oidc.insertLoginAttempt({
+          idHash: 'a',
+          csrfHash: 'x',
+          request,
+          userId: null,
+          expiresAt: at(10),
+        });
+        expect(await store.oidc.purgeExpired(at(50))).toBe(2);
+        expect(await store.oidc.findAuthorizationCode('old')).toBeUndefined();
+        expect(await store.oidc.findAuthorizationCode('new')).toBeDefined();
       });
     });
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { createMigrator } from '../../src/adapters/storage/migrations.js';
+import { sessionToRow } from '../../src/adapters/storage/row-mapping.js';
 import type { SessionId, UserId } from '../../src/domain/ids.js';
 import type { Store } from '../../src/ports/store.js';
 import { kyselyOf } from '../support/stores.js';
@@ -63,8 +64,13 @@ export const checkUpgradeToRevocationIndexes = async (store: Store, schema?: str
       await sql`insert into user_groups (user_id, group_name) values (${user.id}, ${group})`.execute(db);
     }
   }
+  // Sessions as that release wrote them: without the columns later migrations added (`scope`, `auth_time`).
+  for (const session of sessions) {
+    const { scope, auth_time: authTime, ...row } = sessionToRow(session);
+    expect([scope, authTime]).toEqual([null, null]);
+    await db.insertInto('sessions').values(row).execute();
+  }
   await store.transaction(async (tx) => {
-    for (const session of sessions) await tx.sessions.insert(session);
     for (const token of tokens) await tx.refreshTokens.insert(token);
   });
 

@@ -13,7 +13,12 @@ import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js
 import { signingKeySealContext } from '../../domain/seal-contexts.js';
 import type { SecretSealer } from '../../ports/secret-sealer.js';
 import type { Store } from '../../ports/store.js';
-import type { AccessTokenClaims, PublishedKeys, TokenSigner } from '../../ports/token-signer.js';
+import type {
+  AccessTokenClaims,
+  IdTokenClaims,
+  PublishedKeys,
+  TokenSigner,
+} from '../../ports/token-signer.js';
 import { createCompactSigner, type CompactSigner } from './compact-jws.js';
 
 type Key = CryptoKey | KeyObject;
@@ -22,6 +27,8 @@ interface LoadedKey {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
   readonly signer: CompactSigner;
+  readonly idTokenSigner: CompactSigner;
+  readonly logoutTokenSigner: CompactSigner;
   readonly publicKey: Key;
   readonly publicJwk: JWK;
 }
@@ -54,6 +61,12 @@ const loadKey = async (record: SigningKeyRecord, sealer: SecretSealer): Promise<
       alg: record.alg,
       kid: record.kid,
       typ: 'at+jwt',
+    }),
+    idTokenSigner: createCompactSigner(privateJwk, { alg: record.alg, kid: record.kid, typ: 'JWT' }),
+    logoutTokenSigner: createCompactSigner(privateJwk, {
+      alg: record.alg,
+      kid: record.kid,
+      typ: 'logout+jwt',
     }),
     publicKey: (await importJWK(publicJwk, record.alg)) as Key,
     publicJwk,
@@ -124,6 +137,19 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
 
   return {
     sign: (claims) => current.signer.sign(claims),
+    signIdToken: (claims) => current.idTokenSigner.sign(claims),
+    signLogoutToken: (claims) => current.logoutTokenSigner.sign(claims),
+    verifyIdTokenHint: async (token) => {
+      const { payload } = await jwtVerify(token, resolveKey, {
+        issuer,
+        typ: 'JWT',
+        algorithms: [...ALGORITHMS],
+        // Any time in the past is fine for a hint; the signature and issuer are what count.
+        currentDate: new Date(0),
+        requiredClaims: ['sub', 'aud', 'sid'],
+      });
+      return payload as IdTokenClaims;
+    },
     verify: async (token) => {
       const { payload } = await jwtVerify(token, resolveKey, {
         issuer,

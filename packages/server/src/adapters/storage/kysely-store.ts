@@ -10,6 +10,7 @@ import { KyselyGroupRepository } from './group-repository.js';
 import { KyselyLeaseRepository } from './lease-repository.js';
 import { KyselyLoginFailureRepository } from './login-failure-repository.js';
 import { migrate } from './migrations.js';
+import { KyselyOidcRepository } from './oidc-repository.js';
 import { KyselyOutboxRepository } from './outbox-repository.js';
 import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';
 import { KyselyRevocationRepository } from './revocation-repository.js';
@@ -37,6 +38,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   loginFailures: new KyselyLoginFailureRepository(context),
   canary: new KyselyCanaryRepository(context),
   leases: new KyselyLeaseRepository(context),
+  oidc: new KyselyOidcRepository(context),
 });
 
 /**
@@ -97,6 +99,7 @@ export class KyselyStore implements Store {
   readonly loginFailures: StoreTx['loginFailures'];
   readonly canary: StoreTx['canary'];
   readonly leases: StoreTx['leases'];
+  readonly oidc: StoreTx['oidc'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -131,6 +134,7 @@ export class KyselyStore implements Store {
     this.loginFailures = repos.loginFailures;
     this.canary = repos.canary;
     this.leases = repos.leases;
+    this.oidc = repos.oidc;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -190,6 +190,8 @@ export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => (
   amr: parseStringArray(row.amr, 'session amr'),
   revokedAt: fromMillisOrNull(row.revoked_at),
   revokedReason: row.revoked_reason,
+  scope: row.scope,
+  authTime: fromMillisOrNull(row.auth_time),
 });
 
 export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> => ({
@@ -206,6 +208,8 @@ export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> 
   amr: toJsonText(session.amr),
   revoked_at: toMillisOrNull(session.revokedAt),
   revoked_reason: session.revokedReason,
+  scope: session.scope ?? null,
+  auth_time: toMillisOrNull(session.authTime ?? null),
 });
 
 export const rowToRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
@@ -236,6 +240,12 @@ export const rowToClient = (row: Selectable<ClientsTable>): ClientRecord => ({
   grantTypes: parseStringArray(row.grant_types, 'client grant types'),
   roles: parseStringArray(row.roles, 'client roles'),
   createdAt: fromMillis(row.created_at),
+  redirectUris: parseStringArray(row.redirect_uris, 'client redirect URIs'),
+  postLogoutRedirectUris: parseStringArray(row.post_logout_redirect_uris, 'client post-logout redirect URIs'),
+  backchannelLogoutUri: row.backchannel_logout_uri,
+  backchannelLogoutSessionRequired: row.backchannel_logout_session_required === 1,
+  tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+  consent: row.consent,
 });
 
 export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => ({
@@ -246,6 +256,12 @@ export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => (
   grant_types: toJsonText(client.grantTypes),
   roles: toJsonText(client.roles),
   created_at: toMillis(client.createdAt),
+  redirect_uris: toJsonText(client.redirectUris),
+  post_logout_redirect_uris: toJsonText(client.postLogoutRedirectUris),
+  backchannel_logout_uri: client.backchannelLogoutUri,
+  backchannel_logout_session_required: client.backchannelLogoutSessionRequired ? 1 : 0,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+  consent: client.consent,
 });
 
 export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({

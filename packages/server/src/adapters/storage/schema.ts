@@ -1,6 +1,8 @@
 import type { Generated } from 'kysely';
 import type {
+  ClientConsent,
   ClientType,
+  TokenEndpointAuthMethod,
   OutboxStatus,
   RefreshTokenStatus,
   SessionStatus,
@@ -68,6 +70,10 @@ export interface SessionsTable {
   amr: string;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** OAuth scope granted to an OpenID Connect relying party's session (0011_oidc_clients); else null. */
+  scope: string | null;
+  /** When the user authenticated, if before the session began (a relying party's session); else null. */
+  auth_time: number | null;
 }
 
 export interface RefreshTokensTable {
@@ -90,6 +96,15 @@ export interface ClientsTable {
   /** JSON array. */
   roles: string;
   created_at: number;
+  /** JSON array (0011_oidc_clients). */
+  redirect_uris: string;
+  /** JSON array. */
+  post_logout_redirect_uris: string;
+  backchannel_logout_uri: string | null;
+  /** 0 or 1. */
+  backchannel_logout_session_required: number;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  consent: ClientConsent;
 }
 
 export interface ApiKeysTable {
@@ -219,6 +234,37 @@ export interface LeasesTable {
   expires_at: number;
 }
 
+/** Since 0011_oidc_clients. */
+export interface OidcBrowserSessionsTable {
+  cookie_hash: string;
+  session_id: string;
+  created_at: number;
+}
+
+export interface OidcLoginAttemptsTable {
+  id_hash: string;
+  csrf_hash: string;
+  /** JSON of the AuthorizationRequest. */
+  request: string;
+  user_id: string | null;
+  expires_at: number;
+}
+
+export interface OidcAuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string | null;
+  nonce: string | null;
+  scope: string;
+  browser_session_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  issued_session_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -237,6 +283,9 @@ export interface Database {
   canary_probes: CanaryProbesTable;
   canary_runs: CanaryRunsTable;
   leases: LeasesTable;
+  oidc_browser_sessions: OidcBrowserSessionsTable;
+  oidc_login_attempts: OidcLoginAttemptsTable;
+  oidc_authorization_codes: OidcAuthorizationCodesTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -30,7 +30,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         summary: 'Register an OAuth client',
         tags: ['clients'],
         description:
-          "Registers a public or confidential client. A confidential client's secret is returned once.",
+          "Registers a public or confidential client. A confidential client's secret is returned once. OpenID Connect relying parties register `redirect_uris` (https, or http on a loopback address; no fragment; matched exactly).",
         body: CreateClientBody,
         response: { 201: ClientBody, 409: ErrorBody },
       },
@@ -39,7 +39,19 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       const { body } = request;
       const { client, clientSecret } = await createClient(
         deps.ctx,
-        { id: body.id, name: body.name, type: body.type, grantTypes: body.grant_types, roles: body.roles },
+        {
+          id: body.id,
+          name: body.name,
+          type: body.type,
+          grantTypes: body.grant_types,
+          roles: body.roles,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
+          backchannelLogoutUri: body.backchannel_logout_uri,
+          backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+          tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+          consent: body.consent,
+        },
         requestContext(request, principalOf(request).actor),
       );
       return reply.status(201).header('cache-control', 'no-store').send(presentClient(client, clientSecret));

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
+import { authorizationCodeGrant } from '../../use-cases/oidc/authorization-code-grant.js';
 import { clientCredentialsGrant } from '../../use-cases/oauth/client-credentials-grant.js';
 import { BearerTokenError, OAuthError } from '../../use-cases/oauth/oauth-error.js';
 import { refreshTokenGrant } from '../../use-cases/oauth/refresh-token-grant.js';
@@ -17,6 +18,9 @@ const consumes = ['application/x-www-form-urlencoded'];
 const TokenRequest = Type.Object({
   grant_type: Type.String({ maxLength: 64 }),
   refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+  code: Type.Optional(Type.String({ maxLength: 512 })),
+  redirect_uri: Type.Optional(Type.String({ maxLength: 2000 })),
+  code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
   client_id: Type.Optional(Type.String({ maxLength: 256 })),
   client_secret: Type.Optional(Type.String({ maxLength: 512 })),
@@ -80,7 +84,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         tags,
         consumes,
         description:
-          'RFC 6749 token endpoint: `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
+          'RFC 6749 token endpoint: `authorization_code` (OpenID Connect; one-time codes bound to client, redirect URI and PKCE, returns an ID token), `refresh_token` (rotating, reuse-detecting) and `client_credentials`.',
         body: TokenRequest,
         response: {
           200: Type.Object({
@@ -88,6 +92,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
             token_type: Type.Literal('Bearer'),
             expires_in: Type.Integer(),
             refresh_token: Type.Optional(Type.String()),
+            id_token: Type.Optional(Type.String()),
+            scope: Type.Optional(Type.String()),
           }),
           400: OAuthErrorBody,
           401: OAuthErrorBody,
@@ -98,8 +104,29 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       const { body } = request;
       const client = await authenticateClient(deps.ctx.clients, request, body);
       const context = requestContext(request, { type: 'client', id: client?.id ?? 'unknown' });
-      let tokens;
+      let tokens: {
+        accessToken: string;
+        expiresIn: number;
+        refreshToken?: string | undefined;
+        idToken?: string;
+        scope?: string;
+      };
       switch (body.grant_type) {
+        case 'authorization_code': {
+          if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
+          if (body.code === undefined) throw new OAuthError('invalid_request', 'code is required.');
+          if (!client.grantTypes.includes('authorization_code'))
+            throw new OAuthError(
+              'unauthorized_client',
+              'This client may not use the authorization_code grant.',
+            );
+          tokens = await authorizationCodeGrant(
+            deps.ctx,
+            { code: body.code, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier, client },
+            context,
+          );
+          break;
+        }
         case 'refresh_token': {
           if (body.refresh_token === undefined)
             throw new OAuthError('invalid_request', 'refresh_token is required.');
@@ -118,7 +145,10 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           break;
         }
         default:
-          throw new OAuthError('unsupported_grant_type', 'Supported: refresh_token, client_credentials.');
+          throw new OAuthError(
+            'unsupported_grant_type',
+            'Supported: authorization_code, refresh_token, client_credentials.',
+          );
       }
       return reply
         .header('cache-control', 'no-store')
@@ -128,6 +158,8 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           token_type: 'Bearer' as const,
           expires_in: tokens.expiresIn,
           ...(tokens.refreshToken !== undefined && { refresh_token: tokens.refreshToken }),
+          ...(tokens.idToken !== undefined && { id_token: tokens.idToken }),
+          ...(tokens.scope !== undefined && { scope: tokens.scope }),
         });
     },
   );

@@ -1,8 +1,68 @@
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import type { RouteDeps } from '../route-deps.js';
 
+const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/**
+ * RFC 8414 metadata. The OpenID Connect discovery document is this plus the OpenID fields, so
+ * the two cannot disagree about an endpoint or a capability.
+ */
+export const authorizationServerMetadata = (issuer: string) => ({
+  issuer,
+  authorization_endpoint: `${issuer}/oauth/authorize`,
+  token_endpoint: `${issuer}/oauth/token`,
+  revocation_endpoint: `${issuer}/oauth/revoke`,
+  introspection_endpoint: `${issuer}/oauth/introspect`,
+  jwks_uri: `${issuer}/.well-known/jwks.json`,
+  grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+  response_types_supported: ['code'],
+  response_modes_supported: ['query'],
+  code_challenge_methods_supported: ['S256'],
+  // RFC 9207: every authorization response carries `iss` (mix-up defence).
+  authorization_response_iss_parameter_supported: true,
+  scopes_supported: ['openid', 'email', 'profile', 'groups', 'offline_access'],
+  token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+  revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+  introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
+  access_token_signing_alg_values_supported: SIGNING_ALGORITHMS,
+  cutoff_revocation_feed: `${issuer}/v1/revocations`,
+  cutoff_revocation_stream: `${issuer}/v1/revocations/stream`,
+});
+
+/** OpenID Connect Discovery 1.0 section 3. */
+export const openIdConfiguration = (issuer: string) => ({
+  ...authorizationServerMetadata(issuer),
+  userinfo_endpoint: `${issuer}/oauth/userinfo`,
+  end_session_endpoint: `${issuer}/oauth/end-session`,
+  subject_types_supported: ['public'],
+  id_token_signing_alg_values_supported: SIGNING_ALGORITHMS,
+  claims_supported: [
+    'iss',
+    'sub',
+    'aud',
+    'exp',
+    'iat',
+    'auth_time',
+    'nonce',
+    'sid',
+    'amr',
+    'email',
+    'preferred_username',
+    'name',
+    'given_name',
+    'family_name',
+    'groups',
+  ],
+  prompt_values_supported: ['none', 'login'],
+  backchannel_logout_supported: true,
+  backchannel_logout_session_supported: true,
+  frontchannel_logout_supported: false,
+});
+
 export const wellKnownRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   const { issuer } = deps.config;
+  const metadata = authorizationServerMetadata(issuer);
   app.get(
     '/.well-known/oauth-authorization-server',
     {
@@ -13,21 +73,7 @@ export const wellKnownRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
       },
     },
-    () => ({
-      issuer,
-      token_endpoint: `${issuer}/oauth/token`,
-      revocation_endpoint: `${issuer}/oauth/revoke`,
-      introspection_endpoint: `${issuer}/oauth/introspect`,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
-      grant_types_supported: ['refresh_token', 'client_credentials'],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
-      access_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
-      cutoff_revocation_feed: `${issuer}/v1/revocations`,
-      cutoff_revocation_stream: `${issuer}/v1/revocations/stream`,
-    }),
+    () => metadata,
   );
   app.get(
     '/.well-known/jwks.json',

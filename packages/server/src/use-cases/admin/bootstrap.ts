@@ -29,6 +29,12 @@ export const bootstrap = async (
         grantTypes: ['refresh_token'],
         roles: [],
         createdAt: now,
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        backchannelLogoutUri: null,
+        backchannelLogoutSessionRequired: false,
+        tokenEndpointAuthMethod: 'none',
+        consent: 'none',
       });
     } catch (error) {
       if (!(error instanceof CutoffError && error.code === 'ERR_CONFLICT')) throw error;

@@ -61,8 +61,9 @@ export const userAccessTokenClaims = (
     roles: user.roles,
     groups: access?.groups ?? user.groups,
     amr: session.amr,
-    auth_time: toNumericDate(session.createdAt),
+    auth_time: toNumericDate(session.authTime ?? session.createdAt),
     ...(accessUntil !== undefined && { access_until: accessUntil }),
+    ...(session.scope !== undefined && session.scope !== null && { scope: session.scope }),
   };
 };
 

@@ -1,5 +1,5 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ClientId, type SessionId } from '../../domain/ids.js';
+import { ID_PREFIX, type ClientId, type SessionId, type UserId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -30,13 +30,42 @@ export const login = async (
   input: LoginInput,
   requestContext: RequestContext,
 ): Promise<TokenResponse & { readonly sessionId: string; readonly refreshToken: string }> => {
+  const verified = await verifyPassword(ctx, input, requestContext);
+  const { session, refreshToken } = await openSession(ctx, verified, input.totp, requestContext);
+  if (refreshToken === null) throw new Error('unreachable: openSession issues a refresh token by default');
+  // Group end dates: ended groups are left out, `access_until` caps the token's lifetime.
+  const claims = await resolvedUserAccessTokenClaims(ctx, verified.user, session, verified.now);
+  const accessToken = await ctx.signer.sign(claims);
+  return {
+    accessToken,
+    refreshToken,
+    expiresIn: claims.exp - claims.iat,
+    sessionId: session.id,
+  };
+};
+
+/** A login whose password was right (or, resumed, was right a moment ago): the second factor is next. */
+export interface VerifiedPassword {
+  readonly user: UserRecord;
+  readonly clientId: ClientId;
+  /** The name the caller typed: the rate limiter's key. */
+  readonly username: string;
+  readonly ip: string;
+  readonly now: Date;
+}
+
+/**
+ * The first half of every login (JSON and hosted): rate limit, client, password, active account.
+ * A failure is counted and audited as `login.failed` and throws `ERR_INVALID_CREDENTIALS`.
+ */
+export const verifyPassword = async (
+  ctx: UseCaseContext,
+  input: Omit<LoginInput, 'totp'>,
+  requestContext: RequestContext,
+): Promise<VerifiedPassword> => {
   const now = ctx.clock.now();
   const ip = requestContext.request.ip ?? 'unknown';
-  const retryAfter = await ctx.loginLimiter.retryAfterSeconds(input.username, ip, now.getTime());
-  if (retryAfter > 0) {
-    throw new CutoffError('ERR_RATE_LIMITED', { extra: { retry_after_seconds: retryAfter } });
-  }
-
+  await checkRateLimit(ctx, input.username, ip, now);
   const clientId = (input.clientId ?? DEFAULT_CLIENT_ID) as ClientId;
   const client = await ctx.clients.find(clientId);
   if (client === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
@@ -63,6 +92,52 @@ export const login = async (
   const userTarget = { type: 'user', id: user.id };
   if (!passwordOk) return fail('bad_password', userTarget);
   if (!user.active) return fail('inactive', userTarget);
+  return { user, clientId, username: input.username, ip, now };
+};
+
+/**
+ * The hosted login's TOTP step: the password was verified by `verifyPassword` on an earlier page
+ * of the same login attempt (held server-side, never in the browser). The user is read again, so
+ * one deactivated in between cannot finish, and the rate limit applies to this step too.
+ */
+export const resumeVerifiedPassword = async (
+  ctx: UseCaseContext,
+  input: { readonly userId: UserId; readonly clientId: ClientId },
+  requestContext: RequestContext,
+): Promise<VerifiedPassword> => {
+  const now = ctx.clock.now();
+  const ip = requestContext.request.ip ?? 'unknown';
+  const user = await ctx.store.users.findById(input.userId);
+  if (user === undefined || !user.active) throw new CutoffError('ERR_INVALID_CREDENTIALS');
+  await checkRateLimit(ctx, user.username, ip, now);
+  return { user, clientId: input.clientId, username: user.username, ip, now };
+};
+
+const checkRateLimit = async (
+  ctx: UseCaseContext,
+  username: string,
+  ip: string,
+  now: Date,
+): Promise<void> => {
+  const retryAfter = await ctx.loginLimiter.retryAfterSeconds(username, ip, now.getTime());
+  if (retryAfter > 0) {
+    throw new CutoffError('ERR_RATE_LIMITED', { extra: { retry_after_seconds: retryAfter } });
+  }
+};
+
+/**
+ * The second half: the second factor, then the session (and, unless `withRefreshToken` is
+ * false, its first refresh token), audited as `login.succeeded` and `session.created`.
+ */
+export const openSession = async (
+  ctx: UseCaseContext,
+  verified: VerifiedPassword,
+  totp: string | undefined,
+  requestContext: RequestContext,
+  options: { readonly withRefreshToken?: boolean; readonly trigger?: string } = {},
+): Promise<{ readonly session: SessionRecord; readonly refreshToken: string | null }> => {
+  const { user, clientId, ip, now } = verified;
+  const userTarget = { type: 'user', id: user.id };
 
   /*
    * The password was right and the second factor was not: the strongest sign of a stolen
@@ -72,7 +147,7 @@ export const login = async (
    * A legitimate two-step login (password, then code) adds one failure, cleared by its success.
    */
   const failMfa = async (reason: MfaFailureReason, error: CutoffError): Promise<never> => {
-    await ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
+    await ctx.loginLimiter.recordFailure(verified.username, ip, now.getTime());
     await ctx.store.audit.append({
       ts: now,
       action: 'login.mfa_failed',
@@ -86,7 +161,7 @@ export const login = async (
     throw error;
   };
 
-  const amr = await checkSecondFactor(ctx, user, input.totp, now, failMfa);
+  const amr = await checkSecondFactor(ctx, user, totp, now, failMfa);
 
   const session: SessionRecord = {
     id: randomId(ID_PREFIX.session) as SessionId,
@@ -103,38 +178,30 @@ export const login = async (
     revokedAt: null,
     revokedReason: null,
   };
-  const refresh = newRefreshToken(session, now);
+  const refresh = options.withRefreshToken === false ? null : newRefreshToken(session, now);
   await ctx.store.transaction(async (tx) => {
     await tx.sessions.insert(session);
-    await tx.refreshTokens.insert(refresh.record);
+    if (refresh !== null) await tx.refreshTokens.insert(refresh.record);
     if (user.mfaRequired && amr.includes('otp'))
       await tx.users.update(user.id, { mfaRequired: false, updatedAt: now });
     const actor = { type: 'user', id: user.id } as const;
     const common = { ts: now, actor, reason: null, counts: null, request: requestContext.request } as const;
+    const trigger = options.trigger === undefined ? {} : { trigger: options.trigger };
     await tx.audit.append({
       ...common,
       action: 'login.succeeded',
       target: userTarget,
-      details: { amr, client_id: clientId },
+      details: { amr, client_id: clientId, ...trigger },
     });
     await tx.audit.append({
       ...common,
       action: 'session.created',
       target: { type: 'session', id: session.id },
-      details: { user_id: user.id, client_id: clientId },
+      details: { user_id: user.id, client_id: clientId, ...trigger },
     });
   });
-  await ctx.loginLimiter.recordSuccess(input.username, ip, now.getTime());
-
-  // Group end dates: ended groups are left out, `access_until` caps the token's lifetime.
-  const claims = await resolvedUserAccessTokenClaims(ctx, user, session, now);
-  const accessToken = await ctx.signer.sign(claims);
-  return {
-    accessToken,
-    refreshToken: refresh.token,
-    expiresIn: claims.exp - claims.iat,
-    sessionId: session.id,
-  };
+  await ctx.loginLimiter.recordSuccess(verified.username, ip, now.getTime());
+  return { session, refreshToken: refresh?.token ?? null };
 };
 
 /** Returns the session's `amr`; fails the login (`login.mfa_failed`) on a missing or wrong code. */

@@ -13,6 +13,7 @@ import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
+import { enqueueBackchannelLogouts } from '../oidc/backchannel-logout.js';
 
 export interface RevocationCounts {
   readonly sessionsRevoked: number;
@@ -80,6 +81,8 @@ export const applyRevocation = async (
   // then touches the session). In the other order the two deadlocked on PostgreSQL.
   const refreshTokensRevoked =
     selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
+  // Read before the sessions are marked: the relying parties of the sessions this revocation ends.
+  if (selector !== undefined) await enqueueBackchannelLogouts(tx, selector, now);
   const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
   const timing = revocationTiming(
     toNumericDate(now),

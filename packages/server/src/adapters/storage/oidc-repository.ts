@@ -1,0 +1,189 @@
+import type { ClientId, SessionId, UserId } from '../../domain/ids.js';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationRequest,
+  LoginAttemptRecord,
+} from '../../domain/oidc-records.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { BackchannelTarget, OidcRepository, SessionSelector } from '../../ports/store.js';
+import { sessionCovered } from './selectors.js';
+import { fromMillis, fromMillisOrNull, toMillis } from './row-mapping.js';
+import type { Database, OidcAuthorizationCodesTable } from './schema.js';
+import type { StoreContext } from './store-context.js';
+
+const rowToCode = (row: OidcAuthorizationCodesTable): AuthorizationCodeRecord => ({
+  codeHash: row.code_hash,
+  clientId: row.client_id as ClientId,
+  redirectUri: row.redirect_uri,
+  codeChallenge: row.code_challenge,
+  nonce: row.nonce,
+  scope: row.scope,
+  browserSessionId: row.browser_session_id as SessionId,
+  userId: row.user_id as UserId,
+  createdAt: fromMillis(row.created_at),
+  expiresAt: fromMillis(row.expires_at),
+  usedAt: fromMillisOrNull(row.used_at),
+  issuedSessionId: row.issued_session_id as SessionId | null,
+});
+
+export class KyselyOidcRepository implements OidcRepository {
+  readonly #context: StoreContext;
+
+  constructor(context: StoreContext) {
+    this.#context = context;
+  }
+
+  async insertBrowserSession(cookieHash: string, sessionId: SessionId, at: Date): Promise<void> {
+    await this.#context.db
+      .insertInto('oidc_browser_sessions')
+      .values({ cookie_hash: cookieHash, session_id: sessionId, created_at: toMillis(at) })
+      .execute();
+  }
+
+  async findBrowserSession(cookieHash: string): Promise<SessionId | undefined> {
+    const row = await this.#context.db
+      .selectFrom('oidc_browser_sessions')
+      .select('session_id')
+      .where('cookie_hash', '=', cookieHash)
+      .executeTakeFirst();
+    return row?.session_id as SessionId | undefined;
+  }
+
+  async deleteBrowserSession(cookieHash: string): Promise<void> {
+    await this.#context.db
+      .deleteFrom('oidc_browser_sessions')
+      .where('cookie_hash', '=', cookieHash)
+      .execute();
+  }
+
+  async insertLoginAttempt(attempt: LoginAttemptRecord): Promise<void> {
+    await this.#context.db
+      .insertInto('oidc_login_attempts')
+      .values({
+        id_hash: attempt.idHash,
+        csrf_hash: attempt.csrfHash,
+        request: JSON.stringify(attempt.request),
+        user_id: attempt.userId,
+        expires_at: toMillis(attempt.expiresAt),
+      })
+      .execute();
+  }
+
+  async findLoginAttempt(idHash: string, now: Date): Promise<LoginAttemptRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('oidc_login_attempts')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .where('expires_at', '>', toMillis(now))
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      idHash: row.id_hash,
+      csrfHash: row.csrf_hash,
+      request: JSON.parse(row.request) as AuthorizationRequest,
+      userId: row.user_id as UserId | null,
+      expiresAt: fromMillis(row.expires_at),
+    };
+  }
+
+  async updateLoginAttempt(
+    idHash: string,
+    changes: { readonly csrfHash?: string; readonly userId?: UserId | null },
+  ): Promise<void> {
+    await this.#context.db
+      .updateTable('oidc_login_attempts')
+      .set({
+        ...(changes.csrfHash !== undefined && { csrf_hash: changes.csrfHash }),
+        ...(changes.userId !== undefined && { user_id: changes.userId }),
+      })
+      .where('id_hash', '=', idHash)
+      .execute();
+  }
+
+  async deleteLoginAttempt(idHash: string): Promise<void> {
+    await this.#context.db.deleteFrom('oidc_login_attempts').where('id_hash', '=', idHash).execute();
+  }
+
+  async insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void> {
+    await this.#context.db
+      .insertInto('oidc_authorization_codes')
+      .values({
+        code_hash: code.codeHash,
+        client_id: code.clientId,
+        redirect_uri: code.redirectUri,
+        code_challenge: code.codeChallenge,
+        nonce: code.nonce,
+        scope: code.scope,
+        browser_session_id: code.browserSessionId,
+        user_id: code.userId,
+        created_at: toMillis(code.createdAt),
+        expires_at: toMillis(code.expiresAt),
+        used_at: code.usedAt === null ? null : toMillis(code.usedAt),
+        issued_session_id: code.issuedSessionId,
+      })
+      .execute();
+  }
+
+  async findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('oidc_authorization_codes')
+      .selectAll()
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToCode(row);
+  }
+
+  async claimAuthorizationCode(codeHash: string, at: Date): Promise<AuthorizationCodeRecord | undefined> {
+    const row = await this.#context.db
+      .updateTable('oidc_authorization_codes')
+      .set({ used_at: toMillis(at) })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToCode(row);
+  }
+
+  async setIssuedSession(codeHash: string, sessionId: SessionId): Promise<void> {
+    await this.#context.db
+      .updateTable('oidc_authorization_codes')
+      .set({ issued_session_id: sessionId })
+      .where('code_hash', '=', codeHash)
+      .execute();
+  }
+
+  async listBackchannelTargets(selector: SessionSelector): Promise<readonly BackchannelTarget[]> {
+    const rows = await this.#context.db
+      .selectFrom('sessions')
+      .innerJoin('clients', 'clients.id', 'sessions.client_id')
+      .select([
+        'sessions.id as session_id',
+        'sessions.user_id',
+        'clients.id as client_id',
+        'clients.backchannel_logout_uri',
+      ])
+      .where('sessions.status', '=', 'active')
+      .where('clients.backchannel_logout_uri', 'is not', null)
+      .where((eb) => sessionCovered(eb as unknown as ExpressionBuilder<Database, 'sessions'>, selector))
+      .orderBy('sessions.id')
+      .execute();
+    return rows.map((row) => ({
+      sessionId: row.session_id as SessionId,
+      userId: row.user_id as UserId,
+      clientId: row.client_id as ClientId,
+      backchannelLogoutUri: row.backchannel_logout_uri ?? '',
+    }));
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    const attempts = await this.#context.db
+      .deleteFrom('oidc_login_attempts')
+      .where('expires_at', '<=', toMillis(before))
+      .executeTakeFirst();
+    const codes = await this.#context.db
+      .deleteFrom('oidc_authorization_codes')
+      .where('expires_at', '<=', toMillis(before))
+      .executeTakeFirst();
+    return Number(attempts.numDeletedRows) + Number(codes.numDeletedRows);
+  }
+}
