@@ -75,7 +75,9 @@ export const countRevocation = async (tx: StoreTx, target: RevocationTarget): Pr
  *
  * Lock order, the same in every transaction that takes these locks: refresh tokens, sessions,
  * then the append lock (one advisory lock on PostgreSQL, held to commit by the first feed or
- * audit append). A caller must not append to the audit trail or the feed before calling this.
+ * audit append). A caller should not append to the audit trail or the feed before calling this
+ * (pass `triggeredBy`): updateUser, the SCIM user and group changes and receiveWebhook still do,
+ * and can deadlock the same way with a revocation of the same sessions (retried, after 1 s).
  */
 export const applyRevocation = async (
   ctx: Pick<UseCaseContext, 'clock' | 'config'>,
