@@ -20,7 +20,7 @@ import { buildApp } from './http/build-app.js';
 import type { FastifyTypebox } from './http/fastify-typebox.js';
 import { createMetrics } from './http/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import type { Store } from './ports/store.js';
+import type { Store, TransactionRetry } from './ports/store.js';
 import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
 import { systemScheduler, type Scheduler } from './ports/scheduler.js';
 import type { CanaryRunRecord } from './domain/canary/canary-records.js';
@@ -84,6 +84,13 @@ export const createCutoffServer = async (
   await store.migrate();
 
   const { registry, metrics } = createMetrics();
+  // A retry is correct but slow (a deadlock waits out PostgreSQL's deadlock_timeout, 1 s by
+  // default); a deadlock means two code paths take their locks in different orders.
+  let logRetry: (retry: TransactionRetry) => void = () => undefined;
+  store.onTransactionRetry((retry) => {
+    metrics.storeTransactionRetries.inc({ cause: retry.cause });
+    logRetry(retry);
+  });
   const index = new RevocationIndex();
   const notifier =
     config.redisUrl === undefined
@@ -215,6 +222,11 @@ export const createCutoffServer = async (
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );
   logError = (error) => app.log.error({ err: error }, 'background error');
+  logRetry = (retry) =>
+    app.log.warn(
+      { cause: retry.cause, attempt: retry.attempt, detail: retry.detail },
+      'store transaction retried after a conflict',
+    );
 
   // The durable end-date schedule (contractor groups); its first tick ends what came due while down.
   const groupEndScheduler = new GroupEndScheduler(ctx, {

@@ -35,6 +35,12 @@ export const createMetrics = () => {
       labelNames: ['kind', 'reason'] as const,
       registers: [registry],
     }),
+    storeTransactionRetries: new Counter({
+      name: 'cutoff_store_transaction_retries_total',
+      help: 'Store transactions run again after PostgreSQL rolled them back, by cause (deadlock or serialization_failure).',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
     feedHead: new Gauge({
       name: 'cutoff_feed_head',
       help: 'Highest revocation seq known.',
@@ -96,6 +102,8 @@ export const createMetrics = () => {
   // A counter series that first appears at 1 has no increase to alert on: start both at 0.
   metrics.canaryRuns.inc({ result: 'success' }, 0);
   metrics.canaryRuns.inc({ result: 'failure' }, 0);
+  metrics.storeTransactionRetries.inc({ cause: 'deadlock' }, 0);
+  metrics.storeTransactionRetries.inc({ cause: 'serialization_failure' }, 0);
   return { registry, metrics };
 };
 

@@ -417,6 +417,16 @@ export interface StoreTx {
  * The storage port. Every backend (SQLite, PostgreSQL) passes the same conformance suite.
  * Repositories used outside `transaction` run each call on its own.
  */
+/** A transaction the store ran again because PostgreSQL rolled it back (see `Store.transaction`). */
+export interface TransactionRetry {
+  /** SQLSTATE 40P01 (a lock cycle: two transactions took their locks in different orders) or 40001. */
+  readonly cause: 'deadlock' | 'serialization_failure';
+  /** The attempt that failed: 1 for the first run. */
+  readonly attempt: number;
+  /** PostgreSQL's detail when it gave one (for a deadlock: which process waited for which lock). */
+  readonly detail: string | undefined;
+}
+
 export interface Store extends StoreTx {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -425,6 +435,11 @@ export interface Store extends StoreTx {
    * it must have no effect outside `tx`; act on the result after the transaction commits.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` each time `transaction` is about to run its work again after a conflict
+   * (never on SQLite). A retried deadlock costs PostgreSQL's `deadlock_timeout` (1 s by default).
+   */
+  onTransactionRetry(listener: (retry: TransactionRetry) => void): void;
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;

@@ -90,6 +90,17 @@ describe('tokens and OAuth endpoints (openid-client)', () => {
     expect(sessions[0]).toMatchObject({ status: 'revoked', revoked_reason: 'security_incident' });
     const audit = await t.api('GET', `/v1/audit?action=refresh_token.reused&target=${login.body.session_id}`);
     expect(audit.body.events).toHaveLength(1);
+    // The reuse, then the revocation it caused: consecutive events of one transaction.
+    const trail = (await t.api('GET', `/v1/audit?target=${login.body.session_id}`)).body.events as {
+      action: string;
+      seq: number;
+      details: Record<string, unknown>;
+    }[];
+    const [reused, revoked] = trail.slice(-2);
+    expect([reused?.action, revoked?.action]).toEqual(['refresh_token.reused', 'session.revoked']);
+    expect(revoked!.seq).toBe(reused!.seq + 1);
+    expect(reused?.details).toMatchObject({ user_id: user.id, client_id: 'cutoff' });
+    expect(revoked?.details).toMatchObject({ trigger: 'refresh_token_reuse' });
   });
 
   it('two concurrent refreshes with one token and no grace: one wins, then reuse revokes the session', async () => {

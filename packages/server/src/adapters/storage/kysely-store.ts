@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Store, StoreTx } from '../../ports/store.js';
+import type { Store, StoreTx, TransactionRetry } from '../../ports/store.js';
 import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyCanaryRepository } from './canary-repository.js';
@@ -46,20 +46,31 @@ const repositories = (context: StoreContext): StoreTx => ({
  * rolled back whole, so running it again is safe and usually succeeds at once. Past the last
  * attempt the error reaches the caller as a retryable 503.
  */
-const CONFLICT_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+const CONFLICT_SQLSTATES: ReadonlyMap<string, TransactionRetry['cause']> = new Map([
+  ['40001', 'serialization_failure'],
+  ['40P01', 'deadlock'],
+]);
 const CONFLICT_ATTEMPTS = 4;
 
-export const isTransactionConflict = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  CONFLICT_SQLSTATES.has(String((error as { readonly code?: unknown }).code));
+const conflictCause = (error: unknown): TransactionRetry['cause'] | undefined =>
+  typeof error === 'object' && error !== null
+    ? CONFLICT_SQLSTATES.get(String((error as { readonly code?: unknown }).code))
+    : undefined;
 
-const retryingConflicts = async <T>(once: () => Promise<T>): Promise<T> => {
+export const isTransactionConflict = (error: unknown): boolean => conflictCause(error) !== undefined;
+
+const retryingConflicts = async <T>(
+  once: () => Promise<T>,
+  onRetry: (retry: TransactionRetry) => void,
+): Promise<T> => {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await once();
     } catch (error) {
-      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      const cause = conflictCause(error);
+      if (attempt >= CONFLICT_ATTEMPTS || cause === undefined) throw error;
+      const detail = (error as { readonly detail?: unknown }).detail;
+      onRetry({ cause, attempt, detail: typeof detail === 'string' ? detail : undefined });
       // A few milliseconds, jittered, so the transactions that collided do not collide again.
       await new Promise((resolve) => setTimeout(resolve, attempt * (2 + Math.random() * 8)));
     }
@@ -107,6 +118,7 @@ export class KyselyStore implements Store {
   /** Present only when misuse detection is on. */
   readonly #scope: AsyncLocalStorage<TransactionScope> | undefined;
   #closing: Promise<void> | undefined;
+  readonly #retryListeners: ((retry: TransactionRetry) => void)[] = [];
 
   constructor(options: KyselyStoreOptions) {
     this.dialect = options.dialect;
@@ -145,7 +157,8 @@ export class KyselyStore implements Store {
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     const once = (): Promise<T> =>
       this.#db.transaction().execute((trx) => work(repositories({ db: trx, dialect: this.dialect })));
-    const run = this.dialect === 'postgres' ? () => retryingConflicts(once) : once;
+    const run =
+      this.dialect === 'postgres' ? () => retryingConflicts(once, (retry) => this.#retried(retry)) : once;
     const tracked = this.#scope;
     if (tracked === undefined) return run();
     if (tracked.getStore()?.active === true) throw new Error(misuseMessage);
@@ -154,6 +167,20 @@ export class KyselyStore implements Store {
       return await tracked.run(scope, run);
     } finally {
       scope.active = false;
+    }
+  }
+
+  onTransactionRetry(listener: (retry: TransactionRetry) => void): void {
+    this.#retryListeners.push(listener);
+  }
+
+  #retried(retry: TransactionRetry): void {
+    for (const listener of this.#retryListeners) {
+      try {
+        listener(retry);
+      } catch {
+        // An observer's failure must not fail the transaction it observes.
+      }
     }
   }
 

@@ -6,7 +6,6 @@ import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from '../a
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { OAuthError } from './oauth-error.js';
 import { resolveGroupAccess, type GroupAccess } from '../groups/group-access.js';
-import { auditEvent } from '../audit/audit-event.js';
 
 type Outcome =
   | {
@@ -106,14 +105,11 @@ const diagnose = async (
   if (withinGrace && session.status === 'active') return continueSession(ctx, tx, found, now);
   if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
 
-  await tx.audit.append(
-    auditEvent(requestContext, now, {
-      action: 'refresh_token.reused',
-      target: { type: 'session', id: session.id },
-      reason: 'security_incident',
-      details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
-    }),
-  );
+  // The reuse event is appended by applyRevocation, after it has locked the refresh tokens and
+  // the session: appended here first, its append lock was taken before those row locks, the
+  // reverse of a revocation's order, and a reuse racing a revocation of the same session
+  // deadlocked on PostgreSQL (broken after deadlock_timeout, 1 s, then retried). Its audit seq
+  // still comes just before the revocation's event.
   const applied = await applyRevocation(
     ctx,
     tx,
@@ -121,6 +117,12 @@ const diagnose = async (
       target: { type: 'session', id: session.id },
       reason: 'security_incident',
       details: { trigger: 'refresh_token_reuse' },
+      triggeredBy: {
+        action: 'refresh_token.reused',
+        target: { type: 'session', id: session.id },
+        reason: 'security_incident',
+        details: { refresh_token_id: presented.id, user_id: session.userId, client_id: session.clientId },
+      },
     },
     requestContext,
   );

@@ -12,7 +12,7 @@ import { randomId } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
-import { auditEvent } from '../audit/audit-event.js';
+import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { enqueueBackchannelLogouts } from '../oidc/backchannel-logout.js';
 
 export interface RevocationCounts {
@@ -30,6 +30,12 @@ export interface RevocationRequest {
   readonly note?: string | undefined;
   /** Extra non-secret audit context (e.g. the event that triggered it). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * An audit event about what set the revocation off (a refresh-token reuse), appended just
+   * before the revocation's own event. Pass it here rather than appending it first: an append
+   * takes the append lock, which must come after the row locks (see `applyRevocation`).
+   */
+  readonly triggeredBy?: AuditEventInput;
 }
 
 /** 404 for targets that name one thing that must exist; groups, roles and `all` may be empty. */
@@ -67,6 +73,12 @@ export const countRevocation = async (tx: StoreTx, target: RevocationTarget): Pr
 /**
  * Inside the caller's transaction: marks the sessions, kills their refresh tokens, appends the
  * feed entry and the audit event. Either all of it commits or none of it does.
+ *
+ * Lock order, the same in every transaction that takes these locks: refresh tokens, sessions,
+ * then the append lock (one advisory lock on PostgreSQL, held to commit by the first feed or
+ * audit append). A caller should not append to the audit trail or the feed before calling this
+ * (pass `triggeredBy`): updateUser, the SCIM user and group changes and receiveWebhook still do,
+ * and can deadlock the same way with a revocation of the same sessions (retried, after 1 s).
  */
 export const applyRevocation = async (
   ctx: Pick<UseCaseContext, 'clock' | 'config'>,
@@ -84,6 +96,9 @@ export const applyRevocation = async (
   // Read before the sessions are marked: the relying parties of the sessions this revocation ends.
   if (selector !== undefined) await enqueueBackchannelLogouts(tx, selector, now);
   const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
+  // The first append: the append lock comes after the row locks.
+  if (request.triggeredBy !== undefined)
+    await tx.audit.append(auditEvent(requestContext, now, request.triggeredBy));
   const timing = revocationTiming(
     toNumericDate(now),
     ctx.config.accessTokenTtlSeconds,
