@@ -269,6 +269,41 @@ describe('the runbook commands of the CLI (real binary, real server)', { timeout
     expect((await failing('users', 'totp', 'confirm', user.username, '000000')).code).toBe(1);
   });
 
+  it('evidence: audit tail --target user:<username or id> gives the newest events about that user', async () => {
+    const gone = await t.createUser({ username: 'gus-evidence' });
+    await t.login(gone.username, gone.password);
+    await cli('users', 'deactivate', gone.username);
+    // Later events about other users: more than ten times --limit, so the newest about gus are far back.
+    for (let i = 0; i < 12; i += 1) await t.createUser({ username: `noise-evidence-${i}` });
+
+    const events = await cli('audit', 'tail', '--target', `user:${gone.username}`);
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.every((event: any) => event.target?.type === 'user' && event.target.id === gone.id)).toBe(
+      true,
+    );
+    expect(events.map((event: any) => event.action)).toEqual(
+      expect.arrayContaining(['user.created', 'user.updated', 'user.revoked']),
+    );
+    expect(await cli('audit', 'tail', '--target', `user:${gone.id}`)).toEqual(events);
+    // The newest one, not "those among the newest one event".
+    expect(await cli('audit', 'tail', '--target', `user:${gone.username}`, '--limit', '1')).toEqual([
+      events.at(-1),
+    ]);
+    expect(
+      await cli('audit', 'tail', '--target', `user:${gone.username}`, '--action', 'user.revoked'),
+    ).toMatchObject([{ action: 'user.revoked', reason: 'offboarding' }]);
+
+    const { stdout } = await run(
+      process.execPath,
+      [bin, '--url', t.url, 'audit', 'tail', '--target', `user:${gone.username}`],
+      { env },
+    );
+    expect(stdout).toContain(`user:${gone.id}`);
+    expect((await failing('audit', 'tail', '--target', 'user:nobody-here')).stderr).toContain(
+      'no user named nobody-here',
+    );
+  });
+
   it('guards, clients add|list, revocations list', async () => {
     const fleet = await cli('guards');
     expect(fleet).toEqual({ head: expect.any(Number), head_read_at: expect.any(String), guards: [] });
