@@ -109,10 +109,11 @@ program
 const audit = program.command('audit').description('the tamper-evident audit trail');
 audit
   .command('tail')
-  .description('the newest audit events')
+  .description('the newest audit events (with --action or --target: the newest that match)')
   .option('--limit <n>', 'how many events', '20')
   .option('--action <action>', 'only this action')
-  .action((options: { limit: string; action?: string }) => auditTail(deps(), options));
+  .option('--target <type:id>', 'only events about this target, e.g. user:alice (a username or an id)')
+  .action((options: { limit: string; action?: string; target?: string }) => auditTail(deps(), options));
 audit
   .command('verify')
   .description('recompute the hash chain; exits 1 when it is broken')

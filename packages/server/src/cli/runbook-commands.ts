@@ -5,7 +5,13 @@ import { guardsList } from './commands/fleet.js';
 import { groupsEnd, groupsList, groupsSet, groupsShow } from './commands/groups.js';
 import { incidentOpen, investigate } from './commands/incident.js';
 import { revocationsList, revocationsTail, type FeedDeps } from './commands/revocations.js';
-import { usersSetActive, usersShow, usersUpdate } from './commands/users.js';
+import {
+  usersSetActive,
+  usersShow,
+  usersTotpConfirm,
+  usersTotpEnrol,
+  usersUpdate,
+} from './commands/users.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -46,6 +52,21 @@ export const registerRunbookCommands = (
     .option('--no-groups', 'remove every group')
     .option('--email <email>', 'the email address ("" removes it)')
     .action((user: string, options: Parameters<typeof usersUpdate>[2]) => usersUpdate(deps(), user, options));
+  const totp = users
+    .command('totp')
+    .description('TOTP (one-time codes): enrol a user, confirm with a first code');
+  totp
+    .command('enrol <user>')
+    .description(
+      'start a TOTP enrolment (or replace a pending one): prints the otpauth URI and the secret, once',
+    )
+    .action((user: string) => usersTotpEnrol(deps(), user));
+  totp
+    .command('confirm <user> <code>')
+    .description(
+      'confirm the pending enrolment with the current 6-digit code from the app: logins then need one',
+    )
+    .action((user: string, code: string) => usersTotpConfirm(deps(), user, code));
 
   const groups = program.command('groups').description('groups: contractor end dates and End Project');
   groups

@@ -186,19 +186,56 @@ const renderEvent = (event: AuditEvent): string[] => [
         .join(' '),
 ];
 
+/** `user:<username>` becomes `user:<id>`; any other `type:id` (or a bare id) is used as given. */
+const resolveAuditTarget = async (client: AdminClient, target: string): Promise<string> =>
+  target.startsWith('user:') ? `user:${await resolveUserId(client, target.slice('user:'.length))}` : target;
+
+/** Every event matching `filters` after seq `after`, page by page. */
+const auditMatches = async (
+  client: AdminClient,
+  filters: URLSearchParams,
+  after: number,
+): Promise<AuditEvent[]> => {
+  const events: AuditEvent[] = [];
+  let cursor: string | null = String(after);
+  while (cursor !== null) {
+    const page: { events: AuditEvent[]; next_cursor: string | null } = await client.request(
+      'GET',
+      `/v1/audit?limit=1000&cursor=${cursor}&${filters.toString()}`,
+    );
+    events.push(...page.events);
+    cursor = page.next_cursor;
+  }
+  return events;
+};
+
 export const auditTail = async (
   { client, out }: Deps,
-  options: { limit: string; action?: string },
+  options: { limit: string; action?: string; target?: string },
 ): Promise<void> => {
   // The newest events: find the head, then read the last page.
   const verify = await client.request<{ count: number }>('GET', '/v1/audit/verify');
   const limit = Math.max(1, Math.min(1000, Number(options.limit) || 20));
-  const after = Math.max(0, verify.count - limit);
-  const action = options.action === undefined ? '' : `&action=${encodeURIComponent(options.action)}`;
-  const { events } = await client.request<{ events: AuditEvent[] }>(
-    'GET',
-    `/v1/audit?limit=${limit}&cursor=${after}${action}`,
-  );
+  const filters = new URLSearchParams();
+  if (options.action !== undefined) filters.set('action', options.action);
+  if (options.target !== undefined) filters.set('target', await resolveAuditTarget(client, options.target));
+  let events: AuditEvent[];
+  if (filters.size === 0) {
+    const after = Math.max(0, verify.count - limit);
+    ({ events } = await client.request<{ events: AuditEvent[] }>(
+      'GET',
+      `/v1/audit?limit=${limit}&cursor=${after}`,
+    ));
+  } else {
+    // The newest matching events, however far back: the API reads forward only, so read the
+    // matches after ever earlier points until there are enough or the whole trail is covered.
+    for (let window = limit * 10; ; window *= 10) {
+      const after = Math.max(0, verify.count - window);
+      events = await auditMatches(client, filters, after);
+      if (events.length >= limit || after === 0) break;
+    }
+    events = events.slice(-limit);
+  }
   out.result(events, () =>
     table([['SEQ', 'TIME', 'ACTION', 'ACTOR', 'TARGET', 'REASON', 'COUNTS'], ...events.map(renderEvent)]),
   );

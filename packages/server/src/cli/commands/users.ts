@@ -77,3 +77,48 @@ export const usersUpdate = async (
       `updated ${updated.username}: roles ${updated.roles.join(', ') || '-'}, groups ${updated.groups.join(', ') || '-'}; ${describeRevocation(updated)}`,
   );
 };
+
+/**
+ * Starts (or restarts) a TOTP enrolment. The secret is shown this once; login is unchanged until
+ * `users totp confirm` sees a first valid code from the user's authenticator app.
+ */
+export const usersTotpEnrol = async (deps: Deps, user: string): Promise<void> => {
+  const id = await resolveUserId(deps.client, user);
+  const enrolment = await deps.client.request<{ secret: string; otpauth_uri: string }>(
+    'POST',
+    `/v1/users/${encodeURIComponent(id)}/totp`,
+  );
+  deps.out.result({ user_id: id, ...enrolment }, () =>
+    [
+      `TOTP enrolment started for ${user === id ? id : `${user} (${id})`}. Shown once: give it to the user over a verified channel`,
+      '(scan the URI as a QR code, or type the secret into the authenticator app).',
+      '',
+      `  ${enrolment.otpauth_uri}`,
+      `  secret  ${enrolment.secret}`,
+      '',
+      `Login is unchanged until: cutoff users totp confirm ${user} <code from the app>`,
+    ].join('\n'),
+  );
+};
+
+/**
+ * Confirms the pending enrolment with a first valid code: from then on every login needs one.
+ * The code is an argument, not a prompt: it is valid for seconds and confirming uses it up, so
+ * the shell history keeps nothing that works, and the help desk can paste what the user reads out.
+ */
+export const usersTotpConfirm = async (deps: Deps, user: string, code: string): Promise<void> => {
+  // Authenticator apps show "123 456".
+  const digits = code.replace(/\s/g, '');
+  if (!/^\d{6}$/.test(digits)) throw new Error(`a TOTP code is 6 digits, not '${code}'`);
+  const confirmed = await deps.client.request<UserDetail>(
+    'POST',
+    `${await userPath(deps, user)}/totp/confirm`,
+    {
+      code: digits,
+    },
+  );
+  deps.out.result(
+    confirmed,
+    () => `TOTP confirmed for ${confirmed.username} (${confirmed.id}): every login now needs a code`,
+  );
+};
