@@ -18,6 +18,11 @@ const NO_4XX = new Set([
   'getMetrics',
   'getJwks',
   'getAuthorizationServerMetadata',
+  'getOpenIdConfiguration',
+  // Browser pages: what they answer to bad input is a page for a person (HTML), not a JSON error.
+  'showLoginPage',
+  'authorize',
+  'endSession',
 ]);
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'head', 'options']);
 

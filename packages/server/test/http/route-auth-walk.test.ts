@@ -73,7 +73,17 @@ describe('every documented route without a valid credential', () => {
         'POST /oauth/token',
         'POST /v1/auth/login',
         'POST /v1/hooks/{source}',
-      ].filter((name) => operations.some((operation) => `${operation.method} ${operation.path}` === name)),
+        // Single sign-on: discovery and the browser-facing pages, public by design (docs/sso.md).
+        'GET /.well-known/openid-configuration',
+        'GET /login',
+        'POST /login',
+        'POST /login/totp',
+        'GET /oauth/authorize',
+        'GET /oauth/end-session',
+        'POST /oauth/end-session',
+      ]
+        .sort()
+        .filter((name) => operations.some((operation) => `${operation.method} ${operation.path}` === name)),
     );
   });
 });

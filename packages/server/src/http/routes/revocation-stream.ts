@@ -68,7 +68,7 @@ export const revocationStreamRoutes = (app: FastifyTypebox, deps: RouteDeps): vo
       // published signing keys ride along, so guards drop a retired key within a heartbeat.
       const heartbeat = (): void => {
         const now = deps.ctx.clock.now().getTime();
-        const vouch = deps.hub.vouch(now);
+        const vouch = deps.hub.vouch();
         const head = vouch === undefined ? '' : `"head":${vouch.head},"head_read_at":${vouch.readAtMs},`;
         write(
           `event: heartbeat\ndata: {${head}"server_time":${now},` +

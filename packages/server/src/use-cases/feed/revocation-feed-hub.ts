@@ -64,6 +64,8 @@ export class RevocationFeedHub {
   #appliedSeq = 0;
   #head = 0;
   #readAtMs: number | undefined;
+  /** `performance.now()` at that read: its age is measured on a clock no one can step. */
+  #readAtMonotonicMs: number | undefined;
   #catchingUp: Promise<void> | null = null;
   #catchUpAgain = false;
   #timers: NodeJS.Timeout[] = [];
@@ -81,9 +83,13 @@ export class RevocationFeedHub {
    * The head and when it was read, while the last successful store read is at most
    * `MAX_VOUCH_AGE_MS` old; `undefined` when this replica cannot vouch for what the store holds.
    */
-  vouch(nowMs = this.#options.clock.now().getTime()): FeedVouch | undefined {
+  vouch(): FeedVouch | undefined {
     const readAtMs = this.#readAtMs;
-    if (readAtMs === undefined || nowMs - readAtMs > MAX_VOUCH_AGE_MS) return undefined;
+    const readAtMonotonicMs = this.#readAtMonotonicMs;
+    if (readAtMs === undefined || readAtMonotonicMs === undefined) return undefined;
+    // The age of the read is real elapsed time: a wall clock stepped forward (NTP, a test's
+    // clock) must neither revoke nor extend what this replica can vouch for.
+    if (performance.now() - readAtMonotonicMs > MAX_VOUCH_AGE_MS) return undefined;
     return { head: this.#head, readAtMs };
   }
 
@@ -190,6 +196,7 @@ export class RevocationFeedHub {
         // has run, each of them has been delivered or has expired. Whatever the store held
         // when the read was issued is at or below it.
         const readAtMs = this.#options.clock.now().getTime();
+        const readAtMonotonicMs = performance.now();
         const head = await this.#options.store.revocations.head();
         for (;;) {
           const page = await this.#options.store.revocations.listLive(
@@ -204,6 +211,7 @@ export class RevocationFeedHub {
         this.#head = Math.max(this.#head, head);
         this.#appliedSeq = Math.max(this.#appliedSeq, head);
         this.#readAtMs = Math.max(this.#readAtMs ?? 0, readAtMs);
+        this.#readAtMonotonicMs = Math.max(this.#readAtMonotonicMs ?? 0, readAtMonotonicMs);
       } while (this.#catchUpAgain);
     };
     this.#catchingUp = run();

@@ -12,6 +12,8 @@ export const authorizeRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags: ['oidc'],
+        operationId: 'authorize',
+        summary: 'OpenID Connect authorization endpoint (code flow with PKCE)',
         description:
           'OpenID Connect authorization endpoint: `response_type=code` with PKCE S256 (required for public clients), `state`, `nonce`, `prompt=login|none`, `max_age`. Redirects back with `code`, `state` and `iss` (RFC 9207), or to the hosted login. An unknown client or unregistered `redirect_uri` gets an error page, never a redirect.',
         security: [],

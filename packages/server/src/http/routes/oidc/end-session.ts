@@ -60,14 +60,15 @@ export const endSessionRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
   };
   const schema = {
     tags: ['oidc'],
+    summary: 'RP-Initiated Logout: end the SSO session',
     description:
       'RP-Initiated Logout 1.0: ends the relying party session of `id_token_hint` and the SSO browser session (through the revocation feed), then returns to a registered `post_logout_redirect_uri`.',
     security: [],
   };
-  app.get('/oauth/end-session', { schema }, handler);
+  app.get('/oauth/end-session', { schema: { ...schema, operationId: 'endSession' } }, handler);
   app.post(
     '/oauth/end-session',
-    { schema: { ...schema, consumes: ['application/x-www-form-urlencoded'] } },
+    { schema: { ...schema, operationId: 'endSessionForm', consumes: ['application/x-www-form-urlencoded'] } },
     handler,
   );
 };

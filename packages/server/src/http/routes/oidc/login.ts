@@ -90,7 +90,15 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
 
   app.get(
     '/login',
-    { schema: { tags, description: 'The hosted login page (HTML).', security: [] } },
+    {
+      schema: {
+        tags,
+        operationId: 'showLoginPage',
+        summary: 'The hosted login page (HTML)',
+        description: 'The hosted login page (HTML).',
+        security: [],
+      },
+    },
     async (request, reply) => answer(reply, await showLoginPage(deps.ctx, readCookie(request, LOGIN_COOKIE))),
   );
 
@@ -99,6 +107,8 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
+        operationId: 'submitLoginPassword',
+        summary: 'Hosted login: the password step (HTML form)',
         consumes,
         body: PasswordForm,
         description: 'The hosted login: password step (HTML form post).',
@@ -126,6 +136,8 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     {
       schema: {
         tags,
+        operationId: 'submitLoginTotp',
+        summary: 'Hosted login: the TOTP step (HTML form)',
         consumes,
         body: TotpForm,
         description: 'The hosted login: TOTP step (HTML form post).',

@@ -3,10 +3,10 @@ import { UserinfoError, userinfo } from '../../../use-cases/oidc/userinfo.js';
 import { parseBearer } from '../../api-key-authenticator.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
 import type { RouteDeps } from '../../route-deps.js';
+import { OAuthErrorBody } from '../../schemas.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const UserinfoBody = Type.Object({ sub: Type.String() }, { additionalProperties: true });
-const BearerError = Type.Object({ error: Type.String(), error_description: Type.String() });
 
 export const userinfoRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -30,10 +30,12 @@ export const userinfoRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
   };
   const schema = {
     tags: ['oidc'],
+    summary: "The claims of the access token's scopes (OpenID Connect userinfo)",
+    security: [{ accessToken: [] }],
     description:
       "OpenID Connect userinfo: the claims of the access token's scopes (`openid` required; `email`, `profile`, `groups`). Revoked tokens and ended sessions get 401.",
-    response: { 200: UserinfoBody, 401: BearerError, 403: BearerError },
+    response: { 200: UserinfoBody, 401: OAuthErrorBody, 403: OAuthErrorBody },
   };
-  app.get('/oauth/userinfo', { schema }, handler);
-  app.post('/oauth/userinfo', { schema }, handler);
+  app.get('/oauth/userinfo', { schema: { ...schema, operationId: 'getUserinfo' } }, handler);
+  app.post('/oauth/userinfo', { schema: { ...schema, operationId: 'postUserinfo' } }, handler);
 };
