@@ -22,8 +22,14 @@ export const inTransaction = <T>(
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> => (context.db.isTransaction ? work(context.db) : context.db.transaction().execute(work));
 
-/** One fixed advisory-lock key serializes every seq-assigning append (revocations and audit). */
-const APPEND_LOCK_KEY = '4432117101000001';
+/**
+ * The advisory lock that serializes every seq-assigning append (revocations and audit), one per
+ * schema: the two-key form, a fixed class and a hash of the connection's schema (its search_path).
+ * A single database-wide key made stores in different schemas of one database (deployments side
+ * by side, parallel test runs) wait for each other's appends, and joined their lock cycles into
+ * deadlocks. Two schemas whose names hash alike share a lock: slower, never wrong.
+ */
+export const APPEND_LOCK_CLASS = 443211710;
 
 /**
  * Serializes appends until the end of the transaction, so seqs are assigned in commit order. On
@@ -33,7 +39,9 @@ const APPEND_LOCK_KEY = '4432117101000001';
 export const lockAppends = async (trx: Kysely<Database>, dialect: StoreDialect): Promise<void> => {
   if (!trx.isTransaction) throw new Error('lockAppends needs a transaction');
   if (dialect === 'postgres') {
-    await sql`select pg_advisory_xact_lock(${sql.raw(APPEND_LOCK_KEY)})`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${sql.raw(String(APPEND_LOCK_CLASS))}, hashtext(coalesce(current_schema(), '')))`.execute(
+      trx,
+    );
   }
 };
 
