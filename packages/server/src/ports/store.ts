@@ -336,6 +336,11 @@ export interface CanaryRepository {
   listProbes(): Promise<readonly CanaryProbeRecord[]>;
   /** False when there was no probe of this name. */
   deleteProbe(name: string): Promise<boolean>;
+  /**
+   * Replaces a probe's sealed headers if they are still `expected` (a compare-and-set, for
+   * `cutoff secrets reseal`); false when the probe is gone or was replaced meanwhile.
+   */
+  replaceSealedHeaders(name: string, expected: string, sealedHeaders: string): Promise<boolean>;
   insertRun(run: CanaryRunRecord): Promise<void>;
   /** Most recent first (by start time, then id). */
   recentRuns(limit: number): Promise<readonly CanaryRunRecord[]>;

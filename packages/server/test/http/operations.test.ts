@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -344,7 +346,11 @@ describe('secrets at rest', () => {
     const firstKey = randomBytes(32).toString('base64');
     const secondKey = randomBytes(32).toString('base64');
     const withServer = async <T>(config: Record<string, unknown>, work: (t: TestServer) => Promise<T>) => {
-      const t = await startTestServer({ store: createSqliteStore({ filename }), config });
+      const t = await startTestServer({
+        store: createSqliteStore({ filename }),
+        // Canary cycles only when asked, and short: the gateway below never refuses the token.
+        config: { canaryIntervalSeconds: 0, canaryDeadlineMs: 200, ...config },
+      });
       try {
         return await work(t);
       } finally {
@@ -358,6 +364,15 @@ describe('secrets at rest', () => {
       const totp = users.flatMap((row) => [row.totp_secret, row.totp_pending_secret]);
       return [...keys.map((row) => row.private_jwk), ...totp.filter((value) => value !== null)];
     };
+    // A gateway in front of a probed app: it lets the canary's token through only with its key.
+    const gatewayKeys: (string | undefined)[] = [];
+    const gateway = createServer((request, response) => {
+      const key = request.headers['x-gateway-key'];
+      gatewayKeys.push(typeof key === 'string' ? key : undefined);
+      response.writeHead(key === 'gw-secret-456' ? 200 : 403).end();
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/api/me`;
     try {
       // A deployment that ran without a key: two signing keys, a TOTP secret and a pending
       // enrolment's secret in clear.
@@ -383,6 +398,7 @@ describe('secrets at rest', () => {
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 2,
           totp_secrets: 2,
+          canary_probe_headers: 0,
         });
         const rows = await sealedRows(t);
         expect(rows).toHaveLength(4);
@@ -390,14 +406,21 @@ describe('secrets at rest', () => {
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 0,
           totp_secrets: 0,
+          canary_probe_headers: 0,
         });
         const login = await t.login(user.username, user.password, { totp: usedCode });
         expect(login.status).toBe(200);
         const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
         expect(events.map((event: { counts: unknown }) => event.counts)).toEqual([
-          { signing_keys: 2, totp_secrets: 2 },
-          { signing_keys: 0, totp_secrets: 0 },
+          { signing_keys: 2, totp_secrets: 2, canary_probe_headers: 0 },
+          { signing_keys: 0, totp_secrets: 0, canary_probe_headers: 0 },
         ]);
+        // A probe whose gateway key is sealed under this (first) key.
+        const put = await t.api('PUT', '/v1/canary/probes/gateway', {
+          url: gatewayUrl,
+          headers: { 'X-Gateway-Key': 'gw-secret-456' },
+        });
+        expect(put.status).toBe(201);
       });
 
       // A key change: the new key with the old one as previous, reseal, then the old one can go.
@@ -405,9 +428,25 @@ describe('secrets at rest', () => {
         expect((await t.api('POST', '/v1/secrets/reseal')).body).toEqual({
           signing_keys: 2,
           totp_secrets: 2,
+          canary_probe_headers: 1,
         });
+        const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
+        expect(events.at(-1)?.counts).toEqual({ signing_keys: 2, totp_secrets: 2, canary_probe_headers: 1 });
       });
       await withServer({ encryptionKey: secondKey }, async (t) => {
+        // The probe's header was resealed: the cycle still opens it and the gateway gets its key.
+        const run = await t.api('POST', '/v1/canary/runs');
+        expect(run.status).toBe(200);
+        expect(run.body.probes).toEqual([
+          expect.objectContaining({
+            name: 'gateway',
+            accepted: true,
+            statuses: expect.arrayContaining([200]),
+          }),
+        ]);
+        expect(gatewayKeys.length).toBeGreaterThan(0);
+        expect(gatewayKeys.every((key) => key === 'gw-secret-456')).toBe(true);
+
         // The replay guard survived the reseal: the code used above is still refused, the next one works.
         expect((await t.login(user.username, user.password, { totp: usedCode })).status).toBe(401);
         const next = await t.login(user.username, user.password, {
@@ -421,6 +460,8 @@ describe('secrets at rest', () => {
         expect(confirmed.status).toBe(200);
       });
     } finally {
+      gateway.closeAllConnections();
+      await new Promise((resolve) => gateway.close(resolve));
       await rm(directory, { recursive: true, force: true });
     }
   });

@@ -180,6 +180,54 @@ describe('SCIM /Users', () => {
     expect((await scim('GET', `/Users/${id}`)).body.userName).toBe('new.upn');
   });
 
+  it("refuses the canary's reserved username in any case, on create and on rename, before the canary ever ran", async () => {
+    // No cycle has run on this server: no cutoff-canary account exists to make the name "taken".
+    const reserved = {
+      schemas: [ERROR_SCHEMA],
+      status: '409',
+      scimType: 'uniqueness',
+      detail: 'The username cutoff-canary is reserved for the canary.',
+    };
+    const created = await scim('POST', '/Users', { schemas: [USER_SCHEMA], userName: 'Cutoff-Canary' });
+    expect(created.status).toBe(409);
+    expect(created.body).toEqual(reserved);
+    const none = await scim('GET', `/Users?${filterQuery('userName eq "cutoff-canary"')}`);
+    expect(none.body.totalResults).toBe(0);
+
+    const user = await scim('POST', '/Users', {
+      schemas: [USER_SCHEMA],
+      userName: 'would.be.canary',
+      password: 'would-be-canary-1',
+    });
+    const id = user.body.id as string;
+    const patched = await scim(
+      'PATCH',
+      `/Users/${id}`,
+      patchOp({ op: 'Replace', path: 'userName', value: 'cutoff-canary' }),
+    );
+    expect(patched.status).toBe(409);
+    expect(patched.body).toEqual(reserved);
+    const replaced = await scim('PUT', `/Users/${id}`, { schemas: [USER_SCHEMA], userName: 'CUTOFF-CANARY' });
+    expect(replaced.status).toBe(409);
+    expect(replaced.body).toEqual(reserved);
+    expect((await scim('GET', `/Users/${id}`)).body.userName).toBe('would.be.canary');
+
+    // The admin API: creating it is refused the same way; PATCH /v1/users sets no username at all.
+    const posted = await t.api('POST', '/v1/users', {
+      username: 'cutoff-CANARY',
+      password: 'a-long-password-1',
+    });
+    expect(posted.status).toBe(409);
+    expect(posted.body).toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: 'The username cutoff-canary is reserved for the canary.',
+    });
+    const renamed = await t.api('PATCH', `/v1/users/${id}`, { username: 'cutoff-canary' });
+    expect(renamed.status).toBe(400);
+    expect((await t.api('GET', `/v1/users/${id}`)).body.username).toBe('would.be.canary');
+    expect((await t.api('GET', '/v1/users?username=cutoff-canary')).body.users).toEqual([]);
+  });
+
   it('rejects bad input with RFC 7644 errors, never a 500, and changes nothing', async () => {
     const user = await scim('POST', '/Users', { userName: 'bad.input', roles: [{ value: 'keep' }] });
     const id = user.body.id as string;

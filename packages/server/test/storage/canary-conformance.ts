@@ -52,6 +52,18 @@ export const describeCanaryConformance = (current: () => Store): void => {
       expect(await store.canary.findProbe('orders')).toBeUndefined();
     });
 
+    it('replaces sealed headers only while they are the expected value (reseal)', async () => {
+      const store = current();
+      await store.canary.putProbe(probe('orders', { headerNames: ['x-key'], sealedHeaders: 'old-blob' }));
+      await store.canary.putProbe(probe('billing', { headerNames: ['x-key'], sealedHeaders: 'old-blob' }));
+      expect(await store.canary.replaceSealedHeaders('orders', 'old-blob', 'new-blob')).toBe(true);
+      // Someone else resealed (or re-registered) it first: the stale value is not written.
+      expect(await store.canary.replaceSealedHeaders('orders', 'old-blob', 'other-blob')).toBe(false);
+      expect(await store.canary.replaceSealedHeaders('absent', 'old-blob', 'new-blob')).toBe(false);
+      expect((await store.canary.findProbe('orders'))?.sealedHeaders).toBe('new-blob');
+      expect((await store.canary.findProbe('billing'))?.sealedHeaders).toBe('old-blob');
+    });
+
     it('round-trips runs, lists the most recent first, selects a window oldest first, and prunes', async () => {
       const store = current();
       const failed = run('run_2', 2000, {

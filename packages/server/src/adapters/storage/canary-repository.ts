@@ -11,7 +11,7 @@ import {
 import type { CanaryRepository } from '../../ports/store.js';
 import { fromMillis, parseStringArray, toFlag, toMillis } from './row-mapping.js';
 import type { CanaryProbesTable, CanaryRunsTable } from './schema.js';
-import { insertedRows } from './store-context.js';
+import { insertedRows, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';
 
 const rowToProbe = (row: Selectable<CanaryProbesTable>): CanaryProbeRecord => {
@@ -141,6 +141,16 @@ export class KyselyCanaryRepository implements CanaryRepository {
       .where('name', '=', name)
       .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
+  }
+
+  async replaceSealedHeaders(name: string, expected: string, sealedHeaders: string): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('canary_probes')
+      .set({ sealed_headers: sealedHeaders })
+      .where('name', '=', name)
+      .where('sealed_headers', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
   }
 
   async insertRun(run: CanaryRunRecord): Promise<void> {

@@ -335,15 +335,16 @@ export const outboxRetry = async ({ client, out }: Deps, id: string): Promise<vo
 };
 
 export const secretsReseal = async ({ client, out }: Deps): Promise<void> => {
-  const result = await client.request<{ signing_keys: number; totp_secrets: number }>(
-    'POST',
-    '/v1/secrets/reseal',
-  );
+  const result = await client.request<{
+    signing_keys: number;
+    totp_secrets: number;
+    canary_probe_headers?: number;
+  }>('POST', '/v1/secrets/reseal');
   out.result(
     result,
     () =>
       `sealed with the current encryption key: ${result.signing_keys} signing keys, ` +
-      `${result.totp_secrets} TOTP secrets`,
+      `${result.totp_secrets} TOTP secrets, ${result.canary_probe_headers ?? 0} canary probes' headers`,
   );
 };
 

@@ -1,5 +1,9 @@
 import { CutoffError } from '../../domain/errors.js';
-import { signingKeySealContext, totpSealContext } from '../../domain/seal-contexts.js';
+import {
+  canaryProbeSealContext,
+  signingKeySealContext,
+  totpSealContext,
+} from '../../domain/seal-contexts.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
@@ -8,11 +12,13 @@ const USER_PAGE = 500;
 export interface ResealCounts {
   readonly signing_keys: number;
   readonly totp_secrets: number;
+  readonly canary_probe_headers: number;
 }
 
 /**
  * Seals, with the current encryption key, every stored secret that is in clear (stored before a
- * key was set) or sealed with a previous key: signing keys (retired ones too) and TOTP secrets.
+ * key was set) or sealed with a previous key: signing keys (retired ones too), TOTP secrets
+ * (active and pending) and the header values of canary probes.
  * Each value is replaced only if it is still the one read (a compare-and-set), so a concurrent
  * rotation or re-enrolment wins; running it again finds nothing left to do. Afterwards the
  * previous keys can be dropped from CUTOFF_ENCRYPTION_PREVIOUS_KEYS.
@@ -55,7 +61,19 @@ export const resealSecrets = async (
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
 
-  const counts = { signing_keys: signingKeys, totp_secrets: totpSecrets };
+  let probeHeaders = 0;
+  for (const probe of await store.canary.listProbes()) {
+    if (probe.sealedHeaders === null || !sealer.needsReseal(probe.sealedHeaders)) continue;
+    const context = canaryProbeSealContext(probe.name);
+    const sealed = sealer.seal(sealer.open(probe.sealedHeaders, context), context);
+    if (await store.canary.replaceSealedHeaders(probe.name, probe.sealedHeaders, sealed)) probeHeaders += 1;
+  }
+
+  const counts = {
+    signing_keys: signingKeys,
+    totp_secrets: totpSecrets,
+    canary_probe_headers: probeHeaders,
+  };
   await store.audit.append(
     auditEvent(requestContext, ctx.clock.now(), { action: 'secrets.resealed', target: null, counts }),
   );

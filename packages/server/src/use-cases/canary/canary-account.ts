@@ -2,12 +2,27 @@ import { normalizeNames } from '../../domain/claims.js';
 import { CutoffError } from '../../domain/errors.js';
 import { ID_PREFIX, type UserId } from '../../domain/ids.js';
 import type { Actor, UserRecord } from '../../domain/records.js';
+import { normalizeUsername } from '../../domain/username.js';
 import { randomId, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
 /** The reserved account the canary logs in as. */
 export const CANARY_USERNAME = 'cutoff-canary';
+
+/**
+ * Refuses the canary's username (in any letter case: usernames compare case-insensitively) for
+ * anyone else, wherever a username is set (`POST /v1/users`, SCIM create, SCIM rename): the
+ * canary resets this account's password, groups and roles every cycle. An `ERR_CONFLICT` (409;
+ * `uniqueness` on SCIM), as if the name were taken, which it is, by the canary.
+ */
+export const requireUnreservedUsername = (username: string): void => {
+  if (normalizeUsername(username) === CANARY_USERNAME)
+    throw new CutoffError('ERR_CONFLICT', {
+      message: `The username ${CANARY_USERNAME} is reserved for the canary.`,
+    });
+};
+
 export const CANARY_ACTOR: Actor = { type: 'canary', id: 'canary' };
 /** What the canary's requests look like in audit events (no address: it runs inside the server). */
 export const CANARY_REQUEST_CONTEXT: RequestContext = {

@@ -5,6 +5,7 @@ import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
 import type { UserPatch } from '../../ports/store.js';
 import { auditEvent } from '../audit/audit-event.js';
+import { requireUnreservedUsername } from '../canary/canary-account.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { checkIfMatch, type WriteOptions } from './scim-resources.js';
@@ -96,6 +97,7 @@ export const changeScimUser = async (
   if (first === undefined) throw userNotFound();
   checkIfMatch(options.ifMatch, first.updatedAt);
   const planned = compute(first);
+  if (planned.username !== first.username) requireUnreservedUsername(planned.username);
   // argon2 is slow: decided and hashed before the transaction. Re-sending the current password
   // (identity providers that sync passwords do) is not a change.
   let passwordHash: string | undefined;
@@ -109,6 +111,7 @@ export const changeScimUser = async (
     checkIfMatch(options.ifMatch, before.updatedAt);
     // Recomputed from the user as it is now, so a concurrent change is not overwritten.
     const fields = compute(before);
+    if (fields.username !== before.username) requireUnreservedUsername(fields.username);
     if (fields.password !== undefined && before.passwordHash !== first.passwordHash) {
       throw new ScimError(409, undefined, "The user's password changed concurrently; retry the request.");
     }

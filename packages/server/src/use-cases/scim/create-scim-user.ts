@@ -4,6 +4,7 @@ import type { UserRecord } from '../../domain/records.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
 import { randomId } from '../../lib/secrets.js';
 import { auditEvent } from '../audit/audit-event.js';
+import { requireUnreservedUsername } from '../canary/canary-account.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { parseUserResource } from './user-resource.js';
 
@@ -17,6 +18,7 @@ export const createScimUser = async (
   requestContext: RequestContext,
 ): Promise<UserRecord> => {
   const fields = parseUserResource(body, 'clear');
+  requireUnreservedUsername(fields.username);
   // Checked before hashing (argon2 is slow); the insert below still catches a race.
   if ((await ctx.store.users.findByUsername(fields.username)) !== undefined) throw userNameTaken();
   const passwordHash = fields.password === undefined ? null : await ctx.passwords.hash(fields.password);

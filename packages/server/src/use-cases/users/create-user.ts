@@ -1,12 +1,11 @@
 import { normalizeNames } from '../../domain/claims.js';
-import { CutoffError } from '../../domain/errors.js';
 import { ID_PREFIX, type UserId } from '../../domain/ids.js';
 import { requireAcceptablePassword } from '../../domain/password-policy.js';
 import type { UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
-import { CANARY_USERNAME } from '../canary/canary-account.js';
+import { requireUnreservedUsername } from '../canary/canary-account.js';
 
 export interface CreateUserInput {
   readonly username: string;
@@ -23,11 +22,7 @@ export const createUser = async (
   requestContext: RequestContext,
 ): Promise<UserRecord> => {
   requireAcceptablePassword(input.password);
-  // The canary resets this account's password, groups and roles every cycle: nobody else may own it.
-  if (input.username.toLowerCase() === CANARY_USERNAME)
-    throw new CutoffError('ERR_CONFLICT', {
-      message: `The username ${CANARY_USERNAME} is reserved for the canary.`,
-    });
+  requireUnreservedUsername(input.username);
   const now = ctx.clock.now();
   // Hash before the transaction: argon2 is slow and must not hold the write lock.
   const passwordHash = input.password === undefined ? null : await ctx.passwords.hash(input.password);
