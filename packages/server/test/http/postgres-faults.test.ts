@@ -313,6 +313,35 @@ describe.skipIf(postgresTestsSkipped())(
       expect(await retriesMetric('deadlock')).toBe(0);
       expect(await retriesMetric('serialization_failure')).toBe(0);
     });
+
+    it('take their locks in one order: an incident response and a role downgrade, no deadlock to retry', async () => {
+      const before = logLines(t).filter((line) => line.msg === 'store transaction retried after a conflict');
+      const deadlocksBefore = await retriesMetric('deadlock');
+      const statuses: number[] = [];
+      const users = await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const user = await t.createUser({ roles: ['admin', 'reader'] });
+          expect((await t.login(user.username, user.password)).status).toBe(200);
+          return user.id;
+        }),
+      );
+      // Both update the user row (the incident requires MFA of them) and revoke the user's sessions:
+      // the same rows, to be locked in the same order.
+      await Promise.all(
+        users.flatMap((userId) => [
+          t
+            .api('POST', `/v1/users/${userId}/incident`, {})
+            .then((response) => statuses.push(response.status)),
+          t
+            .api('PATCH', `/v1/users/${userId}`, { roles: ['reader'] })
+            .then((response) => statuses.push(response.status)),
+        ]),
+      );
+      expect(statuses).toEqual(Array.from({ length: 32 }, () => 200));
+      const retried = logLines(t).filter((line) => line.msg === 'store transaction retried after a conflict');
+      expect(retried).toEqual(before);
+      expect(await retriesMetric('deadlock')).toBe(deadlocksBefore);
+    });
   },
 );
 
