@@ -80,6 +80,8 @@ export const countRevocation = async (tx: StoreTx, target: RevocationTarget): Pr
  * it passes its event as `triggeredBy` (updateUser, the SCIM user and group changes,
  * receiveWebhook, the refresh-token and authorization-code reuses) or appends it after. In the
  * other order it deadlocks with a revocation of the same sessions (retried, but after 1 s).
+ * A caller that updates the user's row does so before calling this (updateUser, the incident
+ * response), not after.
  */
 export const applyRevocation = async (
   ctx: Pick<UseCaseContext, 'clock' | 'config'>,
