@@ -246,6 +246,105 @@ describe.skipIf(postgresTestsSkipped())(
   },
 );
 
+describe.skipIf(postgresTestsSkipped())(
+  'user changes that revoke, racing revocations of the same sessions',
+  () => {
+    let t: TestServer;
+    const schema = `cutoff_change_race_${process.pid}_${Date.now().toString(36)}`;
+
+    beforeAll(async () => {
+      const store = createPostgresStore({ connectionString: testDatabaseUrl(), schema, maxConnections: 16 });
+      t = await startTestServer({ store });
+    });
+    afterAll(async () => {
+      await t.close();
+      await dropSchemas(testDatabaseUrl(), [schema]);
+    });
+
+    const retriesMetric = async (cause: string): Promise<number> => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((candidate) =>
+          candidate.startsWith(`cutoff_store_transaction_retries_total{cause="${cause}"}`),
+        );
+      return Number(line?.split(' ').at(-1));
+    };
+
+    it('take their locks in one order: a role downgrade and an admin revocation, no deadlock to retry', async () => {
+      const rounds = 2;
+      const perRound = 12;
+      const downgrades: number[] = [];
+      const revocations: number[] = [];
+      for (let round = 0; round < rounds; round += 1) {
+        const logins = await Promise.all(
+          Array.from({ length: perRound }, async () => {
+            const user = await t.createUser({ roles: ['admin', 'reader'] });
+            const login = (await t.login(user.username, user.password)).body as { session_id: string };
+            return { sessionId: login.session_id, userId: user.id };
+          }),
+        );
+        // Each user at once: a role taken away (which revokes the user: `user.updated`, then the
+        // revocation) and an admin revocation of their session.
+        await Promise.all(
+          logins.flatMap(({ sessionId, userId }) => [
+            t
+              .api('PATCH', `/v1/users/${userId}`, { roles: ['reader'] })
+              .then((response) => downgrades.push(response.status)),
+            t
+              .api('POST', '/v1/revocations', {
+                target: { type: 'session', id: sessionId },
+                reason: 'security_incident',
+              })
+              .then((response) => revocations.push(response.status)),
+          ]),
+        );
+        for (const { userId } of logins) {
+          const sessions = (await t.api('GET', `/v1/users/${userId}/sessions`)).body.sessions as {
+            status: string;
+          }[];
+          expect(sessions.map((session) => session.status)).toEqual(['revoked']);
+        }
+      }
+      expect(downgrades).toEqual(Array.from({ length: rounds * perRound }, () => 200));
+      expect(revocations).toEqual(Array.from({ length: rounds * perRound }, () => 201));
+      const retried = logLines(t).filter((line) => line.msg === 'store transaction retried after a conflict');
+      expect(retried).toEqual([]);
+      expect(await retriesMetric('deadlock')).toBe(0);
+      expect(await retriesMetric('serialization_failure')).toBe(0);
+    });
+
+    it('take their locks in one order: an incident response and a role downgrade, no deadlock to retry', async () => {
+      const before = logLines(t).filter((line) => line.msg === 'store transaction retried after a conflict');
+      const deadlocksBefore = await retriesMetric('deadlock');
+      const statuses: number[] = [];
+      const users = await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const user = await t.createUser({ roles: ['admin', 'reader'] });
+          expect((await t.login(user.username, user.password)).status).toBe(200);
+          return user.id;
+        }),
+      );
+      // Both update the user row (the incident requires MFA of them) and revoke the user's sessions:
+      // the same rows, to be locked in the same order.
+      await Promise.all(
+        users.flatMap((userId) => [
+          t
+            .api('POST', `/v1/users/${userId}/incident`, {})
+            .then((response) => statuses.push(response.status)),
+          t
+            .api('PATCH', `/v1/users/${userId}`, { roles: ['reader'] })
+            .then((response) => statuses.push(response.status)),
+        ]),
+      );
+      expect(statuses).toEqual(Array.from({ length: 32 }, () => 200));
+      const retried = logLines(t).filter((line) => line.msg === 'store transaction retried after a conflict');
+      expect(retried).toEqual(before);
+      expect(await retriesMetric('deadlock')).toBe(deadlocksBefore);
+    });
+  },
+);
+
 describe.skipIf(postgresTestsSkipped())('a PostgreSQL deadlock inside store.transaction', () => {
   const stores = postgresTestStores();
   afterAll(() => stores.dispose());

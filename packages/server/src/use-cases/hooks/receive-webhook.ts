@@ -210,16 +210,8 @@ const apply = async (
         const current = await tx.users.findById(user.id);
         if (current === undefined) throw new CutoffError('ERR_NOT_FOUND');
         const deactivated = plan.deactivate && current.active;
-        if (deactivated) {
-          await tx.users.update(user.id, { active: false, updatedAt: now });
-          await tx.audit.append(
-            auditEvent(requestContext, now, {
-              action: 'user.updated',
-              target: { type: 'user', id: user.id },
-              details: { changed: ['active'], active: false, ...details },
-            }),
-          );
-        }
+        if (deactivated) await tx.users.update(user.id, { active: false, updatedAt: now });
+        // `user.updated` goes in as the revocation's cause: appended after its row locks.
         const revocation = await applyRevocation(
           ctx,
           tx,
@@ -228,6 +220,13 @@ const apply = async (
             reason: plan.reason,
             note: plan.note ?? undefined,
             details,
+            ...(deactivated && {
+              triggeredBy: {
+                action: 'user.updated',
+                target: { type: 'user', id: user.id },
+                details: { changed: ['active'], active: false, ...details },
+              },
+            }),
           },
           requestContext,
         );

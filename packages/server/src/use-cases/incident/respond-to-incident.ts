@@ -72,6 +72,9 @@ export const respondToIncident = async (
       ...(input.severity !== undefined && input.severity !== null && { severity: input.severity }),
       ...input.details,
     };
+    // The user row before the revocation's locks, as updateUser takes them (user, refresh tokens,
+    // sessions, append lock): after them, the two deadlocked on PostgreSQL.
+    await tx.users.update(user.id, { mfaRequired: true, updatedAt: now });
     const revocation = await applyRevocation(
       ctx,
       tx,
@@ -83,7 +86,6 @@ export const respondToIncident = async (
       },
       requestContext,
     );
-    await tx.users.update(user.id, { mfaRequired: true, updatedAt: now });
 
     const notice = { username: user.username, at: now, incidentId };
     const message = (kind: NotificationChannel, payload: Record<string, unknown>): OutboxMessage => ({

@@ -5,7 +5,7 @@ import type { ClientRecord, RevocationRecord, SessionRecord, UserRecord } from '
 import { hashSecret, randomId, secretsEqual } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
-import { auditEvent } from '../audit/audit-event.js';
+import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { newRefreshToken, userAccessTokenClaims } from '../auth/issue-tokens.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { resolveGroupAccess, type GroupAccess } from '../groups/group-access.js';
@@ -70,16 +70,17 @@ const replayed = async (
   code: AuthorizationCodeRecord,
   requestContext: RequestContext,
 ): Promise<Outcome> => {
-  const now = ctx.clock.now();
-  await tx.audit.append(
-    auditEvent(requestContext, now, {
-      action: 'authorization_code.reused',
-      target: { type: 'client', id: code.clientId },
-      reason: 'security_incident',
-      details: { user_id: code.userId, session_id: code.issuedSessionId },
-    }),
-  );
-  if (code.issuedSessionId === null) return { kind: 'replayed', entry: undefined };
+  const reused: AuditEventInput = {
+    action: 'authorization_code.reused',
+    target: { type: 'client', id: code.clientId },
+    reason: 'security_incident',
+    details: { user_id: code.userId, session_id: code.issuedSessionId },
+  };
+  if (code.issuedSessionId === null) {
+    await tx.audit.append(auditEvent(requestContext, ctx.clock.now(), reused));
+    return { kind: 'replayed', entry: undefined };
+  }
+  // The reuse event goes in as the revocation's cause: appended after its row locks.
   const applied = await applyRevocation(
     ctx,
     tx,
@@ -87,6 +88,7 @@ const replayed = async (
       target: { type: 'session', id: code.issuedSessionId },
       reason: 'security_incident',
       details: { trigger: 'authorization_code_reuse' },
+      triggeredBy: reused,
     },
     requestContext,
   );

@@ -76,9 +76,12 @@ export const countRevocation = async (tx: StoreTx, target: RevocationTarget): Pr
  *
  * Lock order, the same in every transaction that takes these locks: refresh tokens, sessions,
  * then the append lock (one advisory lock on PostgreSQL, held to commit by the first feed or
- * audit append). A caller should not append to the audit trail or the feed before calling this
- * (pass `triggeredBy`): updateUser, the SCIM user and group changes and receiveWebhook still do,
- * and can deadlock the same way with a revocation of the same sessions (retried, after 1 s).
+ * audit append). A caller must not append to the audit trail or the feed before calling this:
+ * it passes its event as `triggeredBy` (updateUser, the SCIM user and group changes,
+ * receiveWebhook, the refresh-token and authorization-code reuses) or appends it after. In the
+ * other order it deadlocks with a revocation of the same sessions (retried, but after 1 s).
+ * A caller that updates the user's row does so before calling this (updateUser, the incident
+ * response), not after.
  */
 export const applyRevocation = async (
   ctx: Pick<UseCaseContext, 'clock' | 'config'>,
@@ -86,43 +89,67 @@ export const applyRevocation = async (
   request: RevocationRequest,
   requestContext: RequestContext,
 ): Promise<AppliedRevocation> => {
+  const [applied] = await applyRevocations(ctx, tx, [request], requestContext);
+  return applied!;
+};
+
+/**
+ * Several revocations in one transaction (the members removed from a group): every one's row
+ * locks first, then the appends, so none of them takes a row lock while holding the append lock.
+ * Each request's `triggeredBy` is appended just before its own event.
+ */
+export const applyRevocations = async (
+  ctx: Pick<UseCaseContext, 'clock' | 'config'>,
+  tx: StoreTx,
+  requests: readonly RevocationRequest[],
+  requestContext: RequestContext,
+): Promise<AppliedRevocation[]> => {
   const now = ctx.clock.now();
-  const { target, reason } = request;
-  const selector = sessionSelectorFor(target);
-  // Refresh tokens before sessions: the order a refresh takes its locks in (it rotates the token,
-  // then touches the session). In the other order the two deadlocked on PostgreSQL.
-  const refreshTokensRevoked =
-    selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
-  // Read before the sessions are marked: the relying parties of the sessions this revocation ends.
-  if (selector !== undefined) await enqueueBackchannelLogouts(tx, selector, now);
-  const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
-  // The first append: the append lock comes after the row locks.
-  if (request.triggeredBy !== undefined)
-    await tx.audit.append(auditEvent(requestContext, now, request.triggeredBy));
+  const counts: RevocationCounts[] = [];
+  for (const { target, reason } of requests) {
+    const selector = sessionSelectorFor(target);
+    // Refresh tokens before sessions: the order a refresh takes its locks in (it rotates the
+    // token, then touches the session). In the other order the two deadlocked on PostgreSQL.
+    const refreshTokensRevoked =
+      selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
+    // Read before the sessions are marked: the relying parties of the sessions this revocation ends.
+    if (selector !== undefined) await enqueueBackchannelLogouts(tx, selector, now);
+    const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
+    counts.push({ sessionsRevoked, refreshTokensRevoked });
+  }
   const timing = revocationTiming(
     toNumericDate(now),
     ctx.config.accessTokenTtlSeconds,
     ctx.config.clockSkewSeconds,
   );
-  const entry = await tx.revocations.append({
-    id: randomId(ID_PREFIX.revocation),
-    kind: target.type,
-    key: target.id,
-    at: timing.at,
-    expiresAt: timing.expiresAt,
-    reason,
-    note: request.note ?? null,
-    actor: requestContext.actor,
-    createdAt: now,
-  });
-  await tx.audit.append(
-    auditEvent(requestContext, now, {
-      action: revocationAction(target.type),
-      target: { type: target.type, id: target.id },
+  const applied: AppliedRevocation[] = [];
+  for (const [index, request] of requests.entries()) {
+    const { target, reason } = request;
+    const { sessionsRevoked, refreshTokensRevoked } = counts[index]!;
+    // The first append: the append lock comes after the row locks.
+    if (request.triggeredBy !== undefined)
+      await tx.audit.append(auditEvent(requestContext, now, request.triggeredBy));
+    const entry = await tx.revocations.append({
+      id: randomId(ID_PREFIX.revocation),
+      kind: target.type,
+      key: target.id,
+      at: timing.at,
+      expiresAt: timing.expiresAt,
       reason,
-      counts: { sessions: sessionsRevoked, refresh_tokens: refreshTokensRevoked },
-      details: { revocation_id: entry.id, seq: entry.seq, note: request.note ?? null, ...request.details },
-    }),
-  );
-  return { entry, sessionsRevoked, refreshTokensRevoked };
+      note: request.note ?? null,
+      actor: requestContext.actor,
+      createdAt: now,
+    });
+    await tx.audit.append(
+      auditEvent(requestContext, now, {
+        action: revocationAction(target.type),
+        target: { type: target.type, id: target.id },
+        reason,
+        counts: { sessions: sessionsRevoked, refresh_tokens: refreshTokensRevoked },
+        details: { revocation_id: entry.id, seq: entry.seq, note: request.note ?? null, ...request.details },
+      }),
+    );
+    applied.push({ entry, sessionsRevoked, refreshTokensRevoked });
+  }
+  return applied;
 };

@@ -3,9 +3,9 @@ import type { GroupRecord, RevocationRecord } from '../../domain/records.js';
 import { groupNameFor } from '../../domain/scim/group-name.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
 import type { GroupPatch } from '../../ports/store.js';
-import { auditEvent } from '../audit/audit-event.js';
+import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
-import { applyRevocation } from '../revocation/apply-revocation.js';
+import { applyRevocations } from '../revocation/apply-revocation.js';
 import { assertUsersExist, groupNameTaken } from './create-scim-group.js';
 import type { ScimGroupFields } from './group-resource.js';
 import { boundedIds, checkIfMatch, type WriteOptions } from './scim-resources.js';
@@ -62,36 +62,38 @@ export const changeScimGroup = async (
     if (group === undefined) throw groupNotFound();
     for (const member of removed) await tx.groups.removeMember(group.name, member);
     for (const member of added) await tx.groups.addMember(group.name, member);
-    await tx.audit.append(
-      auditEvent(requestContext, now, {
-        action: 'group.updated',
-        target: { type: 'group', id: group.name },
-        counts: { members_added: added.length, members_removed: removed.length },
-        details: {
-          source: 'scim',
-          group_id: group.id,
-          changed,
-          ...(name !== before.name && { renamed_from: before.name }),
-          display_name: group.displayName,
-          members_added: boundedIds(added),
-          members_removed: boundedIds(removed),
-        },
-      }),
-    );
-    const revocations: RevocationRecord[] = [];
-    for (const member of removed) {
-      const applied = await applyRevocation(
-        ctx,
-        tx,
-        {
-          target: { type: 'user', id: member },
-          reason: 'role_change',
-          details: { source: 'scim', removed_from_group: group.name, group_id: group.id },
-        },
-        requestContext,
-      );
-      revocations.push(applied.entry);
+    const updated: AuditEventInput = {
+      action: 'group.updated',
+      target: { type: 'group', id: group.name },
+      counts: { members_added: added.length, members_removed: removed.length },
+      details: {
+        source: 'scim',
+        group_id: group.id,
+        changed,
+        ...(name !== before.name && { renamed_from: before.name }),
+        display_name: group.displayName,
+        members_added: boundedIds(added),
+        members_removed: boundedIds(removed),
+      },
+    };
+    if (removed.length === 0) {
+      await tx.audit.append(auditEvent(requestContext, now, updated));
+      return { group, revocations: [] };
     }
+    // Every removed member's rows locked before the first append; `group.updated` goes in as the
+    // cause, just before the first member's revocation event.
+    const applied = await applyRevocations(
+      ctx,
+      tx,
+      removed.map((member, index) => ({
+        target: { type: 'user', id: member },
+        reason: 'role_change',
+        details: { source: 'scim', removed_from_group: group.name, group_id: group.id },
+        ...(index === 0 && { triggeredBy: updated }),
+      })),
+      requestContext,
+    );
+    const revocations: RevocationRecord[] = applied.map((revocation) => revocation.entry);
     return { group, revocations };
   });
   for (const entry of result.revocations) ctx.onRevocationCommitted(entry);

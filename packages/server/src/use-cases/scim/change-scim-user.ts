@@ -4,7 +4,7 @@ import type { RevocationReason } from '../../domain/revocation-plan.js';
 import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
 import type { UserPatch } from '../../ports/store.js';
-import { auditEvent } from '../audit/audit-event.js';
+import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { requireUnreservedUsername } from '../canary/canary-account.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
@@ -120,20 +120,22 @@ export const changeScimUser = async (
     const user = await tx.users.update(id, patch);
     if (user === undefined) throw userNotFound();
     const rolesChanged = changed.includes('roles');
-    await tx.audit.append(
-      auditEvent(requestContext, now, {
-        action: 'user.updated',
-        target: { type: 'user', id },
-        details: {
-          source: 'scim',
-          changed,
-          ...(changed.includes('active') && { active: user.active }),
-          ...(rolesChanged && { roles_before: before.roles, roles_after: user.roles }),
-        },
-      }),
-    );
+    const updated: AuditEventInput = {
+      action: 'user.updated',
+      target: { type: 'user', id },
+      details: {
+        source: 'scim',
+        changed,
+        ...(changed.includes('active') && { active: user.active }),
+        ...(rolesChanged && { roles_before: before.roles, roles_after: user.roles }),
+      },
+    };
     const reason = revocationReasonFor(before, user, passwordHash !== undefined);
-    if (reason === null) return { user, revocation: null };
+    if (reason === null) {
+      await tx.audit.append(auditEvent(requestContext, now, updated));
+      return { user, revocation: null };
+    }
+    // `user.updated` goes in as the revocation's cause: appended after its row locks.
     const applied = await applyRevocation(
       ctx,
       tx,
@@ -146,6 +148,7 @@ export const changeScimUser = async (
             roles_removed: before.roles.filter((role) => !user.roles.includes(role)),
           }),
         },
+        triggeredBy: updated,
       },
       requestContext,
     );

@@ -7,7 +7,7 @@ import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import type { StoreTx, UserPatch } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
-import { auditEvent } from '../audit/audit-event.js';
+import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 
 export interface UpdateUserInput {
   readonly email?: string | null | undefined;
@@ -66,33 +66,34 @@ export const updateUser = async (
     if (before === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
     const user = await tx.users.update(id, patch);
     if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
-    await tx.audit.append(
-      auditEvent(requestContext, now, {
-        action: 'user.updated',
-        target: { type: 'user', id },
-        details: {
-          changed: Object.keys(input).filter((key) => input[key as keyof UpdateUserInput] !== undefined),
-          ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
-          ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
-          ...(input.active !== undefined && { active: user.active }),
-          ...options.auditDetails,
-        },
-      }),
-    );
+    const updated: AuditEventInput = {
+      action: 'user.updated',
+      target: { type: 'user', id },
+      details: {
+        changed: Object.keys(input).filter((key) => input[key as keyof UpdateUserInput] !== undefined),
+        ...(input.roles !== undefined && { roles_before: before.roles, roles_after: user.roles }),
+        ...(input.groups !== undefined && { groups_before: before.groups, groups_after: user.groups }),
+        ...(input.active !== undefined && { active: user.active }),
+        ...options.auditDetails,
+      },
+    };
     const reason = revocationReasonFor(before, input);
-    const revocation =
-      reason === null
-        ? null
-        : await applyRevocation(
-            ctx,
-            tx,
-            {
-              target: { type: 'user', id },
-              reason,
-              ...(options.auditDetails !== undefined && { details: options.auditDetails }),
-            },
-            requestContext,
-          );
+    if (reason === null) {
+      await tx.audit.append(auditEvent(requestContext, now, updated));
+      return { user, revocation: null };
+    }
+    // `user.updated` goes in as the revocation's cause: appended after its row locks.
+    const revocation = await applyRevocation(
+      ctx,
+      tx,
+      {
+        target: { type: 'user', id },
+        reason,
+        ...(options.auditDetails !== undefined && { details: options.auditDetails }),
+        triggeredBy: updated,
+      },
+      requestContext,
+    );
     return { user, revocation };
   });
   if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation.entry);
