@@ -35,7 +35,7 @@ import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
 import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
-import { OidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
+import { createOidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
 import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
 import { ClientDirectory } from './use-cases/oauth/client-directory.js';
 import { createIntrospector } from './use-cases/oauth/introspect.js';
@@ -261,7 +261,12 @@ export const createCutoffServer = async (
   webhookEventPruner.start();
   apiKeyUsage.start();
   canary.start();
-  const oidcStatePruner = new OidcStatePruner({ store, clock, onError: (error) => logError(error) });
+  const oidcStatePruner = createOidcStatePruner({
+    store,
+    clock,
+    scheduler: options.scheduler ?? systemScheduler,
+    onError: (error) => logError(error),
+  });
   oidcStatePruner.start();
 
   let closing: Promise<void> | undefined;

@@ -1,4 +1,6 @@
+import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { Store } from '../../ports/store.js';
 
 /**
@@ -9,36 +11,22 @@ export const OIDC_STATE_RETENTION_MS = 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Deletes expired authorization codes and hosted-login attempts, at start and then hourly. */
-export class OidcStatePruner {
-  readonly #store: Store;
-  readonly #clock: Clock;
-  readonly #onError: (error: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-
-  constructor(options: { store: Store; clock: Clock; onError: (error: unknown) => void }) {
-    this.#store = options.store;
-    this.#clock = options.clock;
-    this.#onError = options.onError;
-  }
-
-  start(): void {
-    if (this.#timer !== undefined) return;
-    const run = (): void => {
-      this.#running = this.#store.oidc
-        .purgeExpired(new Date(this.#clock.now().getTime() - OIDC_STATE_RETENTION_MS))
-        .then(
-          () => undefined,
-          (error: unknown) => this.#onError(error),
-        );
-    };
-    run();
-    this.#timer = setInterval(run, PRUNE_INTERVAL_MS);
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-  }
-}
+export const createOidcStatePruner = (options: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly onError: (error: unknown) => void;
+}): PeriodicTask =>
+  new PeriodicTask(
+    async () => {
+      await options.store.oidc.purgeExpired(
+        new Date(options.clock.now().getTime() - OIDC_STATE_RETENTION_MS),
+      );
+    },
+    {
+      intervalMs: PRUNE_INTERVAL_MS,
+      initialDelayMs: 0,
+      scheduler: options.scheduler,
+      onError: options.onError,
+    },
+  );
