@@ -18,6 +18,17 @@ export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }) 
   details: event.details,
 });
 
+/**
+ * An audit event as it leaves Cutoff (the API, `cutoff audit export`, every SIEM destination): the
+ * hashed body plus its chain links, so any copy can be checked for gaps and edits on its own.
+ */
+export const exportedAuditEvent = (event: AuditEventRecord) => ({
+  ...auditEventBody(event),
+  prev_hash: event.prevHash,
+  hash: event.hash,
+});
+export type ExportedAuditEvent = ReturnType<typeof exportedAuditEvent>;
+
 /** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonical JSON). */
 export const computeAuditHash = (
   prevHash: string,

@@ -6,7 +6,7 @@ import type {
   UserRecord,
 } from '../domain/records.js';
 import { apiKeyStatus } from '../domain/records.js';
-import { auditEventBody } from '../domain/audit-chain.js';
+import { exportedAuditEvent } from '../domain/audit-chain.js';
 
 /** Records -> public JSON. Secrets (password hash, TOTP secret, secret hashes) never leave here. */
 
@@ -73,8 +73,4 @@ export const presentApiKey = (key: ApiKeyRecord, now: Date) => ({
   revoked_at: isoOrNull(key.revokedAt),
 });
 
-export const presentAuditEvent = (event: AuditEventRecord) => ({
-  ...auditEventBody(event),
-  prev_hash: event.prevHash,
-  hash: event.hash,
-});
+export const presentAuditEvent = exportedAuditEvent;
