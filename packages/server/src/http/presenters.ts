@@ -1,6 +1,5 @@
 import type {
   ApiKeyRecord,
-  AuditEventRecord,
   ClientRecord,
   SessionRecord,
   UserRecord,
