@@ -9,7 +9,16 @@ export interface OutboundEvent {
   readonly id: string;
   readonly seq: number;
   readonly event: ExportedAuditEvent;
+  /**
+   * What the destination receives for this event, already in its configured `format`: the
+   * exported event itself for `cutoff` (the default), an OCSF object for `ocsf`. Either way it
+   * carries `prev_hash`/`hash`, so the SIEM's copy can be checked for gaps and edits.
+   */
+  readonly payload: Readonly<Record<string, unknown>>;
 }
+
+/** How a destination's events are shaped (`format` in its configuration). */
+export type EventFormat = 'cutoff' | 'ocsf';
 
 /**
  * A destination's wire protocol (Splunk HEC, syslog, Standard Webhooks HTTP, JSON Lines file).
