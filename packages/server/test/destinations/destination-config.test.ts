@@ -22,6 +22,7 @@ describe('splunk_hec configuration', () => {
         sourcetype: 'cutoff:audit',
         host: null,
         source: 'cutoff',
+        ca: null,
         gzip: false,
         timeoutMs: 10_000,
       },

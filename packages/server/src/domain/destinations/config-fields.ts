@@ -63,6 +63,16 @@ export class FieldReader {
     return value;
   }
 
+  /** PEM certificates (a CA bundle). */
+  pem(field: string): string | undefined {
+    const pem = this.string(field, { max: 64 * 1024 });
+    if (pem !== undefined && !pem.includes('-----BEGIN CERTIFICATE-----')) {
+      this.fail(field, 'must be PEM certificates (-----BEGIN CERTIFICATE-----)');
+      return undefined;
+    }
+    return pem;
+  }
+
   integer(field: string, min: number, max: number): number | undefined {
     const value = this.#object[field];
     if (value === undefined || value === null) return undefined;

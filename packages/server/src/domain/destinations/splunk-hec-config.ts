@@ -19,6 +19,11 @@ export interface SplunkHecConfig {
   /** The `host` field of every event; unset: the server's hostname, chosen by the sender. */
   readonly host: string | null;
   readonly source: string;
+  /**
+   * PEM CA bundle the HEC certificate must chain to (Splunk ships a self-signed one); unset:
+   * Node's public roots.
+   */
+  readonly ca: string | null;
   /** Gzip request bodies (`Content-Encoding: gzip`, which HEC accepts). */
   readonly gzip: boolean;
   /** Per request, connection to response. */
@@ -28,7 +33,7 @@ export interface SplunkHecConfig {
 /** The fields the engine seals at rest and redacts when it shows the destination. */
 export const SPLUNK_HEC_SECRET_FIELDS = ['token'] as const;
 
-const FIELDS = ['url', 'token', 'index', 'sourcetype', 'host', 'source', 'gzip', 'timeout_ms'];
+const FIELDS = ['url', 'token', 'index', 'sourcetype', 'host', 'source', 'ca', 'gzip', 'timeout_ms'];
 
 const eventUrl = (reader: FieldReader, raw: string | undefined): string | undefined => {
   if (raw === undefined) return undefined;
@@ -52,7 +57,7 @@ const eventUrl = (reader: FieldReader, raw: string | undefined): string | undefi
 };
 
 /**
- * `{url, token, index?, sourcetype?, host?, source?, gzip?, timeout_ms?}`. `url` is the HEC base
+ * `{url, token, index?, sourcetype?, host?, source?, ca?, gzip?, timeout_ms?}`. `url` is the HEC base
  * (`https://splunk:8088`) or the event endpoint itself; `http` only on a loopback address.
  */
 export const parseSplunkHecConfig = (
@@ -66,6 +71,7 @@ export const parseSplunkHecConfig = (
   const sourcetype = reader.string('sourcetype', { max: 256 });
   const host = reader.string('host', { max: 256 });
   const source = reader.string('source', { max: 256 });
+  const ca = reader.pem('ca');
   const gzip = reader.boolean('gzip');
   const timeoutMs = reader.integer('timeout_ms', 100, 120_000);
   return reader.result(() => ({
@@ -76,6 +82,7 @@ export const parseSplunkHecConfig = (
     sourcetype: sourcetype ?? DEFAULT_HEC_SOURCETYPE,
     host: host ?? null,
     source: source ?? DEFAULT_HEC_SOURCE,
+    ca: ca ?? null,
     gzip: gzip ?? false,
     timeoutMs: timeoutMs ?? DEFAULT_HEC_TIMEOUT_MS,
   }));

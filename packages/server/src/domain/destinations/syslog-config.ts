@@ -93,15 +93,6 @@ const facilityOf = (reader: FieldReader): number | undefined => {
   return undefined;
 };
 
-const caOf = (reader: FieldReader): string | undefined => {
-  const ca = reader.string('ca', { max: 64 * 1024 });
-  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
-    reader.fail('ca', 'must be PEM certificates (-----BEGIN CERTIFICATE-----)');
-    return undefined;
-  }
-  return ca;
-};
-
 /**
  * `{host, port?, transport?, ca?, server_name?, app_name?, hostname?, facility?, timeout_ms?}`;
  * `transport` defaults to `tls` and `port` to 6514.
@@ -121,7 +112,7 @@ export const parseSyslogConfig = (
   }
   if (transport === 'tcp' && host !== undefined && !isLoopbackHost(host))
     reader.fail('transport', 'tcp (no TLS) is allowed to a loopback host only (use tls)');
-  const ca = caOf(reader);
+  const ca = reader.pem('ca');
   if (transport === 'tcp' && ca !== undefined) reader.fail('ca', 'applies to transport tls only');
   const serverName = reader.string('server_name', { max: 253 });
   const appName = printable(reader, 'app_name', reader.string('app_name', { max: 48 }), 48);
