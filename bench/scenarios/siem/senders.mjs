@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
 import { setTimeout } from 'node:timers';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { SplunkHecSender } from '../../../packages/server/dist/adapters/destinations/splunk-hec-sender.js';
 import { SyslogSender } from '../../../packages/server/dist/adapters/destinations/syslog-sender.js';
 import { parseSplunkHecConfig } from '../../../packages/server/dist/domain/destinations/splunk-hec-config.js';
@@ -73,7 +74,11 @@ const startHecReceiver = async () => {
         response.writeHead(403).end('{"text":"Invalid token","code":4}');
         return;
       }
-      received += Buffer.concat(chunks).toString('utf8').split('\n').length;
+      const body = Buffer.concat(chunks);
+      const text = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString(
+        'utf8',
+      );
+      received += text.split('\n').length;
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"text":"Success","code":0}');
     });
   });
@@ -160,8 +165,10 @@ const hecRun = async (env, gzip) => {
   const parsed = parseSplunkHecConfig({ url: receiver.url, token: TOKEN, gzip });
   const sender = new SplunkHecSender(parsed.config);
   try {
-    await drive(sender, 300); // warm-up
+    const warm = await drive(sender, 300);
     const run = await drive(sender, env.options.durationMs);
+    // Every event the sender reported delivered reached the receiver.
+    const missing = warm.sent + run.sent - receiver.received();
     return makeResult({
       ...base,
       backend: 'memory',
@@ -171,6 +178,7 @@ const hecRun = async (env, gzip) => {
       p50Ms: run.p50,
       p99Ms: run.p99,
       requests: run.sent / BATCH,
+      errors: Math.abs(missing),
       notes: `batches of ${BATCH}; p50/p99 per batch`,
     });
   } finally {
