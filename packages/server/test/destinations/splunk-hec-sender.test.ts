@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SplunkHecSender } from '../../src/adapters/destinations/splunk-hec-sender.js';
 import { DeliveryError, isRetryable } from '../../src/domain/destinations/delivery-error.js';
@@ -139,6 +140,11 @@ describe('Splunk HEC sender', () => {
 
   it('speaks https, verifying the collector against the configured CA and refusing another', async () => {
     const pki = makeTestPki();
+    const other = makeTestPki();
+    cleanup.push(() => {
+      for (const dir of [pki.dir, other.dir]) rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    });
     const receiver = await HecReceiver.start({ token: TOKEN, tls: { cert: pki.certPem, key: pki.keyPem } });
     cleanup.push(() => receiver.close());
     const trusting = new SplunkHecSender(config({ url: receiver.baseUrl, ca: pki.caPem }));
@@ -146,7 +152,7 @@ describe('Splunk HEC sender', () => {
     await trusting.send(outboundEvents(2));
     expect(receiver.events).toHaveLength(2);
 
-    const stranger = new SplunkHecSender(config({ url: receiver.baseUrl, ca: makeTestPki().caPem }));
+    const stranger = new SplunkHecSender(config({ url: receiver.baseUrl, ca: other.caPem }));
     cleanup.push(() => stranger.close());
     const error = await failure(stranger.send(outboundEvents(1)));
     expect(error.message).toMatch(/certificate/i);

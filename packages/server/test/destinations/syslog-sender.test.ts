@@ -1,6 +1,9 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyslogSender } from '../../src/adapters/destinations/syslog-sender.js';
 import { DeliveryError } from '../../src/domain/destinations/delivery-error.js';
+import { computeAuditHash } from '../../src/domain/audit-chain.js';
+import { fromOcsf, toOcsf } from '../../src/domain/destinations/ocsf.js';
 import { SYSLOG_SD_ID } from '../../src/domain/destinations/rfc5424.js';
 import { parseSyslogConfig, type SyslogConfig } from '../../src/domain/destinations/syslog-config.js';
 import type { OutboundEvent } from '../../src/ports/destination-sender.js';
@@ -17,13 +20,21 @@ const senders: SyslogSender[] = [];
 
 beforeAll(async () => {
   if (!rsyslogAvailable()) throw new Error('rsyslogd is missing: apt-get install -y rsyslog rsyslog-gnutls');
-  pki = makeTestPki();
+  pki = newPki();
   rsyslog = await Rsyslog.start(pki);
 });
 afterAll(async () => {
   for (const sender of senders) await sender.close();
-  await rsyslog?.stop();
+  await rsyslog?.dispose();
+  for (const dir of pkiDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+const pkiDirs: string[] = [];
+const newPki = (): TestPki => {
+  const created = makeTestPki();
+  pkiDirs.push(created.dir);
+  return created;
+};
 
 const sender = (json: Record<string, unknown> = {}): SyslogSender => {
   const parsed = parseSyslogConfig({ host: '127.0.0.1', port: rsyslog.port, ca: pki.caPem, ...json });
@@ -82,9 +93,29 @@ describe('syslog sender (RFC 5424 over RFC 5425 TLS, octet-counted) to a real rs
       expect(lines[index]!.sd.params.prev_hash).toBe(lines[index - 1]!.sd.params.hash);
   });
 
+  it("streams OCSF payloads whose chain verifies from rsyslog's copy alone", async () => {
+    const batch = outboundEvents(30, { destination: 'ocsf' }).map((item) => ({
+      ...item,
+      payload: toOcsf(item.event, item.id),
+    }));
+    await sender().send(batch);
+    const copies = received(await waitFor(batch), batch).map(({ line }) =>
+      fromOcsf(JSON.parse(line.msg.slice(1))),
+    );
+    let prevHash = batch[0]!.event.prev_hash;
+    for (const copy of copies) {
+      expect(copy).not.toBeNull();
+      expect(copy!.prev_hash).toBe(prevHash);
+      const recomputed = computeAuditHash(copy!.prev_hash, { ...copy!, ts: new Date(copy!.ts) });
+      expect(recomputed).toBe(copy!.hash);
+      prevHash = copy!.hash;
+    }
+    expect(copies).toHaveLength(30);
+  });
+
   it('refuses a receiver whose certificate does not chain to the configured CA, permanently', async () => {
     const before = rsyslog.lines().length;
-    const stranger = sender({ ca: makeTestPki().caPem });
+    const stranger = sender({ ca: newPki().caPem });
     const error = await stranger.send(outboundEvents(3, { destination: 'stranger' })).then(
       () => null,
       (caught: unknown) => caught,
@@ -128,6 +159,30 @@ describe('syslog sender (RFC 5424 over RFC 5425 TLS, octet-counted) to a real rs
     // At least once: a re-sent batch may arrive twice; deduped by id, all 100 arrive in order.
     const seqs = [...new Set(lines.map(({ sd }) => sd.params.id))].map((id) => Number(id!.split(':')[1]));
     expect(seqs).toEqual(batch.map((item) => item.seq));
+  });
+
+  it('speaks plain TCP, octet-counted, to a relay on 127.0.0.1', async () => {
+    const relay = await Rsyslog.start(null);
+    try {
+      const parsed = parseSyslogConfig({
+        host: '127.0.0.1',
+        port: relay.port,
+        transport: 'tcp',
+        facility: 'local3',
+      });
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      const plain = new SyslogSender(parsed.config, { defaultHostname: 'auth-1' });
+      senders.push(plain);
+      const batch = outboundEvents(20, { destination: 'relay' });
+      await plain.send(batch);
+      const lines = await relay.waitForLines(20);
+      expect(lines.map((line) => parseStructuredData(line.structuredData).params.id)).toEqual(
+        batch.map((item) => item.id),
+      );
+      expect(lines.every((line) => line.facility === 19)).toBe(true);
+    } finally {
+      await relay.dispose();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,18 +64,27 @@ export class Rsyslog {
     this.outFile = join(dir, 'out.log');
   }
 
-  static async start(pki: TestPki): Promise<Rsyslog> {
+  /** Over TLS with `pki`'s server certificate; with `null`, plain TCP (a local relay). */
+  static async start(pki: TestPki | null): Promise<Rsyslog> {
     const dir = mkdtempSync(join(tmpdir(), 'cutoff-rsyslog-'));
     const rsyslog = new Rsyslog(dir, await freePort());
+    const tls =
+      pki === null
+        ? [`global(workDirectory="${dir}" maxMessageSize="64k")`, 'module(load="imtcp")']
+        : [
+            `global(workDirectory="${dir}" maxMessageSize="64k" DefaultNetstreamDriver="gtls"`,
+            `       DefaultNetstreamDriverCAFile="${pki.caFile}" DefaultNetstreamDriverCertFile="${pki.certFile}"`,
+            `       DefaultNetstreamDriverKeyFile="${pki.keyFile}")`,
+            'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")',
+          ];
     writeFileSync(
       join(dir, 'rsyslog.conf'),
       [
-        `global(workDirectory="${dir}" maxMessageSize="64k" DefaultNetstreamDriver="gtls"`,
-        `       DefaultNetstreamDriverCAFile="${pki.caFile}" DefaultNetstreamDriverCertFile="${pki.certFile}"`,
-        `       DefaultNetstreamDriverKeyFile="${pki.keyFile}")`,
-        'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")',
+        ...tls,
         `input(type="imtcp" port="${rsyslog.port}" address="127.0.0.1")`,
         `template(name="fields" type="string" string="${TEMPLATE}")`,
+        // rsyslogd's own messages (start, bind errors) to their own file, named in our errors.
+        `if $programname == "rsyslogd" then { action(type="omfile" file="${join(dir, 'rsyslogd.log')}") stop }`,
         `action(type="omfile" file="${rsyslog.outFile}" template="fields")`,
         '',
       ].join('\n'),
@@ -98,10 +107,14 @@ export class Rsyslog {
     child.stdout?.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
     this.#child = child;
-    const deadline = Date.now() + 10_000;
+    // Generous: on a loaded machine (load 18 on 2 cores measured) rsyslogd takes seconds to start.
+    const deadline = Date.now() + 30_000;
     while (!(await canConnect(this.port))) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`rsyslogd did not start listening on ${this.port}: ${this.#stderr}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        const own = join(this.dir, 'rsyslogd.log');
+        const log = existsSync(own) ? readFileSync(own, 'utf8') : '';
+        throw new Error(`rsyslogd did not start listening on ${this.port}: ${this.#stderr} ${log}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -115,6 +128,12 @@ export class Rsyslog {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+
+  /** Stops rsyslogd and removes its directory (config, work files, `out.log`). */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   lines(): ParsedSyslogLine[] {
