@@ -133,6 +133,20 @@ describe('syslog sender (RFC 5424 over RFC 5425 TLS, octet-counted) to a real rs
     ]);
   });
 
+  it('checks the certificate against server_name when it is set, and refuses a name it lacks', async () => {
+    const batch = outboundEvents(1, { destination: 'named' });
+    await sender({ server_name: 'localhost' }).send(batch);
+    await waitFor(batch);
+    const error = await sender({ server_name: 'siem.example' })
+      .send(outboundEvents(1, { destination: 'misnamed' }))
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+    expect((error as DeliveryError).message).toMatch(/does not match certificate's altnames/);
+    expect((error as DeliveryError).retryable).toBe(false);
+  });
+
   it('reconnects after rsyslog restarts mid-stream, and every event arrives, in order', async () => {
     const batch = outboundEvents(100, { destination: 'restart' });
     const persistent = sender();

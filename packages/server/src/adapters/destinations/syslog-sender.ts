@@ -100,6 +100,9 @@ export class SyslogSender implements DestinationSender {
 
   #connect(): Promise<net.Socket> {
     const { host, port, transport, ca, serverName, timeoutMs } = this.#config;
+    // SNI and the name checked in the certificate; Node sends no SNI for an IP address and
+    // checks an IP against the certificate's IP SANs.
+    const sni = serverName ?? (net.isIP(host) === 0 ? host : null);
     return new Promise((resolve, reject) => {
       const socket =
         transport === 'tls'
@@ -109,10 +112,7 @@ export class SyslogSender implements DestinationSender {
               minVersion: 'TLSv1.2',
               rejectUnauthorized: true,
               ...(ca !== null && { ca }),
-              // SNI and the name checked in the certificate; Node sends no SNI for an IP address.
-              ...((serverName ?? (net.isIP(host) === 0 ? host : null)) !== null && {
-                servername: serverName ?? host,
-              }),
+              ...(sni !== null && { servername: sni }),
             })
           : net.connect({ host, port });
       const ready = transport === 'tls' ? 'secureConnect' : 'connect';
