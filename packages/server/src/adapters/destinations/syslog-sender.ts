@@ -35,6 +35,7 @@ export class SyslogSender implements DestinationSender {
   readonly #header: SyslogHeader;
   #socket: net.Socket | null = null;
   #connecting: Promise<net.Socket> | null = null;
+  #closed = false;
 
   constructor(config: SyslogConfig, options: SyslogSenderOptions = {}) {
     this.#config = config;
@@ -53,6 +54,7 @@ export class SyslogSender implements DestinationSender {
 
   async send(batch: readonly OutboundEvent[]): Promise<void> {
     if (batch.length === 0) return;
+    if (this.#closed) throw new DeliveryError('syslog sender is closed', { retryable: true });
     const frames = this.frames(batch);
     const socket = await this.#connected();
     try {
@@ -64,6 +66,7 @@ export class SyslogSender implements DestinationSender {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     const socket = this.#socket;
     this.#socket = null;
     if (socket === null) return Promise.resolve();
@@ -135,6 +138,8 @@ export class SyslogSender implements DestinationSender {
       socket.once(ready, () => {
         clearTimeout(timer);
         socket.off('error', failed);
+        // Closed while connecting: this connection would outlive the destination.
+        if (this.#closed) return failed(new Error('sender closed while connecting'));
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 30_000);
         // Receivers send nothing on this protocol: data, end or an error all mean the
