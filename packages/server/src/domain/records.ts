@@ -1,6 +1,6 @@
 import type { RevocationKind } from '@cutoff/guard/rule';
 import type { AuditAction } from './audit-actions.js';
-import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from './ids.js';
+import type { ApiKeyId, ClientId, RefreshTokenId, RevocationId, SessionId, UserId } from './ids.js';
 
 export interface UserRecord {
   readonly id: UserId;
@@ -150,7 +150,7 @@ export interface Actor {
 
 export interface RevocationRecord {
   readonly seq: number;
-  readonly id: string;
+  readonly id: RevocationId;
   readonly kind: RevocationKind;
   readonly key: string;
   /** NumericDate (seconds): the watermark. */
