@@ -32,13 +32,23 @@ export const GUARD_ERROR_DESCRIPTIONS: Readonly<Record<GuardErrorCode, string>> 
 });
 
 export interface GuardErrorInit {
+  /**
+   * A public message for this case, in place of the code's description (e.g. which option is
+   * invalid: the developer's own configuration, safe to show). Never contains the token.
+   */
+  readonly message?: string;
   /** Internal detail for logs. Never contains the token. */
   readonly detail?: string;
   readonly match?: RevokedBy;
   readonly cause?: unknown;
 }
 
-/** The only error type the guard throws. `message` never contains the token. */
+/**
+ * The only error type the guard throws. As the server's `CutoffError`: `code` and `message` are
+ * public (the code's description unless the case gave a message), `detail` is internal and kept
+ * out of `message`, so code that shows or forwards `message` cannot leak which claim failed or
+ * which feed call broke. `message` never contains the token.
+ */
 export class GuardError extends Error {
   override readonly name = 'GuardError';
   readonly code: GuardErrorCode;
@@ -49,9 +59,7 @@ export class GuardError extends Error {
 
   constructor(code: GuardErrorCode, init: GuardErrorInit = {}) {
     super(
-      init.detail === undefined
-        ? GUARD_ERROR_DESCRIPTIONS[code]
-        : `${GUARD_ERROR_DESCRIPTIONS[code]} (${init.detail})`,
+      init.message ?? GUARD_ERROR_DESCRIPTIONS[code],
       init.cause === undefined ? undefined : { cause: init.cause },
     );
     this.code = code;

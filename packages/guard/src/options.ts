@@ -110,7 +110,9 @@ export interface ResolvedGuardOptions {
   readonly lagResyncMs: number;
 }
 
-const invalid = (detail: string): GuardError => new GuardError('ERR_GUARD_OPTIONS', { detail });
+/** Options are the developer's own configuration: saying which one is wrong is public. */
+const invalid = (detail: string): GuardError =>
+  new GuardError('ERR_GUARD_OPTIONS', { message: `The guard options are invalid: ${detail}.`, detail });
 
 const nonEmptyString = (value: unknown, name: string): string => {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(`${name} must be a non-empty string`);

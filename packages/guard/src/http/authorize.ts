@@ -25,7 +25,11 @@ export type Authorizer = (
 export const createAuthorizer = (guard: Guard, options: MiddlewareOptions = {}): Authorizer => {
   const realm = options.realm ?? 'cutoff';
   if (typeof realm !== 'string' || realm === '' || /[\r\n]/.test(realm)) {
-    throw new GuardError('ERR_GUARD_OPTIONS', { detail: 'realm must be a non-empty single-line string' });
+    const detail = 'realm must be a non-empty single-line string';
+    throw new GuardError('ERR_GUARD_OPTIONS', {
+      message: `The guard options are invalid: ${detail}.`,
+      detail,
+    });
   }
   const rejections = rejectionsFor(realm);
   const { logger } = guard;

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
-import type { AuditEventRecord, NewAuditEvent } from './records.js';
+import type { AuditEventFields, AuditEventRecord } from './records.js';
+
+/** What is hashed: a new event (its action from the closed list) or one read back. */
+type HashedEvent = AuditEventFields & { readonly action: string; readonly seq: number };
 
 /** The hash that precedes the first event of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The event as it is hashed and exported: snake_case, ISO timestamps, no derived fields. */
-export const auditEventBody = (event: NewAuditEvent & { readonly seq: number }) => ({
+export const auditEventBody = (event: HashedEvent) => ({
   seq: event.seq,
   ts: event.ts.toISOString(),
   action: event.action,
@@ -30,10 +33,7 @@ export const exportedAuditEvent = (event: AuditEventRecord) => ({
 export type ExportedAuditEvent = ReturnType<typeof exportedAuditEvent>;
 
 /** `hash = sha256(prev_hash + canonical JSON)` (RFC 8785 canonical JSON). */
-export const computeAuditHash = (
-  prevHash: string,
-  event: NewAuditEvent & { readonly seq: number },
-): string => {
+export const computeAuditHash = (prevHash: string, event: HashedEvent): string => {
   const canonical = canonicalJson(auditEventBody(event));
   return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 };

@@ -1,5 +1,6 @@
 import type { RevocationKind } from '@cutoff/guard/rule';
-import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from './ids.js';
+import type { AuditAction } from './audit-actions.js';
+import type { ApiKeyId, ClientId, RefreshTokenId, RevocationId, SessionId, UserId } from './ids.js';
 
 export interface UserRecord {
   readonly id: UserId;
@@ -149,7 +150,7 @@ export interface Actor {
 
 export interface RevocationRecord {
   readonly seq: number;
-  readonly id: string;
+  readonly id: RevocationId;
   readonly kind: RevocationKind;
   readonly key: string;
   /** NumericDate (seconds): the watermark. */
@@ -174,10 +175,9 @@ export interface AuditRequestInfo {
   readonly user_agent: string | null;
 }
 
-/** What a use-case hands the store; seq and the hash chain are assigned by the store. */
-export interface NewAuditEvent {
+/** The fields every audit event has, whatever its action. */
+export interface AuditEventFields {
   readonly ts: Date;
-  readonly action: string;
   readonly actor: Actor;
   readonly target: AuditTarget | null;
   readonly reason: string | null;
@@ -187,7 +187,18 @@ export interface NewAuditEvent {
   readonly details: Readonly<Record<string, unknown>> | null;
 }
 
-export interface AuditEventRecord extends NewAuditEvent {
+/** What a use-case hands the store; seq and the hash chain are assigned by the store. */
+export interface NewAuditEvent extends AuditEventFields {
+  readonly action: AuditAction;
+}
+
+/**
+ * An event read back. Its action stays a string: a row written by a newer release (after a
+ * rollback) may carry an action this one does not know, and it must still be listed, exported
+ * and verified, not rejected.
+ */
+export interface AuditEventRecord extends AuditEventFields {
+  readonly action: string;
   readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;

@@ -1,4 +1,5 @@
 import type { RevocationKind, RevocationReason } from '@cutoff/guard/rule';
+import type { AuditAction } from './audit-actions.js';
 import type { SessionSelector } from '../ports/store.js';
 
 export interface RevocationTarget {
@@ -39,6 +40,7 @@ export const sessionSelectorFor = (target: RevocationTarget): SessionSelector | 
 };
 
 /** `noun.past_verb` for the audit trail. */
-export const revocationAction = (kind: RevocationKind): string => `${kind}.revoked`;
+export const revocationAction = (kind: RevocationKind): AuditAction & `${RevocationKind}.revoked` =>
+  `${kind}.revoked`;
 
 export type { RevocationKind, RevocationReason };

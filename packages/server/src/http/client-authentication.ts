@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { ClientId } from '../domain/ids.js';
+import { parseClientId } from '../domain/ids.js';
 import type { ClientRecord } from '../domain/records.js';
 import { hashSecret, secretsEqual } from '../lib/secrets.js';
 import type { ClientDirectory } from '../use-cases/oauth/client-directory.js';
@@ -53,7 +53,8 @@ export const authenticateClient = async (
 ): Promise<ClientRecord | undefined> => {
   const credentials = readCredentials(request, body);
   if (credentials.clientId === undefined) return undefined;
-  const client = await clients.find(credentials.clientId as ClientId);
+  const clientId = parseClientId(credentials.clientId);
+  const client = clientId === undefined ? undefined : await clients.find(clientId);
   const invalid = new OAuthError('invalid_client', 'Client authentication failed.');
   if (client === undefined) throw invalid;
   if (client.type === 'confidential') {

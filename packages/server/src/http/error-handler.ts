@@ -121,6 +121,9 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
       .send({ error: error.error, error_description: error.description });
   }
   if (error instanceof OAuthError) {
+    // The refusal's reason is the operator's (why a refresh failed); the client gets RFC 6749 only.
+    if (error.detail !== undefined)
+      request.log.info({ oauth_error: error.error, detail: error.detail }, 'oauth request refused');
     if (error.error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="cutoff"');
     return reply.status(error.status).header('cache-control', 'no-store').send({
       error: error.error,

@@ -15,7 +15,7 @@ import type {
   SigningKeyRecord,
   UserRecord,
 } from '../domain/records.js';
-import type { ClientId, SessionId, UserId } from '../domain/ids.js';
+import type { ClientId, RevocationId, SessionId, UserId } from '../domain/ids.js';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
 import type { AuthorizationCodeRecord, LoginAttemptRecord } from '../domain/oidc-records.js';
 
@@ -305,7 +305,7 @@ export interface RevocationRepository {
   listLive(after: number, now: number, limit: number): Promise<readonly RevocationRecord[]>;
   /** The highest seq ever assigned (0 when none). */
   head(): Promise<number>;
-  findById(id: string): Promise<RevocationRecord | undefined>;
+  findById(id: RevocationId): Promise<RevocationRecord | undefined>;
 }
 
 export interface AuditQuery {

@@ -53,6 +53,13 @@ describe('users API', () => {
   it('answers 404 for an unknown user and 400 for bad input, without changing anything', async () => {
     expect((await t.api('GET', '/v1/users/usr_nope')).status).toBe(404);
     expect((await t.api('PATCH', '/v1/users/usr_nope', { active: false })).status).toBe(404);
+    // An id of another kind names no user: the same 404 and message as an unknown user id.
+    const unknown = await t.api('GET', '/v1/users/usr_nope');
+    for (const path of ['/v1/users/ses_nope', '/v1/users/nope', '/v1/users/ses_nope/sessions']) {
+      const wrongKind = await t.api('GET', path);
+      expect(wrongKind.status, path).toBe(404);
+      expect(wrongKind.body.message, path).toBe(unknown.body.message);
+    }
     const bad = [
       { username: '' },
       { username: 'has space', password: 'password-1' },

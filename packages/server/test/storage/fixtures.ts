@@ -1,4 +1,11 @@
-import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from '../../src/domain/ids.js';
+import type {
+  ApiKeyId,
+  ClientId,
+  RefreshTokenId,
+  RevocationId,
+  SessionId,
+  UserId,
+} from '../../src/domain/ids.js';
 import type {
   ApiKeyRecord,
   ClientRecord,
@@ -143,7 +150,7 @@ export const makeSigningKey = (kid: string, status: SigningKeyStatus, createdAt:
 });
 
 export const makeRevocation = (id: string, overrides: Partial<NewRevocation> = {}): NewRevocation => ({
-  id,
+  id: id as RevocationId,
   kind: 'user',
   key: 'usr_someone',
   at: T0_SECONDS,

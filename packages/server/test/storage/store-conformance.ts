@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditChainVerifier, GENESIS_HASH } from '../../src/domain/audit-chain.js';
 import { isCutoffError } from '../../src/domain/errors.js';
-import type { ApiKeyId, ClientId, SessionId, UserId } from '../../src/domain/ids.js';
+import type { ApiKeyId, ClientId, RevocationId, SessionId, UserId } from '../../src/domain/ids.js';
 import type { AuthorizationCodeRecord } from '../../src/domain/oidc-records.js';
 import type {
   AuditEventRecord,
@@ -198,7 +198,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.sessions.findById(sid('ses_1'))).toBeUndefined();
         expect(await store.refreshTokens.findByHash('hash-rt_1')).toBeUndefined();
         expect(await store.clients.findById(makeClient('c1').id)).toBeUndefined();
-        expect(await store.revocations.findById('rev_1')).toBeUndefined();
+        expect(await store.revocations.findById('rev_1' as RevocationId)).toBeUndefined();
         expect(await store.revocations.head()).toBe(0);
         expect(await store.revocations.listLive(0, 0, 10)).toEqual([]);
         expect(await store.audit.scan(0, 10)).toEqual([]);
@@ -1028,8 +1028,8 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(first).toEqual({ ...makeRevocation('rev_1', { note: 'ticket 42' }), seq: 1 });
         expect(second.seq).toBe(2);
         expect(await store.revocations.head()).toBe(2);
-        expect(await store.revocations.findById('rev_2')).toEqual(second);
-        expect(await store.revocations.findById('rev_missing')).toBeUndefined();
+        expect(await store.revocations.findById('rev_2' as RevocationId)).toEqual(second);
+        expect(await store.revocations.findById('rev_missing' as RevocationId)).toBeUndefined();
       });
 
       it('lists live entries after a seq, oldest first, up to a limit', async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { AuditAction } from '../../src/domain/audit-actions.js';
 import { AuditChainVerifier, GENESIS_HASH, computeAuditHash } from '../../src/domain/audit-chain.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { isDowngrade, normalizeNames } from '../../src/domain/claims.js';
 import type { AuditEventRecord, NewAuditEvent } from '../../src/domain/records.js';
 import { revocationTiming, sessionSelectorFor } from '../../src/domain/revocation-plan.js';
 
-const event = (action: string): NewAuditEvent => ({
+const event = (action: AuditAction): NewAuditEvent => ({
   ts: new Date('2026-11-22T10:00:00Z'),
   action,
   actor: { type: 'admin', id: 'bootstrap' },
@@ -16,7 +17,7 @@ const event = (action: string): NewAuditEvent => ({
   details: { note: 'ünïcödé', nested: { b: 1, a: [true, null] } },
 });
 
-const chain = (actions: string[]): AuditEventRecord[] => {
+const chain = (actions: readonly AuditAction[]): AuditEventRecord[] => {
   const events: AuditEventRecord[] = [];
   let prevHash = GENESIS_HASH;
   actions.forEach((action, index) => {

@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import { CutoffError } from '../../domain/errors.js';
-import type { UserId } from '../../domain/ids.js';
+import { userIdFromStore, type UserId } from '../../domain/ids.js';
 import type { GroupRecord } from '../../domain/records.js';
 import type { GroupPatch, GroupRepository, Page } from '../../ports/store.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
@@ -254,7 +254,7 @@ export class KyselyGroupRepository implements GroupRepository {
       .where('group_name', '=', name)
       .orderBy('user_id')
       .execute();
-    return rows.map((row) => row.user_id as UserId);
+    return rows.map((row) => userIdFromStore(row.user_id));
   }
 
   async names(limit: number): Promise<readonly string[]> {

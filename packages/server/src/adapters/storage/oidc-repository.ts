@@ -1,4 +1,10 @@
-import type { ClientId, SessionId, UserId } from '../../domain/ids.js';
+import {
+  clientIdFromStore,
+  sessionIdFromStore,
+  userIdFromStore,
+  type SessionId,
+  type UserId,
+} from '../../domain/ids.js';
 import type {
   AuthorizationCodeRecord,
   AuthorizationRequest,
@@ -13,17 +19,17 @@ import type { StoreContext } from './store-context.js';
 
 const rowToCode = (row: OidcAuthorizationCodesTable): AuthorizationCodeRecord => ({
   codeHash: row.code_hash,
-  clientId: row.client_id as ClientId,
+  clientId: clientIdFromStore(row.client_id),
   redirectUri: row.redirect_uri,
   codeChallenge: row.code_challenge,
   nonce: row.nonce,
   scope: row.scope,
-  browserSessionId: row.browser_session_id as SessionId,
-  userId: row.user_id as UserId,
+  browserSessionId: sessionIdFromStore(row.browser_session_id),
+  userId: userIdFromStore(row.user_id),
   createdAt: fromMillis(row.created_at),
   expiresAt: fromMillis(row.expires_at),
   usedAt: fromMillisOrNull(row.used_at),
-  issuedSessionId: row.issued_session_id as SessionId | null,
+  issuedSessionId: row.issued_session_id === null ? null : sessionIdFromStore(row.issued_session_id),
 });
 
 export class KyselyOidcRepository implements OidcRepository {
@@ -46,7 +52,7 @@ export class KyselyOidcRepository implements OidcRepository {
       .select('session_id')
       .where('cookie_hash', '=', cookieHash)
       .executeTakeFirst();
-    return row?.session_id as SessionId | undefined;
+    return row === undefined ? undefined : sessionIdFromStore(row.session_id);
   }
 
   async deleteBrowserSession(cookieHash: string): Promise<void> {
@@ -81,7 +87,7 @@ export class KyselyOidcRepository implements OidcRepository {
       idHash: row.id_hash,
       csrfHash: row.csrf_hash,
       request: JSON.parse(row.request) as AuthorizationRequest,
-      userId: row.user_id as UserId | null,
+      userId: row.user_id === null ? null : userIdFromStore(row.user_id),
       expiresAt: fromMillis(row.expires_at),
     };
   }
@@ -168,9 +174,9 @@ export class KyselyOidcRepository implements OidcRepository {
       .orderBy('sessions.id')
       .execute();
     return rows.map((row) => ({
-      sessionId: row.session_id as SessionId,
-      userId: row.user_id as UserId,
-      clientId: row.client_id as ClientId,
+      sessionId: sessionIdFromStore(row.session_id),
+      userId: userIdFromStore(row.user_id),
+      clientId: clientIdFromStore(row.client_id),
       backchannelLogoutUri: row.backchannel_logout_uri ?? '',
     }));
   }

@@ -1,3 +1,4 @@
+import type { RevocationId } from '../../domain/ids.js';
 import type { NewRevocation, RevocationRecord } from '../../domain/records.js';
 import type { RevocationRepository } from '../../ports/store.js';
 import { rowToRevocation, toMillis } from './row-mapping.js';
@@ -55,7 +56,7 @@ export class KyselyRevocationRepository implements RevocationRepository {
     return row?.head === null || row?.head === undefined ? 0 : Number(row.head);
   }
 
-  async findById(id: string): Promise<RevocationRecord | undefined> {
+  async findById(id: RevocationId): Promise<RevocationRecord | undefined> {
     const row = await this.#context.db
       .selectFrom('revocations')
       .selectAll()

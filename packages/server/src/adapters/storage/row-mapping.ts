@@ -17,7 +17,14 @@ import type {
   SigningKeyRecord,
   UserRecord,
 } from '../../domain/records.js';
-import type { ApiKeyId, ClientId, RefreshTokenId, SessionId, UserId } from '../../domain/ids.js';
+import {
+  apiKeyIdFromStore,
+  clientIdFromStore,
+  refreshTokenIdFromStore,
+  revocationIdFromStore,
+  sessionIdFromStore,
+  userIdFromStore,
+} from '../../domain/ids.js';
 import { normalizeUsername } from '../../domain/username.js';
 import type {
   ApiKeysTable,
@@ -72,7 +79,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export const rowToUser = (
   row: Omit<Selectable<UsersTable>, 'totp_last_step' | 'username_normalized'>,
 ): UserRecord => ({
-  id: row.id as UserId,
+  id: userIdFromStore(row.id),
   username: row.username,
   email: row.email,
   passwordHash: row.password_hash,
@@ -177,9 +184,9 @@ export const outboxMessageToRow = (message: OutboxMessage): Selectable<OutboxTab
 });
 
 export const rowToSession = (row: Selectable<SessionsTable>): SessionRecord => ({
-  id: row.id as SessionId,
-  userId: row.user_id as UserId,
-  clientId: row.client_id as ClientId,
+  id: sessionIdFromStore(row.id),
+  userId: userIdFromStore(row.user_id),
+  clientId: clientIdFromStore(row.client_id),
   status: row.status,
   createdAt: fromMillis(row.created_at),
   lastSeenAt: fromMillis(row.last_seen_at),
@@ -213,8 +220,8 @@ export const sessionToRow = (session: SessionRecord): Selectable<SessionsTable> 
 });
 
 export const rowToRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
-  id: row.id as RefreshTokenId,
-  sessionId: row.session_id as SessionId,
+  id: refreshTokenIdFromStore(row.id),
+  sessionId: sessionIdFromStore(row.session_id),
   tokenHash: row.token_hash,
   status: row.status,
   createdAt: fromMillis(row.created_at),
@@ -233,7 +240,7 @@ export const refreshTokenToRow = (token: RefreshTokenRecord): Selectable<Refresh
 });
 
 export const rowToClient = (row: Selectable<ClientsTable>): ClientRecord => ({
-  id: row.id as ClientId,
+  id: clientIdFromStore(row.id),
   name: row.name,
   type: row.type,
   secretHash: row.secret_hash,
@@ -265,7 +272,7 @@ export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => (
 });
 
 export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
-  id: row.id as ApiKeyId,
+  id: apiKeyIdFromStore(row.id),
   name: row.name,
   keyHash: row.key_hash,
   scopes: parseStringArray(row.scopes, 'api key scopes') as ApiKeyScope[],
@@ -316,7 +323,7 @@ export const rowToRevocation = (row: Selectable<RevocationsTable>): RevocationRe
   if (!isRevocationKind(row.kind)) throw corrupt('revocation kind');
   return {
     seq: Number(row.seq),
-    id: row.id,
+    id: revocationIdFromStore(row.id),
     kind: row.kind,
     key: row.key,
     at: Number(row.at),

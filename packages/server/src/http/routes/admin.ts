@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { ApiKeyId } from '../../domain/ids.js';
+import { apiKeyIdParam } from '../id-params.js';
 import { createApiKey } from '../../use-cases/admin/create-api-key.js';
 import { revokeApiKey } from '../../use-cases/admin/revoke-api-key.js';
 import { createClient } from '../../use-cases/admin/create-client.js';
@@ -144,7 +144,7 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request) => {
       const { record } = await revokeApiKey(
         deps.ctx,
-        { id: request.params.id as ApiKeyId, reason: request.query.reason ?? 'manual' },
+        { id: apiKeyIdParam(request.params.id), reason: request.query.reason ?? 'manual' },
         requestContext(request, principalOf(request).actor),
       );
       await deps.forgetApiKeys();

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { UserId } from '../../domain/ids.js';
+import { userIdParam } from '../id-params.js';
 import { investigateUser } from '../../use-cases/incident/investigate-user.js';
 import { respondToIncident } from '../../use-cases/incident/respond-to-incident.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
@@ -96,7 +96,7 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request) => {
       const result = await respondToIncident(
         deps.ctx,
-        { userId: request.params.id as UserId, note: request.body.note, phone: request.body.phone },
+        { userId: userIdParam(request.params.id), note: request.body.note, phone: request.body.phone },
         requestContext(request, principalOf(request).actor),
       );
       return {
@@ -152,7 +152,7 @@ export const incidentRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       const { since, limit, sessions, include_canary: includeCanary } = request.query;
       const view = await investigateUser(deps.ctx, {
         includeCanary,
-        userId: request.params.id as UserId,
+        userId: userIdParam(request.params.id),
         since: since === undefined ? undefined : new Date(since),
         eventLimit: limit,
         sessionLimit: sessions,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { CutoffError } from '../../domain/errors.js';
-import type { UserId } from '../../domain/ids.js';
+import { userIdParam } from '../id-params.js';
 import { createUser } from '../../use-cases/users/create-user.js';
 import { confirmTotp } from '../../use-cases/users/confirm-totp.js';
 import { enrolTotp } from '../../use-cases/users/enrol-totp.js';
@@ -89,7 +89,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const user = await deps.ctx.store.users.findById(request.params.id as UserId);
+      const user = await deps.ctx.store.users.findById(userIdParam(request.params.id));
       if (user === undefined) throw notFound();
       return presentUser(user);
     },
@@ -129,7 +129,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request) => {
       const result = await updateUser(
         deps.ctx,
-        request.params.id as UserId,
+        userIdParam(request.params.id),
         request.body,
         requestContext(request, principalOf(request).actor),
       );
@@ -166,7 +166,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request, reply) => {
       const enrolment = await enrolTotp(
         deps.ctx,
-        request.params.id as UserId,
+        userIdParam(request.params.id),
         requestContext(request, principalOf(request).actor),
       );
       return reply
@@ -195,7 +195,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request) => {
       const user = await confirmTotp(
         deps.ctx,
-        request.params.id as UserId,
+        userIdParam(request.params.id),
         request.body.code,
         requestContext(request, principalOf(request).actor),
       );
@@ -216,7 +216,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const id = request.params.id as UserId;
+      const id = userIdParam(request.params.id);
       if ((await deps.ctx.store.users.findById(id)) === undefined) throw notFound();
       const now = deps.ctx.clock.now();
       const sessions = await deps.ctx.store.sessions.listByUser(id);

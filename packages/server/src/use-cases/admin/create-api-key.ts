@@ -1,7 +1,7 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ApiKeyId } from '../../domain/ids.js';
+import { newApiKeyId } from '../new-ids.js';
 import type { ApiKeyRecord, ApiKeyScope } from '../../domain/records.js';
-import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
+import { SECRET_PREFIX, hashSecret, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
@@ -22,7 +22,7 @@ export const createApiKey = async (
     throw new CutoffError('ERR_VALIDATION', { message: 'expires_at must be in the future.' });
   const key = randomSecret(SECRET_PREFIX.apiKey);
   const record: ApiKeyRecord = {
-    id: randomId(ID_PREFIX.apiKey) as ApiKeyId,
+    id: newApiKeyId(),
     name: input.name,
     keyHash: hashSecret(key),
     scopes: [...new Set(input.scopes)],

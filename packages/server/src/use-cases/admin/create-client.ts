@@ -1,5 +1,6 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ClientId } from '../../domain/ids.js';
+import { newClientId } from '../new-ids.js';
+import { parseClientId } from '../../domain/ids.js';
 import { normalizeNames } from '../../domain/claims.js';
 import type {
   ClientConsent,
@@ -8,7 +9,7 @@ import type {
   TokenEndpointAuthMethod,
 } from '../../domain/records.js';
 import { redirectUriProblem } from '../../domain/redirect-uri.js';
-import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
+import { SECRET_PREFIX, hashSecret, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
@@ -76,8 +77,10 @@ export const createClient = async (
   const tokenEndpointAuthMethod = authMethodFor(input);
   const grantTypes = grantTypesFor(input);
   const clientSecret = input.type === 'confidential' ? randomSecret(SECRET_PREFIX.clientSecret) : null;
+  const id = input.id === undefined ? newClientId() : parseClientId(input.id);
+  if (id === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'id must not be empty.' });
   const client: ClientRecord = {
-    id: (input.id ?? randomId(ID_PREFIX.client)) as ClientId,
+    id,
     name: input.name,
     type: input.type,
     secretHash: clientSecret === null ? null : hashSecret(clientSecret),

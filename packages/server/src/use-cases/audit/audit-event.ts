@@ -1,8 +1,9 @@
+import type { AuditAction } from '../../domain/audit-actions.js';
 import type { AuditTarget, NewAuditEvent } from '../../domain/records.js';
 import type { RequestContext } from '../context.js';
 
 export interface AuditEventInput {
-  readonly action: string;
+  readonly action: AuditAction;
   readonly target: AuditTarget | null;
   readonly reason?: string | null;
   readonly counts?: Readonly<Record<string, number>> | null;

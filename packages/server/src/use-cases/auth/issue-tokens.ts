@@ -1,4 +1,4 @@
-import { ID_PREFIX, type RefreshTokenId } from '../../domain/ids.js';
+import { newRefreshTokenId } from '../new-ids.js';
 import type { ClientRecord, RefreshTokenRecord, SessionRecord, UserRecord } from '../../domain/records.js';
 import { SECRET_PREFIX, hashSecret, randomId, randomSecret } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
@@ -22,7 +22,7 @@ export const newRefreshToken = (
   return {
     token,
     record: {
-      id: randomId(ID_PREFIX.refreshToken) as RefreshTokenId,
+      id: newRefreshTokenId(),
       sessionId: session.id,
       tokenHash: hashSecret(token),
       status: 'active',

@@ -1,13 +1,12 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type ClientId, type SessionId, type UserId } from '../../domain/ids.js';
+import { newSessionId } from '../new-ids.js';
+import { DEFAULT_CLIENT_ID, parseClientId, type ClientId, type UserId } from '../../domain/ids.js';
 import type { AuditTarget, SessionRecord, UserRecord } from '../../domain/records.js';
-import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, resolvedUserAccessTokenClaims, type TokenResponse } from './issue-tokens.js';
 import { openTotpSecret } from './open-totp-secret.js';
 
-/** The public client that first-party logins use when they name none. */
-export const DEFAULT_CLIENT_ID = 'cutoff' as ClientId;
+export { DEFAULT_CLIENT_ID };
 
 export interface LoginInput {
   readonly username: string;
@@ -66,9 +65,10 @@ export const verifyPassword = async (
   const now = ctx.clock.now();
   const ip = requestContext.request.ip ?? 'unknown';
   await checkRateLimit(ctx, input.username, ip, now);
-  const clientId = (input.clientId ?? DEFAULT_CLIENT_ID) as ClientId;
-  const client = await ctx.clients.find(clientId);
-  if (client === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
+  const clientId = input.clientId === undefined ? DEFAULT_CLIENT_ID : parseClientId(input.clientId);
+  const client = clientId === undefined ? undefined : await ctx.clients.find(clientId);
+  if (clientId === undefined || client === undefined)
+    throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
 
   const user = await ctx.store.users.findByUsername(input.username);
   const passwordOk = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
@@ -164,7 +164,7 @@ export const openSession = async (
   const amr = await checkSecondFactor(ctx, user, totp, now, failMfa);
 
   const session: SessionRecord = {
-    id: randomId(ID_PREFIX.session) as SessionId,
+    id: newSessionId(),
     userId: user.id,
     clientId,
     status: 'active',

@@ -1,9 +1,9 @@
 import { normalizeNames } from '../../domain/claims.js';
+import { newUserId } from '../new-ids.js';
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type UserId } from '../../domain/ids.js';
 import type { Actor, UserRecord } from '../../domain/records.js';
 import { normalizeUsername } from '../../domain/username.js';
-import { randomId, randomSecret } from '../../lib/secrets.js';
+import { randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 
@@ -49,7 +49,7 @@ export const prepareCanaryAccount = async (
     const existing = await tx.users.findByUsername(CANARY_USERNAME);
     if (existing === undefined) {
       const created: UserRecord = {
-        id: randomId(ID_PREFIX.user) as UserId,
+        id: newUserId(),
         username: CANARY_USERNAME,
         email: null,
         passwordHash,

@@ -1,7 +1,7 @@
 import { isCanaryActivity } from '../../domain/canary/canary-records.js';
 import { CANARY_USERNAME } from '../canary/canary-account.js';
 import { CutoffError } from '../../domain/errors.js';
-import type { UserId } from '../../domain/ids.js';
+import { revocationIdFromStore, userIdFromStore, type UserId } from '../../domain/ids.js';
 import type { AuditEventRecord, RevocationRecord, SessionRecord } from '../../domain/records.js';
 import type {
   GroupAccessReport,
@@ -116,7 +116,7 @@ export const buildGroupAccessReport = async (
   const proofOf = async (event: AuditEventRecord): Promise<RevocationProof> => {
     const revocationId = stringOf(event.details?.['revocation_id']);
     if (revocationId !== null && !revocations.has(revocationId)) {
-      revocations.set(revocationId, await store.revocations.findById(revocationId));
+      revocations.set(revocationId, await store.revocations.findById(revocationIdFromStore(revocationId)));
     }
     const entry = revocationId === null ? undefined : revocations.get(revocationId);
     return {
@@ -133,19 +133,21 @@ export const buildGroupAccessReport = async (
 
   // Current members, then the ones the audit trail shows were removed when the group ended.
   const usernames = new Map<string, string | null>();
-  const removed = new Set<string>();
+  // Member ids in audit details were written by Cutoff from user records: trusted as stored.
+  const current = new Set<string>(currentIds);
+  const removed = new Set<UserId>();
   for (const event of [...groupRevocations, ...(ended === undefined ? [] : [ended])]) {
     for (const member of listedMembers(event)) {
       if (member.username !== null || !usernames.has(member.id)) usernames.set(member.id, member.username);
-      if (!currentIds.includes(member.id as UserId)) removed.add(member.id);
+      if (!current.has(member.id)) removed.add(userIdFromStore(member.id));
     }
   }
 
   const members: ReportMember[] = [];
   for (const id of [...currentIds, ...[...removed].sort()]) {
-    const user = await store.users.findById(id as UserId);
+    const user = await store.users.findById(id);
     if (user?.username === CANARY_USERNAME) continue;
-    const sessions = (await store.sessions.listByUser(id as UserId))
+    const sessions = (await store.sessions.listByUser(id))
       .map((session) => presentSession(session, now))
       .sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at) || a.id.localeCompare(b.id));
     const covering = [
@@ -161,7 +163,7 @@ export const buildGroupAccessReport = async (
       username: user?.username ?? usernames.get(id) ?? null,
       email: user?.email ?? null,
       display_name: user?.displayName ?? null,
-      membership: currentIds.includes(id as UserId) ? 'current' : 'removed_at_end',
+      membership: current.has(id) ? 'current' : 'removed_at_end',
       user_exists: user !== undefined,
       account_active: user?.active ?? null,
       account_at_end: accountAtEnd(ended, id),

@@ -1,4 +1,4 @@
-import type { UserId } from '../../domain/ids.js';
+import { parseUserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import type { UserRef } from '../../domain/hooks/evaluate-mapping.js';
 import type { StoreTx } from '../../ports/store.js';
@@ -14,8 +14,10 @@ export const findUserByRef = async (users: StoreTx['users'], ref: UserRef): Prom
   const one = (user: UserRecord | undefined): UserLookupResult =>
     user === undefined ? { kind: 'missing' } : { kind: 'found', user };
   switch (ref.by) {
-    case 'id':
-      return one(await users.findById(ref.value as UserId));
+    case 'id': {
+      const id = parseUserId(ref.value);
+      return one(id === undefined ? undefined : await users.findById(id));
+    }
     case 'username':
       return one(await users.findByUsername(ref.value));
     case 'external_id':

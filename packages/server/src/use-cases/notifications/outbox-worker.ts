@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../domain/audit-actions.js';
 import type { OutboxMessage } from '../../domain/records.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
@@ -117,7 +118,7 @@ export class OutboxWorker {
     }
     const now = clock.now();
     const userId = typeof message.payload['user_id'] === 'string' ? message.payload['user_id'] : null;
-    const audit = (action: string, details: Record<string, unknown>) => ({
+    const audit = (action: AuditAction, details: Record<string, unknown>) => ({
       ts: now,
       action,
       actor: { type: 'system', id: 'outbox' } as const,

@@ -8,6 +8,12 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'unsupported_token_type';
 
+/**
+ * An RFC 6749 error. The client gets `error` and `description` only; `detail` is internal (why a
+ * grant was refused: reuse, expiry, revocation, client mismatch…) and only reaches the log, as
+ * `CutoffError.detail` does. RFC 6749 answers all of those with one `invalid_grant` so a caller
+ * cannot probe a token's state; the operator still needs to tell them apart.
+ */
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
   readonly status: number;
@@ -15,6 +21,8 @@ export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
+    /** Internal: logged, never sent. Never contains a token or secret. */
+    readonly detail?: string,
   ) {
     super(description);
     this.status = error === 'invalid_client' ? 401 : 400;

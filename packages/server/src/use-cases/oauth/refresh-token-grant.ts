@@ -29,8 +29,9 @@ interface SessionWithUser {
   readonly user: UserRecord;
 }
 
-const invalidGrant = (): OAuthError =>
-  new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+/** One answer for every refusal (RFC 6749 5.2); `why` goes to the log only. */
+const invalidGrant = (why: string): OAuthError =>
+  new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.', why);
 
 /** Checks the session may still mint tokens and extends its idle lifetime. */
 const continueSession = async (
@@ -39,7 +40,7 @@ const continueSession = async (
   { session, user }: SessionWithUser,
   now: Date,
 ): Promise<Outcome> => {
-  if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
+  if (session.status !== 'active') return { kind: 'invalid', why: `session ${session.status}` };
   if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now)
     return { kind: 'invalid', why: 'session expired' };
   if (!user.active) return { kind: 'invalid', why: 'user inactive' };
@@ -70,7 +71,7 @@ const checkClient = async (
   session: SessionRecord,
 ): Promise<void> => {
   if (client !== undefined) {
-    if (session.clientId !== client.id) throw invalidGrant();
+    if (session.clientId !== client.id) throw invalidGrant('client mismatch');
     return;
   }
   // Clients never change, so one remembered from an earlier request is current.
@@ -80,7 +81,12 @@ const checkClient = async (
     // This transaction writes no client, so what it reads has committed: safe to remember.
     if (owner !== undefined) ctx.clients.remember(owner);
   }
-  if (owner?.type !== 'public') throw new OAuthError('invalid_client', 'Client authentication failed.');
+  if (owner?.type !== 'public')
+    throw new OAuthError(
+      'invalid_client',
+      'Client authentication failed.',
+      'a confidential client presented its refresh token unauthenticated',
+    );
 };
 
 /** A token that lost (or never had) the compare-and-set: a reuse, a race within grace, or garbage. */
@@ -93,7 +99,8 @@ const diagnose = async (
   requestContext: RequestContext,
 ): Promise<Outcome> => {
   const presented = await tx.refreshTokens.findByHash(tokenHash);
-  if (presented === undefined || presented.expiresAt <= now) return { kind: 'invalid', why: 'unknown token' };
+  if (presented === undefined) return { kind: 'invalid', why: 'unknown token' };
+  if (presented.expiresAt <= now) return { kind: 'invalid', why: 'token expired' };
   const found = await tx.sessions.findWithUser(presented.sessionId);
   if (found === undefined) return { kind: 'invalid', why: 'no session' };
   const { session } = found;
@@ -103,7 +110,7 @@ const diagnose = async (
     presented.rotatedAt !== null &&
     now.getTime() - presented.rotatedAt.getTime() < ctx.config.refreshGraceSeconds * 1000;
   if (withinGrace && session.status === 'active') return continueSession(ctx, tx, found, now);
-  if (session.status !== 'active') return { kind: 'invalid', why: 'session not active' };
+  if (session.status !== 'active') return { kind: 'invalid', why: `session ${session.status}` };
 
   // The reuse event is appended by applyRevocation, after it has locked the refresh tokens and
   // the session: appended here first, its append lock was taken before those row locks, the
@@ -158,9 +165,9 @@ export const refreshTokenGrant = async (
   switch (outcome.kind) {
     case 'reused':
       ctx.onRevocationCommitted(outcome.entry);
-      throw invalidGrant();
+      throw invalidGrant('reuse of a rotated token: its session was revoked');
     case 'invalid':
-      throw invalidGrant();
+      throw invalidGrant(outcome.why);
     case 'issued': {
       const claims = userAccessTokenClaims(ctx, outcome.user, outcome.session, now, outcome.access);
       const accessToken = await ctx.signer.sign(claims);

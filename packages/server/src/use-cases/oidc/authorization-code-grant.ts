@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ID_PREFIX, type SessionId } from '../../domain/ids.js';
+import { newSessionId } from '../new-ids.js';
 import type { AuthorizationCodeRecord } from '../../domain/oidc-records.js';
 import type { ClientRecord, RevocationRecord, SessionRecord, UserRecord } from '../../domain/records.js';
-import { hashSecret, randomId, secretsEqual } from '../../lib/secrets.js';
+import { hashSecret, secretsEqual } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
@@ -127,7 +127,7 @@ export const authorizationCodeGrant = async (
     if (access.lapsed.length > 0) return { kind: 'invalid', description: 'The sign-in has ended.' };
 
     const session: SessionRecord = {
-      id: randomId(ID_PREFIX.session) as SessionId,
+      id: newSessionId(),
       userId: user.id,
       clientId: input.client.id,
       status: 'active',

@@ -1,4 +1,4 @@
-import type { ClientId } from '../../domain/ids.js';
+import { parseClientId } from '../../domain/ids.js';
 import type { AuthorizationRequest } from '../../domain/oidc-records.js';
 import type { ClientRecord } from '../../domain/records.js';
 import type { UseCaseContext } from '../context.js';
@@ -73,7 +73,8 @@ export const parseAuthorizationRequest = async (
       kind: 'page',
       message: 'The application did not identify itself (client_id is missing or repeated).',
     };
-  const client = await ctx.clients.find(clientId as ClientId);
+  const knownId = parseClientId(clientId);
+  const client = knownId === undefined ? undefined : await ctx.clients.find(knownId);
   if (client === undefined)
     return { kind: 'page', message: 'The application is not registered with Cutoff.' };
   const redirectUri = single(query, 'redirect_uri');

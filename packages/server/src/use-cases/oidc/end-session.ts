@@ -1,4 +1,4 @@
-import type { ClientId, SessionId } from '../../domain/ids.js';
+import { parseClientId, parseSessionId, type SessionId } from '../../domain/ids.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { findLiveBrowserSession } from './browser-session.js';
@@ -45,7 +45,8 @@ export const endSession = async (
   const clientId = hint?.aud ?? input.clientId;
   let location: string | undefined;
   if (input.postLogoutRedirectUri !== undefined) {
-    const client = clientId === undefined ? undefined : await ctx.clients.find(clientId as ClientId);
+    const knownId = clientId === undefined ? undefined : parseClientId(clientId);
+    const client = knownId === undefined ? undefined : await ctx.clients.find(knownId);
     if (client === undefined || !client.postLogoutRedirectUris.includes(input.postLogoutRedirectUri))
       return {
         kind: 'page',
@@ -61,7 +62,8 @@ export const endSession = async (
   const browser = await findLiveBrowserSession(ctx, input.ssoCookie);
   if (hint === undefined && browser !== undefined && !input.confirmed) return { kind: 'confirm' };
   const targets = new Set<SessionId>();
-  if (hint !== undefined) targets.add(hint.sid as SessionId);
+  const hintSession = hint === undefined ? undefined : parseSessionId(hint.sid);
+  if (hintSession !== undefined) targets.add(hintSession);
   if (browser !== undefined && (hint === undefined || browser.user.id === hint.sub))
     targets.add(browser.session.id);
   const actor = { type: 'user' as const, id: hint?.sub ?? browser?.user.id ?? 'unknown' };

@@ -1,4 +1,4 @@
-import type { SessionId } from '../../domain/ids.js';
+import { parseSessionId } from '../../domain/ids.js';
 import { toTokenSubject } from '@cutoff/guard/rule';
 import { toNumericDate } from '../../ports/clock.js';
 import type { UseCaseContext } from '../context.js';
@@ -32,8 +32,8 @@ export const userinfo = async (
   const scopes = (claims.scope ?? '').split(' ');
   if (!scopes.includes('openid'))
     throw new UserinfoError('insufficient_scope', 'The access token was not issued with the openid scope.');
-  const session =
-    claims.sid === undefined ? undefined : await ctx.store.sessions.findById(claims.sid as SessionId);
+  const sid = claims.sid === undefined ? undefined : parseSessionId(claims.sid);
+  const session = sid === undefined ? undefined : await ctx.store.sessions.findById(sid);
   if (session?.status !== 'active') throw new UserinfoError('invalid_token', 'The session has ended.');
   const user = await ctx.store.users.findById(session.userId);
   if (user?.active !== true) throw new UserinfoError('invalid_token', 'The session has ended.');

@@ -1,5 +1,5 @@
 import { CutoffError } from '../../domain/errors.js';
-import { ID_PREFIX } from '../../domain/ids.js';
+import { newRevocationId } from '../new-ids.js';
 import {
   revocationAction,
   revocationTiming,
@@ -8,7 +8,6 @@ import {
   type RevocationTarget,
 } from '../../domain/revocation-plan.js';
 import type { RevocationRecord } from '../../domain/records.js';
-import { randomId } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
 import type { StoreTx } from '../../ports/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -130,7 +129,7 @@ export const applyRevocations = async (
     if (request.triggeredBy !== undefined)
       await tx.audit.append(auditEvent(requestContext, now, request.triggeredBy));
     const entry = await tx.revocations.append({
-      id: randomId(ID_PREFIX.revocation),
+      id: newRevocationId(),
       kind: target.type,
       key: target.id,
       at: timing.at,

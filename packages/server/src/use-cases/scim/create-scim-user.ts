@@ -1,8 +1,7 @@
 import { isCutoffError } from '../../domain/errors.js';
-import { ID_PREFIX, type UserId } from '../../domain/ids.js';
+import { newUserId } from '../new-ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
-import { randomId } from '../../lib/secrets.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { requireUnreservedUsername } from '../canary/canary-account.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -24,7 +23,7 @@ export const createScimUser = async (
   const passwordHash = fields.password === undefined ? null : await ctx.passwords.hash(fields.password);
   const now = ctx.clock.now();
   const user: UserRecord = {
-    id: randomId(ID_PREFIX.user) as UserId,
+    id: newUserId(),
     username: fields.username,
     email: fields.email ?? null,
     passwordHash,

@@ -1,4 +1,4 @@
-import type { UserId } from '../../domain/ids.js';
+import { parseUserId, type UserId } from '../../domain/ids.js';
 import type { GroupRecord } from '../../domain/records.js';
 import { clip } from '../../domain/scim/filter-parser.js';
 import { getAttribute, isObject, type JsonObject } from '../../domain/scim/json.js';
@@ -21,6 +21,10 @@ export const MAX_MEMBERS = 10_000;
 
 const invalidValue = (detail: string): ScimError => ScimError.badRequest('invalidValue', detail);
 
+const throwInvalid = (detail: string): never => {
+  throw invalidValue(detail);
+};
+
 const parseMembers = (value: unknown): readonly UserId[] => {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw invalidValue('"members" must be an array.');
@@ -38,7 +42,8 @@ const parseMembers = (value: unknown): readonly UserId[] => {
     }
     ids.add(id);
   }
-  return [...ids] as UserId[];
+  // An id of another kind names no user: the same answer as an unknown user id.
+  return [...ids].map((id) => parseUserId(id) ?? throwInvalid(`Member ${quoted(id)} is not a user.`));
 };
 
 /** Reads a SCIM Group (POST, PUT, or the result of a PATCH). */

@@ -1,4 +1,4 @@
-import type { UserId } from '../../domain/ids.js';
+import { parseUserId, type UserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import { compileFilter } from '../../domain/scim/filter-evaluator.js';
 import type { FilterNode } from '../../domain/scim/filter-parser.js';
@@ -46,8 +46,10 @@ const indexedCandidates = async (
       let found: UserRecord | undefined;
       if (isCoreAttribute(node, 'userName')) found = await users.findByUsername(node.value);
       else if (isCoreAttribute(node, 'externalId')) found = await users.findByExternalId(node.value);
-      else if (isCoreAttribute(node, 'id')) found = await users.findById(node.value as UserId);
-      else return undefined;
+      else if (isCoreAttribute(node, 'id')) {
+        const id = parseUserId(node.value);
+        found = id === undefined ? undefined : await users.findById(id);
+      } else return undefined;
       return found === undefined ? [] : [found];
     }
     case 'and':

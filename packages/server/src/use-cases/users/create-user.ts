@@ -1,8 +1,7 @@
 import { normalizeNames } from '../../domain/claims.js';
-import { ID_PREFIX, type UserId } from '../../domain/ids.js';
+import { newUserId } from '../new-ids.js';
 import { requireAcceptablePassword } from '../../domain/password-policy.js';
 import type { UserRecord } from '../../domain/records.js';
-import { randomId } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent } from '../audit/audit-event.js';
 import { requireUnreservedUsername } from '../canary/canary-account.js';
@@ -27,7 +26,7 @@ export const createUser = async (
   // Hash before the transaction: argon2 is slow and must not hold the write lock.
   const passwordHash = input.password === undefined ? null : await ctx.passwords.hash(input.password);
   const user: UserRecord = {
-    id: randomId(ID_PREFIX.user) as UserId,
+    id: newUserId(),
     username: input.username,
     email: input.email ?? null,
     passwordHash,

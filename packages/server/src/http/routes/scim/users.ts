@@ -1,4 +1,3 @@
-import type { UserId } from '../../../domain/ids.js';
 import { createScimUser } from '../../../use-cases/scim/create-scim-user.js';
 import { deleteScimUser } from '../../../use-cases/scim/delete-scim-user.js';
 import { getScimUser, listScimUsers } from '../../../use-cases/scim/list-scim-users.js';
@@ -7,6 +6,7 @@ import { replaceScimUser } from '../../../use-cases/scim/replace-scim-user.js';
 import { scimBaseUrl } from '../../../use-cases/scim/scim-resources.js';
 import { presentUsers } from '../../../use-cases/scim/user-resource.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
+import { scimUserIdParam } from '../../id-params.js';
 import type { RouteDeps } from '../../route-deps.js';
 import { scimResourceRoutes } from './resource-routes.js';
 
@@ -25,13 +25,13 @@ export const scimUserRoutes = (scope: FastifyTypebox, deps: RouteDeps): void => 
       delete: 'Delete a user: revokes them (reason offboarding), then deletes the account and its sessions.',
     },
     list: (query) => listScimUsers(ctx, query),
-    get: (id) => getScimUser(ctx, id as UserId),
+    get: (id) => getScimUser(ctx, scimUserIdParam(id)),
     create: (body, context) => createScimUser(ctx, body, context),
     replace: async (id, body, options, context) =>
-      (await replaceScimUser(ctx, id as UserId, body, options, context)).user,
+      (await replaceScimUser(ctx, scimUserIdParam(id), body, options, context)).user,
     patch: async (id, body, options, context) =>
-      (await patchScimUser(ctx, id as UserId, body, options, context)).user,
-    delete: (id, options, context) => deleteScimUser(ctx, id as UserId, options, context),
+      (await patchScimUser(ctx, scimUserIdParam(id), body, options, context)).user,
+    delete: (id, options, context) => deleteScimUser(ctx, scimUserIdParam(id), options, context),
     present: (users, projection) => presentUsers(users, projection, ctx.store.groups, baseUrl),
   });
 };
