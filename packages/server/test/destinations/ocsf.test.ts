@@ -6,7 +6,7 @@ import { REVOCATION_KINDS } from '@cutoff/guard/rule';
 import { computeAuditHash, exportedAuditEvent } from '../../src/domain/audit-chain.js';
 import { OCSF_ACTIVITIES, OCSF_CLASSES, OCSF_FALLBACK } from '../../src/domain/destinations/ocsf-classes.js';
 import { fromOcsf, ocsfActivityOf, toOcsf } from '../../src/domain/destinations/ocsf.js';
-import type { AuditEventRecord, NewAuditEvent } from '../../src/domain/records.js';
+import type { AuditEventFields, AuditEventRecord } from '../../src/domain/records.js';
 import { revocationAction } from '../../src/domain/revocation-plan.js';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
@@ -34,9 +34,11 @@ const emittedActions = (): string[] => {
   return [...new Set([...literals, ...REVOCATION_KINDS.map(revocationAction)])].sort();
 };
 
-const record = (overrides: Partial<NewAuditEvent> & { readonly seq?: number } = {}): AuditEventRecord => {
+const record = (
+  overrides: Partial<AuditEventFields & { readonly action: string }> & { readonly seq?: number } = {},
+): AuditEventRecord => {
   const seq = overrides.seq ?? 7;
-  const body: NewAuditEvent & { seq: number } = {
+  const body: AuditEventFields & { action: string; seq: number } = {
     seq,
     ts: new Date('2026-12-01T10:11:12.345Z'),
     action: 'user.revoked',

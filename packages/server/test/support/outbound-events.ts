@@ -1,5 +1,5 @@
 import { computeAuditHash, exportedAuditEvent, GENESIS_HASH } from '../../src/domain/audit-chain.js';
-import type { AuditEventRecord, NewAuditEvent } from '../../src/domain/records.js';
+import type { AuditEventFields, AuditEventRecord } from '../../src/domain/records.js';
 import type { OutboundEvent } from '../../src/ports/destination-sender.js';
 
 const ACTIONS = ['login.succeeded', 'user.revoked', 'login.failed', 'session.revoked', 'user.updated'];
@@ -17,7 +17,7 @@ export const outboundEvents = (
   let prevHash = GENESIS_HASH;
   for (let offset = 0; offset < count; offset += 1) {
     const seq = firstSeq + offset;
-    const body: NewAuditEvent & { seq: number } = {
+    const body: AuditEventFields & { action: string; seq: number } = {
       seq,
       ts: new Date(Date.UTC(2026, 11, 1, 10, 0, 0, seq)),
       action: ACTIONS[seq % ACTIONS.length]!,
