@@ -14,3 +14,9 @@ export const retryDelayMs = (attempts: number, random: () => number = Math.rando
   const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
   return Math.round(ceiling * (0.5 + 0.5 * random()));
 };
+
+/** Destination names: no `:` (event ids are `<name>:<seq>`) and no `/` (they are path segments). */
+export const DESTINATION_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+/** The lease that makes one replica at a time the sender of a destination. */
+export const destinationLease = (name: string): string => `destination:${name}`;
