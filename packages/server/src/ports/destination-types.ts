@@ -21,6 +21,8 @@ export interface DestinationSenderDeps {
  * which of its fields are secrets, and builds the sender that speaks its protocol.
  */
 export interface DestinationType {
+  /** The fields stored sealed and never shown (`secret`, `token`). */
+  readonly secretFields: readonly string[];
   /** Events per `send` call. */
   readonly batchSize: (config: Readonly<Record<string, unknown>>) => number;
   /** Validates the type's fields of `PUT /v1/destinations/{name}` (everything but the engine's). */

@@ -12,8 +12,14 @@ export class ConfigFields {
   }
 
   string(name: string, options: { readonly required: true; readonly maxLength?: number }): string;
-  string(name: string, options?: { readonly required?: false; readonly maxLength?: number }): string | undefined;
-  string(name: string, options: { readonly required?: boolean; readonly maxLength?: number } = {}): string | undefined {
+  string(
+    name: string,
+    options?: { readonly required?: false; readonly maxLength?: number },
+  ): string | undefined;
+  string(
+    name: string,
+    options: { readonly required?: boolean; readonly maxLength?: number } = {},
+  ): string | undefined {
     this.#known.add(name);
     const value = this.#fields[name];
     if (value === undefined) {
@@ -21,13 +27,18 @@ export class ConfigFields {
       return undefined;
     }
     if (typeof value !== 'string' || value.length === 0 || value.length > (options.maxLength ?? 2048)) {
-      this.errors.push(`${name} must be a non-empty string of at most ${options.maxLength ?? 2048} characters.`);
+      this.errors.push(
+        `${name} must be a non-empty string of at most ${options.maxLength ?? 2048} characters.`,
+      );
       return undefined;
     }
     return value;
   }
 
-  integer(name: string, range: { readonly min: number; readonly max: number; readonly default: number }): number {
+  integer(
+    name: string,
+    range: { readonly min: number; readonly max: number; readonly default: number },
+  ): number {
     this.#known.add(name);
     const value = this.#fields[name];
     if (value === undefined) return range.default;

@@ -18,7 +18,8 @@ export interface FileDestinationConfig {
  * any file the server process can (its own database, a cron directory).
  */
 const pathProblem = (path: string): string | undefined => {
-  if (isAbsolute(path) || path.includes('\0')) return 'path must be relative to the destination file directory.';
+  if (isAbsolute(path) || path.includes('\0'))
+    return 'path must be relative to the destination file directory.';
   const normalized = normalize(path);
   if (normalized === '..' || normalized.startsWith(`..${sep}`) || normalized.split(sep).includes('..'))
     return 'path must stay inside the destination file directory (no "..").';
@@ -55,7 +56,10 @@ class FileSender implements DestinationSender {
 
   async send(batch: readonly OutboundEvent[]): Promise<void> {
     if (batch.length === 0) return;
-    const data = Buffer.from(batch.map((event) => `${JSON.stringify(httpEnvelope(event))}\n`).join(''), 'utf8');
+    const data = Buffer.from(
+      batch.map((event) => `${JSON.stringify(httpEnvelope(event))}\n`).join(''),
+      'utf8',
+    );
     const handle = await this.#open();
     if (this.#size > 0 && this.#size + data.length > this.#config.maxBytes) {
       await this.#rotate();
@@ -69,7 +73,9 @@ class FileSender implements DestinationSender {
     } catch (error) {
       // Reopen next time: the size we tracked may no longer be the file's.
       await this.close();
-      throw new Error(`append to ${this.#config.path} failed: ${error instanceof Error ? error.message : 'unknown'}`);
+      throw new Error(
+        `append to ${this.#config.path} failed: ${error instanceof Error ? error.message : 'unknown'}`,
+      );
     }
   }
 
@@ -104,6 +110,7 @@ class FileSender implements DestinationSender {
 
 /** `file`: JSON Lines under the destination file directory, with size-based rotation. */
 export const fileDestinationType: DestinationType = {
+  secretFields: [],
   batchSize: (config) => readConfig(config).batchSize,
   parseConfig(input) {
     const fields = new ConfigFields(input);
@@ -117,7 +124,10 @@ export const fileDestinationType: DestinationType = {
     if (fields.errors.length > 0 || path === undefined) return { ok: false, errors: fields.errors };
     return {
       ok: true,
-      value: { config: { path: normalize(path), max_bytes: maxBytes, keep, batch_size: batchSize }, secrets: {} },
+      value: {
+        config: { path: normalize(path), max_bytes: maxBytes, keep, batch_size: batchSize },
+        secrets: {},
+      },
     };
   },
   createSender(stored, deps) {

@@ -15,7 +15,12 @@ const secretKey = (secret: string): Buffer => {
  * `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the
  * decoded secret (the Standard Webhooks spec), so existing relays and their libraries verify it.
  */
-export const standardWebhookSignature = (secret: string, id: string, timestampSeconds: number, body: string): string =>
+export const standardWebhookSignature = (
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): string =>
   `v1,${createHmac('sha256', secretKey(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
 
 /** One element of the POSTed JSON array: the Standard Webhooks payload shape, per event. */
@@ -40,7 +45,8 @@ const urlProblem = (raw: string): string | undefined => {
   } catch {
     return 'url must be an absolute http:// or https:// URL.';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'url must be an absolute http:// or https:// URL.';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return 'url must be an absolute http:// or https:// URL.';
   if (url.username !== '' || url.password !== '')
     return 'url must not carry credentials: events are signed with the secret instead.';
   return undefined;
@@ -88,7 +94,12 @@ class HttpSender implements DestinationSender {
       });
     } catch (error) {
       // The cause names the failure (refused, reset, timeout), never the headers.
-      const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : 'unknown';
+      const cause =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : 'unknown';
       throw new Error(`POST ${new URL(this.#config.url).origin} failed: ${cause}`);
     }
     // Drain the body so the connection goes back to the pool.
@@ -106,7 +117,10 @@ class HttpSender implements DestinationSender {
  * `http`: JSON arrays of events POSTed to `url`, signed per Standard Webhooks with `secret`; any
  * 2xx acknowledges the whole batch, anything else (or no answer within `timeout_ms`) fails it.
  */
-export const httpDestinationType = (nowSeconds: () => number = () => Math.floor(Date.now() / 1000)): DestinationType => ({
+export const httpDestinationType = (
+  nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+): DestinationType => ({
+  secretFields: ['secret'],
   batchSize: (config) => readConfig(config).batchSize,
   parseConfig(input) {
     const fields = new ConfigFields(input);

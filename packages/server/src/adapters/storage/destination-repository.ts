@@ -103,7 +103,10 @@ export class KyselyDestinationRepository implements DestinationRepository {
 
   async delete(name: string): Promise<boolean> {
     await this.#context.db.deleteFrom('destination_dead_letters').where('destination', '=', name).execute();
-    const result = await this.#context.db.deleteFrom('destinations').where('name', '=', name).executeTakeFirst();
+    const result = await this.#context.db
+      .deleteFrom('destinations')
+      .where('name', '=', name)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
 
@@ -112,7 +115,13 @@ export class KyselyDestinationRepository implements DestinationRepository {
    * lease row read in the subquery is the committed one, so a replica whose lease was taken over
    * updates nothing; SQLite serializes writers.
    */
-  async advance(name: string, fromSeq: number, toSeq: number, at: Date, fence: DeliveryFence): Promise<boolean> {
+  async advance(
+    name: string,
+    fromSeq: number,
+    toSeq: number,
+    at: Date,
+    fence: DeliveryFence,
+  ): Promise<boolean> {
     const result = await this.#context.db
       .updateTable('destinations')
       .set({
@@ -192,7 +201,10 @@ export class KyselyDestinationRepository implements DestinationRepository {
       .where('seq', '>', query.afterSeq ?? 0);
     if (query.retryRequested !== undefined)
       select = select.where('retry_requested', '=', toFlag(query.retryRequested));
-    const rows = await select.orderBy('seq').limit(Math.max(0, Math.floor(query.limit))).execute();
+    const rows = await select
+      .orderBy('seq')
+      .limit(Math.max(0, Math.floor(query.limit)))
+      .execute();
     return rows.map(rowToDeadLetter);
   }
 

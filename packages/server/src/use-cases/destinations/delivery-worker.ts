@@ -1,9 +1,5 @@
 import { exportedAuditEvent } from '../../domain/audit-chain.js';
-import {
-  destinationLease,
-  outboundEventId,
-  retryDelayMs,
-} from '../../domain/destinations/delivery-rules.js';
+import { destinationLease, outboundEventId, retryDelayMs } from '../../domain/destinations/delivery-rules.js';
 import { destinationSealContext } from '../../domain/seal-contexts.js';
 import type { AuditEventRecord } from '../../domain/records.js';
 import { PeriodicTask } from '../../lib/periodic-task.js';
@@ -101,7 +97,9 @@ export class DeliveryWorker {
     await Promise.all(
       names.map(async (name) => {
         await this.#dropSender(name);
-        await this.#options.ctx.store.leases.release(destinationLease(name), this.#holder).catch(this.#options.onError);
+        await this.#options.ctx.store.leases
+          .release(destinationLease(name), this.#holder)
+          .catch(this.#options.onError);
       }),
     );
   }
@@ -132,7 +130,11 @@ export class DeliveryWorker {
     if (type === undefined || format === undefined) return;
     const lease = destinationLease(initial.name);
     let destination: DestinationRecord | undefined = initial;
-    for (let batchNo = 0; batchNo < BATCHES_PER_TURN && !this.#stopped && destination !== undefined; batchNo += 1) {
+    for (
+      let batchNo = 0;
+      batchNo < BATCHES_PER_TURN && !this.#stopped && destination !== undefined;
+      batchNo += 1
+    ) {
       const now = ctx.clock.now();
       // Taken or renewed before every batch: a batch starts only with a full lease ahead of it.
       const until = new Date(now.getTime() + this.#options.leaseMs);
@@ -143,7 +145,12 @@ export class DeliveryWorker {
       if (destination.nextAttemptAt.getTime() > now.getTime()) return;
       const events = await ctx.store.audit.scan(destination.deliveredSeq, type.batchSize(destination.config));
       if (events.length === 0) return;
-      const moved = await this.#deliver(destination, sender, events.map(this.#outbound(destination, format)), fence);
+      const moved = await this.#deliver(
+        destination,
+        sender,
+        events.map(this.#outbound(destination, format)),
+        fence,
+      );
       if (!moved) return;
       destination = await ctx.store.destinations.find(destination.name);
     }
@@ -151,7 +158,10 @@ export class DeliveryWorker {
     if (destination !== undefined && !this.#stopped) this.#wakeRequested = true;
   }
 
-  #outbound(destination: DestinationRecord, format: (event: AuditEventRecord) => Readonly<Record<string, unknown>>) {
+  #outbound(
+    destination: DestinationRecord,
+    format: (event: AuditEventRecord) => Readonly<Record<string, unknown>>,
+  ) {
     return (event: AuditEventRecord): OutboundEvent => ({
       id: outboundEventId(destination.name, event.seq),
       seq: event.seq,
@@ -177,7 +187,9 @@ export class DeliveryWorker {
       const message = errorMessage(error);
       const attempts = destination.attempts + 1;
       if (attempts < destination.maxAttempts) {
-        const nextAttemptAt = new Date(ctx.clock.now().getTime() + retryDelayMs(attempts, this.#options.random));
+        const nextAttemptAt = new Date(
+          ctx.clock.now().getTime() + retryDelayMs(attempts, this.#options.random),
+        );
         await ctx.store.destinations.recordFailure(
           destination.name,
           destination.deliveredSeq,
@@ -189,7 +201,15 @@ export class DeliveryWorker {
       }
       const deadLettered = await ctx.store.transaction(async (tx) => {
         // Fenced like any advance: a replica that lost the lease must not dead-letter anything.
-        if (!(await tx.destinations.advance(destination.name, destination.deliveredSeq, first.seq, ctx.clock.now(), fence)))
+        if (
+          !(await tx.destinations.advance(
+            destination.name,
+            destination.deliveredSeq,
+            first.seq,
+            ctx.clock.now(),
+            fence,
+          ))
+        )
           return false;
         await tx.destinations.insertDeadLetter({
           destination: destination.name,
@@ -224,7 +244,10 @@ export class DeliveryWorker {
     format: (event: AuditEventRecord) => Readonly<Record<string, unknown>>,
   ): Promise<void> {
     const { store } = this.#options.ctx;
-    const letters = await store.destinations.listDeadLetters(destination.name, { limit: 10, retryRequested: true });
+    const letters = await store.destinations.listDeadLetters(destination.name, {
+      limit: 10,
+      retryRequested: true,
+    });
     for (const letter of letters) {
       const event = (await store.audit.scan(letter.seq - 1, 1))[0];
       if (event === undefined || event.seq !== letter.seq) {
@@ -236,7 +259,12 @@ export class DeliveryWorker {
         await store.destinations.deleteDeadLetter(destination.name, letter.seq);
         this.#options.onDelivery?.(destination.name, 'success', 1);
       } catch (error) {
-        await store.destinations.failDeadLetter(destination.name, letter.seq, letter.attempts + 1, errorMessage(error));
+        await store.destinations.failDeadLetter(
+          destination.name,
+          letter.seq,
+          letter.attempts + 1,
+          errorMessage(error),
+        );
         this.#options.onDelivery?.(destination.name, 'failure', 1, errorMessage(error));
       }
     }
@@ -244,7 +272,10 @@ export class DeliveryWorker {
 
   #sender(
     destination: DestinationRecord,
-    create: (stored: { config: Readonly<Record<string, unknown>>; secrets: Readonly<Record<string, string>> }, deps: DestinationSenderDeps) => DestinationSender,
+    create: (
+      stored: { config: Readonly<Record<string, unknown>>; secrets: Readonly<Record<string, string>> },
+      deps: DestinationSenderDeps,
+    ) => DestinationSender,
   ): DestinationSender {
     const version = destination.updatedAt.getTime();
     const cached = this.#senders.get(destination.name);
@@ -254,7 +285,10 @@ export class DeliveryWorker {
       destination.sealedSecrets === null
         ? {}
         : (JSON.parse(
-            this.#options.ctx.sealer.open(destination.sealedSecrets, destinationSealContext(destination.name)),
+            this.#options.ctx.sealer.open(
+              destination.sealedSecrets,
+              destinationSealContext(destination.name),
+            ),
           ) as Record<string, string>);
     const sender = create({ config: destination.config, secrets }, this.#options.senderDeps);
     this.#senders.set(destination.name, { version, sender });

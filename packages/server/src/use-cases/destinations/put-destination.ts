@@ -51,7 +51,9 @@ export const putDestination = async (
     format,
     config,
     sealedSecrets:
-      secretNames.length === 0 ? null : ctx.sealer.seal(JSON.stringify(secrets), destinationSealContext(input.name)),
+      secretNames.length === 0
+        ? null
+        : ctx.sealer.seal(JSON.stringify(secrets), destinationSealContext(input.name)),
     maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     deliveredSeq: Math.max(0, (input.fromSeq ?? 1) - 1),
     attempts: 0,
@@ -119,10 +121,13 @@ export const replayDestination = async (
   const now = deps.ctx.clock.now();
   await deps.ctx.store.transaction(async (tx) => {
     const existing = await tx.destinations.find(name);
-    if (existing === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
+    if (existing === undefined)
+      throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
     const head = await tx.destinations.auditHead();
     if (fromSeq > head + 1)
-      throw invalid(`from_seq ${fromSeq} is past the head of the audit trail (${head}); use at most ${head + 1}.`);
+      throw invalid(
+        `from_seq ${fromSeq} is past the head of the audit trail (${head}); use at most ${head + 1}.`,
+      );
     await tx.destinations.rewind(name, fromSeq, now);
     await tx.audit.append(
       auditEvent(requestContext, now, {
@@ -134,7 +139,8 @@ export const replayDestination = async (
   });
   deps.wake();
   const stored = await deps.ctx.store.destinations.find(name);
-  if (stored === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
+  if (stored === undefined)
+    throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
   return stored;
 };
 
@@ -148,7 +154,9 @@ export const retryDeadLetter = async (
   const now = deps.ctx.clock.now();
   await deps.ctx.store.transaction(async (tx) => {
     if (!(await tx.destinations.requestRetry(name, seq)))
-      throw new CutoffError('ERR_NOT_FOUND', { message: `No dead letter at seq ${seq} for that destination.` });
+      throw new CutoffError('ERR_NOT_FOUND', {
+        message: `No dead letter at seq ${seq} for that destination.`,
+      });
     await tx.audit.append(
       auditEvent(requestContext, now, {
         action: 'destination.dead_letter_retried',
