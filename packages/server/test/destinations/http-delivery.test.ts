@@ -11,7 +11,9 @@ const skippingClock = () => {
 
 /** Every first-seen event's seq is one more than the previous one: in order and gap-free from 1. */
 const expectInOrderFromOne = (receiver: WebhookReceiver, head: number): void => {
-  expect(receiver.deduped.map((event) => event.data['seq'])).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+  expect(receiver.deduped.map((event) => event.data['seq'])).toEqual(
+    Array.from({ length: head }, (_, i) => i + 1),
+  );
 };
 
 describe('http destination: an outage, then 500s, then recovery', () => {
@@ -87,10 +89,18 @@ describe('http destination: an outage, then 500s, then recovery', () => {
     for (const [index, event] of receiver.deduped.entries())
       if (index > 0) expect(event.data['prev_hash']).toBe(receiver.deduped[index - 1]?.data['hash']);
     status = (await server.api('GET', '/v1/destinations/siem')).body.status;
-    expect(status).toMatchObject({ delivered_seq: head, lag_events: 0, lag_seconds: 0, attempts: 0, last_error: null });
+    expect(status).toMatchObject({
+      delivered_seq: head,
+      lag_events: 0,
+      lag_seconds: 0,
+      attempts: 0,
+      last_error: null,
+    });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain(`cutoff_destination_delivered_seq{destination="siem"} ${head}`);
-    expect(metrics).toMatch(/cutoff_destination_deliveries_total\{destination="siem",result="failure"\} [1-9]/);
+    expect(metrics).toMatch(
+      /cutoff_destination_deliveries_total\{destination="siem",result="failure"\} [1-9]/,
+    );
   });
 
   it('replays from a seq with the same ids, and dead-letters an event after max_attempts', async () => {
@@ -101,7 +111,17 @@ describe('http destination: an outage, then 500s, then recovery', () => {
     receiver = createWebhookReceiver(await freePort(), secret);
     await receiver.start();
     for (let i = 0; i < 3; i += 1) await server.createUser();
-    expect((await server.api('PUT', '/v1/destinations/relay', { type: 'http', url: receiver.url, secret, batch_size: 2, max_attempts: 2 })).status).toBe(201);
+    expect(
+      (
+        await server.api('PUT', '/v1/destinations/relay', {
+          type: 'http',
+          url: receiver.url,
+          secret,
+          batch_size: 2,
+          max_attempts: 2,
+        })
+      ).status,
+    ).toBe(201);
     await worker.idle();
     const head = (await server.api('GET', '/v1/destinations/relay')).body.status.head_seq as number;
     await receiver.waitForSeq(head);
@@ -113,7 +133,9 @@ describe('http destination: an outage, then 500s, then recovery', () => {
     const replayed = receiver.raw.filter((event) => event.data['seq'] === 2);
     expect(replayed.length).toBe(2);
     expect(new Set(replayed.map((event) => event.id))).toEqual(new Set(['relay:2']));
-    expect((await server.api('POST', '/v1/destinations/relay/replay', { from_seq: 10_000 })).status).toBe(400);
+    expect((await server.api('POST', '/v1/destinations/relay/replay', { from_seq: 10_000 })).status).toBe(
+      400,
+    );
 
     // A receiver that refuses everything: after 2 attempts the batch's first event is dead.
     receiver.behaviour = { status: 422 };
@@ -131,7 +153,9 @@ describe('http destination: an outage, then 500s, then recovery', () => {
 
     // The receiver is fixed; the dead letter is retried on request and the stream catches up.
     receiver.behaviour = { status: 200 };
-    expect((await server.api('POST', `/v1/destinations/relay/dead-letters/${letters[0].seq}/retry`)).status).toBe(202);
+    expect(
+      (await server.api('POST', `/v1/destinations/relay/dead-letters/${letters[0].seq}/retry`)).status,
+    ).toBe(202);
     await worker.idle();
     await worker.runNow();
     expect((await server.api('GET', '/v1/destinations/relay/dead-letters')).body.dead_letters).toEqual([]);
@@ -142,12 +166,24 @@ describe('http destination: an outage, then 500s, then recovery', () => {
     server = await startTestServer({ scheduler: new ManualScheduler() });
     const cases: readonly [Record<string, unknown>, RegExp][] = [
       [{ type: 'carrier_pigeon' }, /type must be one of: http, file/],
-      [{ type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), format: 'ocsf' }, /format "ocsf" is not available/],
-      [{ type: 'http', url: 'ftp://siem.example.com', secret: webhookSecret() }, /url must be an absolute http/],
-      [{ type: 'http', url: 'https://u:p@siem.example.com', secret: webhookSecret() }, /must not carry credentials/],
+      [
+        { type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), format: 'ocsf' },
+        /format "ocsf" is not available/,
+      ],
+      [
+        { type: 'http', url: 'ftp://siem.example.com', secret: webhookSecret() },
+        /url must be an absolute http/,
+      ],
+      [
+        { type: 'http', url: 'https://u:p@siem.example.com', secret: webhookSecret() },
+        /must not carry credentials/,
+      ],
       [{ type: 'http', url: 'https://siem.example.com', secret: 'hunter2' }, /secret must be "whsec_"/],
       [{ type: 'http', url: 'https://siem.example.com' }, /secret is required/],
-      [{ type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), colour: 'red' }, /colour is not a field/],
+      [
+        { type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), colour: 'red' },
+        /colour is not a field/,
+      ],
       [{ type: 'file', path: '../../etc/cron.d/x' }, /inside the destination file directory/],
       [{ type: 'file', path: '/etc/passwd' }, /relative/],
       [{ type: 'file', path: 'a.jsonl', max_bytes: 10 }, /max_bytes must be an integer/],

@@ -30,6 +30,12 @@ export interface WebhookReceiver {
   /** Requests whose signature did not verify. */
   readonly badSignatures: number;
   readonly requests: number;
+  /** Most requests ever in flight at once (a destination has one sender at a time: 1). */
+  readonly maxConcurrent: number;
+  /** Requests read and not yet answered. */
+  readonly inFlight: number;
+  /** Milliseconds to wait before answering (widens the window where two senders would overlap). */
+  delayMs: number;
   behaviour: Behaviour;
   /** Resolves once `deduped` holds an event with this seq. */
   waitForSeq(seq: number, timeoutMs?: number): Promise<void>;
@@ -66,11 +72,17 @@ export const createWebhookReceiver = (port: number, secret: string): WebhookRece
     deduped: [],
     badSignatures: 0,
     requests: 0,
+    maxConcurrent: 0,
+    inFlight: 0,
+    delayMs: 0,
     behaviour: { status: 200 },
     waitForSeq(seq, timeoutMs = 10_000) {
       if (receiver.deduped.some((event) => event.data['seq'] === seq)) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`seq ${seq} did not arrive in ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`seq ${seq} did not arrive in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           seq,
           resolve: () => {
@@ -83,6 +95,10 @@ export const createWebhookReceiver = (port: number, secret: string): WebhookRece
     start: () =>
       new Promise((resolve) => {
         server = createServer((request: IncomingMessage, response: ServerResponse) => {
+          const state = receiver as { inFlight: number; maxConcurrent: number };
+          state.inFlight += 1;
+          state.maxConcurrent = Math.max(state.maxConcurrent, state.inFlight);
+          response.on('close', () => (state.inFlight -= 1));
           const chunks: Buffer[] = [];
           request.on('data', (chunk: Buffer) => chunks.push(chunk));
           request.on('end', () => {
@@ -103,7 +119,7 @@ export const createWebhookReceiver = (port: number, secret: string): WebhookRece
               receiver.deduped.push(event);
               for (const waiter of waiters.filter((w) => w.seq === event.data['seq'])) waiter.resolve();
             }
-            response.writeHead(behaviour.status).end();
+            setTimeout(() => response.writeHead(behaviour.status).end(), receiver.delayMs);
           });
         });
         server.listen(port, '127.0.0.1', () => resolve());
