@@ -133,7 +133,11 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
             format: Type.Optional(Type.String({ minLength: 1, maxLength: 32, default: 'cutoff' })),
             max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 12 })),
             from_seq: Type.Optional(
-              Type.Integer({ minimum: 1, description: 'First seq a new destination receives (default 1).' }),
+              Type.Integer({
+                minimum: 1,
+                maximum: Number.MAX_SAFE_INTEGER,
+                description: 'First seq a new destination receives (default 1).',
+              }),
             ),
             paused: Type.Optional(Type.Boolean({ default: false })),
           },
@@ -233,7 +237,7 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
           'Moves the cursor so every event from `from_seq` on is delivered again, with the same ids (receivers dedupe). Audited as `destination.replayed`.',
         params,
         body: Type.Object(
-          { from_seq: Type.Integer({ minimum: 1 }) },
+          { from_seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
           { title: 'ReplayDestinationRequest', additionalProperties: false },
         ),
         response: { 200: DestinationBody, 400: ErrorBody, 404: ErrorBody },
@@ -264,7 +268,7 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
         description: 'Events that exhausted `max_attempts`, ascending seq; the stream went on without them.',
         params,
         querystring: Type.Object({
-          after_seq: Type.Integer({ minimum: 0, default: 0 }),
+          after_seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
         response: {
@@ -295,7 +299,7 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
           'The worker sends the event once more (out of order, same id) before the stream goes on; on success the dead letter is gone. Audited as `destination.dead_letter_retried`.',
         params: Type.Object({
           name: Type.String({ pattern: DESTINATION_NAME_PATTERN }),
-          seq: Type.Integer({ minimum: 1 }),
+          seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
         }),
         response: { 202: Type.Null(), 404: ErrorBody },
       },
