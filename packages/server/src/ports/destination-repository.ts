@@ -60,6 +60,11 @@ export interface DestinationRepository {
   find(name: string): Promise<DestinationRecord | undefined>;
   /** By name. */
   list(): Promise<readonly DestinationRecord[]>;
+  /**
+   * Replaces the sealed secrets if they are still `expected` (a compare-and-set, for
+   * `cutoff secrets reseal`); false when the destination is gone or was replaced meanwhile.
+   */
+  replaceSealedSecrets(name: string, expected: string, sealedSecrets: string): Promise<boolean>;
   /** Deletes the destination and its dead letters; false when there was none. */
   delete(name: string): Promise<boolean>;
   /**

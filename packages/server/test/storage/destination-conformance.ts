@@ -54,6 +54,10 @@ export const describeDestinationConformance = (current: () => Store): void => {
         lastDeliveredAt: at(5),
       });
       expect((await store.destinations.list()).map((d) => d.name)).toEqual(['archive', 'siem']);
+      // Resealing is a compare-and-set on the sealed value.
+      expect(await store.destinations.replaceSealedSecrets('siem', 'sealed:stale', 'sealed:new')).toBe(false);
+      expect(await store.destinations.replaceSealedSecrets('siem', 'sealed:abc', 'sealed:new')).toBe(true);
+      expect((await store.destinations.find('siem'))?.sealedSecrets).toBe('sealed:new');
       expect(await store.destinations.delete('siem')).toBe(true);
       expect(await store.destinations.delete('siem')).toBe(false);
       expect(await store.destinations.find('siem')).toBeUndefined();

@@ -101,6 +101,16 @@ export class KyselyDestinationRepository implements DestinationRepository {
     return rows.map(rowToDestination);
   }
 
+  async replaceSealedSecrets(name: string, expected: string, sealedSecrets: string): Promise<boolean> {
+    const result = await this.#context.db
+      .updateTable('destinations')
+      .set({ sealed_secrets: sealedSecrets })
+      .where('name', '=', name)
+      .where('sealed_secrets', '=', expected)
+      .executeTakeFirst();
+    return updatedRows(result) === 1;
+  }
+
   async delete(name: string): Promise<boolean> {
     await this.#context.db.deleteFrom('destination_dead_letters').where('destination', '=', name).execute();
     const result = await this.#context.db
