@@ -39,6 +39,7 @@ export const GROUPS = [
   (await import('./scenarios/guard/group.mjs')).default,
   (await import('./scenarios/events/group.mjs')).default,
   (await import('./scenarios/canary/group.mjs')).default,
+  (await import('./scenarios/destinations/group.mjs')).default,
   (await import('./scenarios/siem/group.mjs')).default,
 ];
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { RevocationIndex } from '@cutoff/guard/rule';
 import type { Config } from './config/config-schema.js';
@@ -19,6 +20,11 @@ import { createApiKeyAuthenticator } from './http/api-key-authenticator.js';
 import { buildApp } from './http/build-app.js';
 import type { FastifyTypebox } from './http/fastify-typebox.js';
 import { createMetrics } from './http/metrics.js';
+import { createDestinationMetrics } from './http/destination-metrics.js';
+import { destinationTypes } from './adapters/destinations/registry.js';
+import { DeliveryWorker } from './use-cases/destinations/delivery-worker.js';
+import { allDestinationStatuses } from './use-cases/destinations/destination-status.js';
+import type { DestinationsDeps } from './use-cases/destinations/destinations-deps.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store, TransactionRetry } from './ports/store.js';
 import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
@@ -46,6 +52,8 @@ export interface CutoffServer {
   readonly ctx: UseCaseContext;
   readonly hub: RevocationFeedHub;
   readonly canary: CanaryRunner;
+  /** This replica's audit-stream delivery worker (docs/destinations.md). */
+  readonly deliveries: DeliveryWorker;
   /** Set on the first start without CUTOFF_ADMIN_KEY: print it once, it is not stored in clear. */
   readonly generatedAdminKey: string | null;
   /** Starts listening; resolves to the base URL. */
@@ -91,6 +99,8 @@ export const createCutoffServer = async (
     metrics.storeTransactionRetries.inc({ cause: retry.cause });
     logRetry(retry);
   });
+  // Set once the delivery worker exists (revocations can commit during bootstrap, before it).
+  let wakeDeliveries: () => void = () => undefined;
   const index = new RevocationIndex();
   const notifier =
     config.redisUrl === undefined
@@ -140,6 +150,8 @@ export const createCutoffServer = async (
     onRevocationCommitted: (entry) => {
       metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });
       hub.committed(entry);
+      // The revocation's audit event committed with it: milliseconds from commit to the SIEM.
+      wakeDeliveries();
     },
   };
   await hub.start();
@@ -205,6 +217,28 @@ export const createCutoffServer = async (
       );
   };
 
+  // Audit-stream destinations: one worker per replica, each destination served under its lease.
+  const types = destinationTypes();
+  const destinationMetrics = createDestinationMetrics(registry, () => allDestinationStatuses(ctx));
+  const deliveries: DeliveryWorker = new DeliveryWorker({
+    ctx,
+    types,
+    senderDeps: { fileDir: config.destinationFileDir ?? join(config.dataDir, 'destinations') },
+    scheduler: options.scheduler ?? systemScheduler,
+    pollMs: config.destinationPollMs,
+    leaseMs: config.destinationLeaseMs,
+    onError: (error) => logError(error),
+    onDelivery: (destination, result, events, error) => {
+      destinationMetrics.delivered(destination, result, events);
+      if (result === 'dead_lettered')
+        app.log.error({ destination, error }, 'destination event dead-lettered after max_attempts');
+      else if (result === 'failure')
+        app.log.warn({ destination, events, error }, 'destination delivery failed; retrying');
+    },
+  });
+  wakeDeliveries = () => deliveries.wake();
+  const destinationsDeps: DestinationsDeps = { ctx, types, wake: wakeDeliveries };
+
   const app = await buildApp(
     {
       config,
@@ -218,6 +252,7 @@ export const createCutoffServer = async (
       metrics,
       registry,
       canary,
+      destinations: destinationsDeps,
     },
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );
@@ -268,6 +303,7 @@ export const createCutoffServer = async (
     onError: (error) => logError(error),
   });
   oidcStatePruner.start();
+  deliveries.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -276,6 +312,7 @@ export const createCutoffServer = async (
     ctx,
     hub,
     canary,
+    deliveries,
     generatedAdminKey,
     listen: async () => {
       await app.listen({ port: config.port, host: config.host });
@@ -287,6 +324,7 @@ export const createCutoffServer = async (
       closing ??= (async () => {
         hub.stop();
         await canary.stop();
+        await deliveries.stop();
         await outboxWorker.stop();
         await webhookEventPruner.stop();
         await oidcStatePruner.stop();

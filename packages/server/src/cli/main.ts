@@ -24,6 +24,7 @@ import { createOpenFeed } from './feed-stream.js';
 import { createOutput } from './output.js';
 import { reportCanary, reportGroup } from './commands/report.js';
 import { registerCanaryCommands } from './commands/canary-commands.js';
+import { auditVerifyFiles, registerDestinationCommands } from './commands/destination-commands.js';
 import { registerRunbookCommands } from './runbook-commands.js';
 
 // dist/cli/main.js -> the package's own package.json, which every install of it carries.
@@ -116,9 +117,20 @@ audit
   .action((options: { limit: string; action?: string; target?: string }) => auditTail(deps(), options));
 audit
   .command('verify')
-  .description('recompute the hash chain; exits 1 when it is broken')
-  .action(async () => {
-    if (!(await auditVerify(deps()))) process.exitCode = 1;
+  .description(
+    "recompute the hash chain; exits 1 when it is broken. With --from-file: check a SIEM's or a file destination's copy offline for gaps and edits",
+  )
+  .option(
+    '--from-file <jsonl>',
+    'a JSON Lines copy (exported events or destination envelopes) to verify offline, no server needed (repeatable: rotated files)',
+    collect,
+  )
+  .action(async (options: { fromFile?: string[] }) => {
+    const ok =
+      options.fromFile === undefined
+        ? await auditVerify(deps())
+        : await auditVerifyFiles(createOutput(program.opts<{ json: boolean }>().json), options.fromFile);
+    if (!ok) process.exitCode = 1;
   });
 audit
   .command('export <file>')
@@ -210,6 +222,7 @@ report
 
 registerRunbookCommands(program, users, deps, feedDeps);
 registerCanaryCommands(program, deps);
+registerDestinationCommands(program, deps);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(

@@ -71,6 +71,15 @@ export const ConfigSchema = Type.Object(
     outboxRetryMaxMs: Type.Integer({ minimum: 1, default: 300_000 }),
     /** Attempts after which a notification is given up (status `dead`). */
     outboxMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+    /** How often each replica's delivery worker looks at its destinations (commits also wake it at once). */
+    destinationPollMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+    /**
+     * How long a replica holds a destination's lease without renewing it: the longest a replica
+     * that died mid-batch keeps the destination from the others.
+     */
+    destinationLeaseMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+    /** Where `file` destinations write (their `path` is relative to it); default `<dataDir>/destinations`. */
+    destinationFileDir: Type.Optional(Type.String({ minLength: 1 })),
     /** How often the canary proves revocation end to end (docs/canary.md); 0 turns the schedule off. */
     canaryIntervalSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
     /** How long after the revocation every probe has to refuse the canary's token. */

@@ -10,3 +10,5 @@ export const signingKeySealContext = (kid: string): string => `signing-key:${kid
 export const totpSealContext = (id: UserId): string => `totp:${id}`;
 
 export const canaryProbeSealContext = (name: string): string => `canary-probe:${name}`;
+
+export const destinationSealContext = (name: string): string => `destination:${name}`;

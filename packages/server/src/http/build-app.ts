@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { canaryRoutes } from './routes/canary.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { groupRoutes } from './routes/groups.js';
 import { guardRoutes } from './routes/guards.js';
 import { healthRoutes } from './routes/health.js';
@@ -193,6 +194,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     outboxRoutes,
     scimRoutes,
     canaryRoutes,
+    destinationRoutes,
   ]) {
     routes(app, deps);
   }

@@ -5,6 +5,7 @@ import { CutoffError } from '../domain/errors.js';
 import type { ApiKeyScope } from '../domain/records.js';
 import type { CanaryRunner } from '../use-cases/canary/canary-runner.js';
 import type { UseCaseContext } from '../use-cases/context.js';
+import type { DestinationsDeps } from '../use-cases/destinations/destinations-deps.js';
 import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
 import type { GuardRegistry } from '../use-cases/fleet/guard-registry.js';
 import type { IntrospectionJson } from '../use-cases/oauth/introspect.js';
@@ -29,6 +30,8 @@ export interface RouteDeps {
   readonly metrics: Metrics;
   readonly registry: Registry;
   readonly canary: CanaryRunner;
+  /** Audit-stream destinations: their types and this replica's delivery worker. */
+  readonly destinations: DestinationsDeps;
 }
 
 declare module 'fastify' {

@@ -18,6 +18,7 @@ import type {
 import type { ClientId, RevocationId, SessionId, UserId } from '../domain/ids.js';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
 import type { AuthorizationCodeRecord, LoginAttemptRecord } from '../domain/oidc-records.js';
+import type { DestinationRepository } from './destination-repository.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
 export type SessionSelector =
@@ -416,6 +417,7 @@ export interface StoreTx {
   readonly canary: CanaryRepository;
   readonly leases: LeaseRepository;
   readonly oidc: OidcRepository;
+  readonly destinations: DestinationRepository;
 }
 
 /**

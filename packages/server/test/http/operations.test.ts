@@ -399,6 +399,7 @@ describe('secrets at rest', () => {
           signing_keys: 2,
           totp_secrets: 2,
           canary_probe_headers: 0,
+          destination_secrets: 0,
         });
         const rows = await sealedRows(t);
         expect(rows).toHaveLength(4);
@@ -407,13 +408,14 @@ describe('secrets at rest', () => {
           signing_keys: 0,
           totp_secrets: 0,
           canary_probe_headers: 0,
+          destination_secrets: 0,
         });
         const login = await t.login(user.username, user.password, { totp: usedCode });
         expect(login.status).toBe(200);
         const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
         expect(events.map((event: { counts: unknown }) => event.counts)).toEqual([
-          { signing_keys: 2, totp_secrets: 2, canary_probe_headers: 0 },
-          { signing_keys: 0, totp_secrets: 0, canary_probe_headers: 0 },
+          { signing_keys: 2, totp_secrets: 2, canary_probe_headers: 0, destination_secrets: 0 },
+          { signing_keys: 0, totp_secrets: 0, canary_probe_headers: 0, destination_secrets: 0 },
         ]);
         // A probe whose gateway key is sealed under this (first) key.
         const put = await t.api('PUT', '/v1/canary/probes/gateway', {
@@ -421,6 +423,14 @@ describe('secrets at rest', () => {
           headers: { 'X-Gateway-Key': 'gw-secret-456' },
         });
         expect(put.status).toBe(201);
+        // And a destination whose signing secret is sealed under it.
+        const destination = await t.api('PUT', '/v1/destinations/siem', {
+          type: 'http',
+          url: gatewayUrl,
+          secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+          paused: true,
+        });
+        expect(destination.status).toBe(201);
       });
 
       // A key change: the new key with the old one as previous, reseal, then the old one can go.
@@ -429,9 +439,15 @@ describe('secrets at rest', () => {
           signing_keys: 2,
           totp_secrets: 2,
           canary_probe_headers: 1,
+          destination_secrets: 1,
         });
         const events = (await t.api('GET', '/v1/audit?action=secrets.resealed')).body.events;
-        expect(events.at(-1)?.counts).toEqual({ signing_keys: 2, totp_secrets: 2, canary_probe_headers: 1 });
+        expect(events.at(-1)?.counts).toEqual({
+          signing_keys: 2,
+          totp_secrets: 2,
+          canary_probe_headers: 1,
+          destination_secrets: 1,
+        });
       });
       await withServer({ encryptionKey: secondKey }, async (t) => {
         // The probe's header was resealed: the cycle still opens it and the gateway gets its key.

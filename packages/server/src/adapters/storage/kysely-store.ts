@@ -6,6 +6,7 @@ import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyCanaryRepository } from './canary-repository.js';
 import { KyselyClientRepository } from './client-repository.js';
+import { KyselyDestinationRepository } from './destination-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
 import { KyselyLeaseRepository } from './lease-repository.js';
 import { KyselyLoginFailureRepository } from './login-failure-repository.js';
@@ -39,6 +40,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   canary: new KyselyCanaryRepository(context),
   leases: new KyselyLeaseRepository(context),
   oidc: new KyselyOidcRepository(context),
+  destinations: new KyselyDestinationRepository(context),
 });
 
 /**
@@ -111,6 +113,7 @@ export class KyselyStore implements Store {
   readonly canary: StoreTx['canary'];
   readonly leases: StoreTx['leases'];
   readonly oidc: StoreTx['oidc'];
+  readonly destinations: StoreTx['destinations'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -147,6 +150,7 @@ export class KyselyStore implements Store {
     this.canary = repos.canary;
     this.leases = repos.leases;
     this.oidc = repos.oidc;
+    this.destinations = repos.destinations;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -265,6 +265,35 @@ export interface OidcAuthorizationCodesTable {
   issued_session_id: string | null;
 }
 
+/** Since 0012_destinations. */
+export interface DestinationsTable {
+  name: string;
+  type: string;
+  format: string;
+  /** JSON of the type's non-secret fields. */
+  config: string;
+  sealed_secrets: string | null;
+  max_attempts: number;
+  delivered_seq: number;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  last_delivered_at: number | null;
+  paused: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Since 0012_destinations. Primary key (destination, seq). */
+export interface DestinationDeadLettersTable {
+  destination: string;
+  seq: number;
+  attempts: number;
+  last_error: string;
+  dead_at: number;
+  retry_requested: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -286,6 +315,8 @@ export interface Database {
   oidc_browser_sessions: OidcBrowserSessionsTable;
   oidc_login_attempts: OidcLoginAttemptsTable;
   oidc_authorization_codes: OidcAuthorizationCodesTable;
+  destinations: DestinationsTable;
+  destination_dead_letters: DestinationDeadLettersTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -193,13 +193,16 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         summary: 'Re-seal stored secrets with the current encryption key',
         tags: ['keys'],
         description:
-          'Seals every signing key, TOTP secret and canary probe header value that is in clear or sealed with a previous encryption key, with the current CUTOFF_ENCRYPTION_KEY. 409 when no key is configured.',
+          'Seals every signing key, TOTP secret, canary probe header value and destination secret that is in clear or sealed with a previous encryption key, with the current CUTOFF_ENCRYPTION_KEY. 409 when no key is configured.',
         response: {
           200: Type.Object({
             signing_keys: Type.Integer(),
             totp_secrets: Type.Integer(),
             canary_probe_headers: Type.Integer({
               description: 'Probes whose sealed header values were resealed.',
+            }),
+            destination_secrets: Type.Integer({
+              description: 'Destinations whose sealed secrets (e.g. an http signing secret) were resealed.',
             }),
           }),
           409: ErrorBody,

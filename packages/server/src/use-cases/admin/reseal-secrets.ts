@@ -1,6 +1,7 @@
 import { CutoffError } from '../../domain/errors.js';
 import {
   canaryProbeSealContext,
+  destinationSealContext,
   signingKeySealContext,
   totpSealContext,
 } from '../../domain/seal-contexts.js';
@@ -13,6 +14,7 @@ export interface ResealCounts {
   readonly signing_keys: number;
   readonly totp_secrets: number;
   readonly canary_probe_headers: number;
+  readonly destination_secrets: number;
 }
 
 /**
@@ -69,10 +71,21 @@ export const resealSecrets = async (
     if (await store.canary.replaceSealedHeaders(probe.name, probe.sealedHeaders, sealed)) probeHeaders += 1;
   }
 
+  let destinationSecrets = 0;
+  for (const destination of await store.destinations.list()) {
+    const current = destination.sealedSecrets;
+    if (current === null || !sealer.needsReseal(current)) continue;
+    const context = destinationSealContext(destination.name);
+    const sealed = sealer.seal(sealer.open(current, context), context);
+    if (await store.destinations.replaceSealedSecrets(destination.name, current, sealed))
+      destinationSecrets += 1;
+  }
+
   const counts = {
     signing_keys: signingKeys,
     totp_secrets: totpSecrets,
     canary_probe_headers: probeHeaders,
+    destination_secrets: destinationSecrets,
   };
   await store.audit.append(
     auditEvent(requestContext, ctx.clock.now(), { action: 'secrets.resealed', target: null, counts }),

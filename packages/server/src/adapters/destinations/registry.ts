@@ -1,0 +1,13 @@
+import type { DestinationType, DestinationTypes } from '../../ports/destination-types.js';
+import { fileDestinationType } from './file-destination.js';
+import { httpDestinationType } from './http-destination.js';
+
+/**
+ * Every destination type this server speaks. A new type (`splunk_hec`, `syslog`) is one line
+ * here and a `DestinationType` beside it; the engine, API, CLI and status need nothing more.
+ */
+export const destinationTypes = (): DestinationTypes =>
+  new Map<string, DestinationType>([
+    ['http', httpDestinationType()],
+    ['file', fileDestinationType],
+  ]);
