@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GENESIS_HASH } from './audit-chain.js';
 import { canonicalJson } from './canonical-json.js';
+import { fromOcsf } from './destinations/ocsf.js';
 
 /*
  * Checks a copy of the audit trail held elsewhere (a SIEM export, a `file` destination, an
@@ -51,6 +52,26 @@ const BODY_FIELDS = [
   'details',
 ] as const;
 
+/**
+ * The event inside one line: the line itself (`audit export`, a `file` destination), a
+ * destination envelope `{id, data}`, or a Splunk HEC event `{time, host, event}`; in Cutoff's
+ * export shape or OCSF (`format: "ocsf"`, converted back with `fromOcsf`).
+ */
+const eventOf = (parsed: unknown): Record<string, unknown> => {
+  const outer = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  let event = outer;
+  if (!('seq' in outer) && !('class_uid' in outer))
+    for (const member of ['data', 'event']) {
+      const inner = outer[member];
+      if (typeof inner === 'object' && inner !== null) {
+        event = inner as Record<string, unknown>;
+        break;
+      }
+    }
+  if ('class_uid' in event) return (fromOcsf(event) as Record<string, unknown> | null) ?? {};
+  return event;
+};
+
 /** A line is an exported event, or a destination envelope `{id, data: <exported event>}`. */
 const readLine = (text: string, line: number): CopiedEvent | CopyProblem => {
   let parsed: unknown;
@@ -59,12 +80,7 @@ const readLine = (text: string, line: number): CopiedEvent | CopyProblem => {
   } catch {
     return { seq: null, line, problem: 'not JSON' };
   }
-  const outer = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  const inner = outer['data'];
-  const event =
-    typeof inner === 'object' && inner !== null && !('seq' in outer)
-      ? (inner as Record<string, unknown>)
-      : outer;
+  const event = eventOf(parsed);
   const { seq, prev_hash: prevHash, hash } = event;
   if (
     typeof seq !== 'number' ||

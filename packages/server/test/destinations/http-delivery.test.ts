@@ -165,10 +165,10 @@ describe('http destination: an outage, then 500s, then recovery', () => {
   it('refuses bad configurations with clear errors and changes nothing', async () => {
     server = await startTestServer({ scheduler: new ManualScheduler() });
     const cases: readonly [Record<string, unknown>, RegExp][] = [
-      [{ type: 'carrier_pigeon' }, /type must be one of: http, file/],
+      [{ type: 'carrier_pigeon' }, /type must be one of: http, file, splunk_hec, syslog/],
       [
-        { type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), format: 'ocsf' },
-        /format "ocsf" is not available/,
+        { type: 'http', url: 'https://siem.example.com', secret: webhookSecret(), format: 'cef' },
+        /format "cef" is not available/,
       ],
       [
         { type: 'http', url: 'ftp://siem.example.com', secret: webhookSecret() },

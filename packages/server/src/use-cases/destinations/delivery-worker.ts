@@ -9,7 +9,7 @@ import type { DestinationSender, OutboundEvent } from '../../ports/destination-s
 import type { DestinationSenderDeps, DestinationTypes } from '../../ports/destination-types.js';
 import type { Scheduler } from '../../ports/scheduler.js';
 import type { UseCaseContext } from '../context.js';
-import { eventFormatter } from './event-formats.js';
+import { eventFormatter, type EventFormatter } from './event-formats.js';
 
 export type DeliveryResult = 'success' | 'failure' | 'dead_lettered';
 
@@ -158,16 +158,11 @@ export class DeliveryWorker {
     if (destination !== undefined && !this.#stopped) this.#wakeRequested = true;
   }
 
-  #outbound(
-    destination: DestinationRecord,
-    format: (event: AuditEventRecord) => Readonly<Record<string, unknown>>,
-  ) {
-    return (event: AuditEventRecord): OutboundEvent => ({
-      id: outboundEventId(destination.name, event.seq),
-      seq: event.seq,
-      event: exportedAuditEvent(event),
-      payload: format(event),
-    });
+  #outbound(destination: DestinationRecord, format: EventFormatter) {
+    return (event: AuditEventRecord): OutboundEvent => {
+      const id = outboundEventId(destination.name, event.seq);
+      return { id, seq: event.seq, event: exportedAuditEvent(event), payload: format(event, id) };
+    };
   }
 
   /** Sends one batch and records the outcome; true when the cursor moved (more may follow now). */
@@ -241,7 +236,7 @@ export class DeliveryWorker {
   async #retryDeadLetters(
     destination: DestinationRecord,
     sender: DestinationSender,
-    format: (event: AuditEventRecord) => Readonly<Record<string, unknown>>,
+    format: EventFormatter,
   ): Promise<void> {
     const { store } = this.#options.ctx;
     const letters = await store.destinations.listDeadLetters(destination.name, {
