@@ -1,5 +1,6 @@
 import { GuardError } from './errors.js';
 import { defaultLogger, type GuardLogger } from './logger.js';
+import { systemGuardScheduler, type GuardScheduler } from './lib/periodic-task.js';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './rule/issued-at.js';
 
 /** Asymmetric algorithms only: `none` and HS* (shared secrets, key confusion) are never accepted. */
@@ -77,6 +78,8 @@ export interface GuardOptions {
   readonly now?: () => number;
   /** Monotonic milliseconds, used for staleness. Default `performance.now`. */
   readonly monotonicNow?: () => number;
+  /** Timers of the guard's housekeeping tick (tests inject a manual one). Default: real timers. */
+  readonly scheduler?: GuardScheduler;
   /** Verified tokens kept so repeat requests skip signature checks. Default: `GUARD_DEFAULTS.cacheMaxTokens`. */
   readonly cacheMaxTokens?: number;
   /** How often expired revocations are dropped. Default: `GUARD_DEFAULTS.pruneIntervalMs`. */
@@ -120,6 +123,7 @@ export interface ResolvedGuardOptions {
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly monotonicNow: () => number;
+  readonly scheduler: GuardScheduler;
   readonly cacheMaxTokens: number;
   readonly pruneIntervalMs: number;
   readonly streamIdleTimeoutMs: number;
@@ -306,6 +310,7 @@ export const resolveGuardOptions = (options: GuardOptions): ResolvedGuardOptions
     fetch: fetchImpl,
     now: clock(options.now, 'now', Date.now),
     monotonicNow: clock(options.monotonicNow, 'monotonicNow', () => performance.now()),
+    scheduler: options.scheduler ?? systemGuardScheduler,
     cacheMaxTokens: Math.floor(
       positiveNumber(options.cacheMaxTokens, GUARD_DEFAULTS.cacheMaxTokens, 'cacheMaxTokens', 1),
     ),
