@@ -1,6 +1,7 @@
 import { GuardError, type GuardErrorCode, type RevokedBy } from './errors.js';
 import { GuardReporter } from './feed/guard-reporter.js';
-import { RequestScope, unrefTimer } from './feed/request-scope.js';
+import { RequestScope } from './feed/request-scope.js';
+import { GuardPeriodicTask } from './lib/periodic-task.js';
 import { RevocationFeed } from './feed/revocation-feed.js';
 import { rateLimiter, type GuardLogger } from './logger.js';
 import {
@@ -98,7 +99,7 @@ class CutoffGuard implements Guard {
   readonly #feed: RevocationFeed;
   readonly #reporter: GuardReporter;
   readonly #mayWarnFailOpen: () => boolean;
-  readonly #ticker: ReturnType<typeof setInterval>;
+  readonly #ticker: GuardPeriodicTask;
   #lastPruneAt: number;
   #wasDegraded = false;
   #closed = false;
@@ -156,8 +157,15 @@ class CutoffGuard implements Guard {
       );
     }
     this.#lastPruneAt = options.monotonicNow();
-    this.#ticker = setInterval(() => this.#tick(), TICK_MS);
-    unrefTimer(this.#ticker);
+    this.#ticker = new GuardPeriodicTask(() => this.#tick(), {
+      intervalMs: TICK_MS,
+      scheduler: options.scheduler,
+      onError: (error) =>
+        options.logger.error('cutoff guard: periodic housekeeping failed', {
+          detail: error instanceof Error ? error.message : String(error),
+        }),
+    });
+    this.#ticker.start();
     this.#feed.start();
     this.#verifier.warm().catch((error: unknown) => {
       options.logger.debug('cutoff guard: JWKS prefetch failed; will retry on demand', {
@@ -223,7 +231,7 @@ class CutoffGuard implements Guard {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#ticker);
+    await this.#ticker.stop();
     this.#reporter.close();
     this.#scope.abortAll();
     await this.#feed.close();

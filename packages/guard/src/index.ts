@@ -3,7 +3,7 @@ export { GUARD_ERROR_CODES, GUARD_ERROR_DESCRIPTIONS, GuardError, isGuardError }
 export type { GuardErrorCode, GuardErrorInit, RevokedBy } from './errors.js';
 export { createGuard } from './guard.js';
 export type { CheckFailure, CheckResult, CheckSuccess, Guard, GuardStatus } from './guard.js';
-export { ALLOWED_ALGORITHMS, STALE_POLICIES } from './options.js';
+export { ALLOWED_ALGORITHMS, GUARD_DEFAULTS, STALE_POLICIES } from './options.js';
 export type {
   GuardAlgorithm,
   GuardOptions,

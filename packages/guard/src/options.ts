@@ -1,5 +1,6 @@
 import { GuardError } from './errors.js';
 import { defaultLogger, type GuardLogger } from './logger.js';
+import { systemGuardScheduler, type GuardScheduler } from './lib/periodic-task.js';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './rule/issued-at.js';
 
 /** Asymmetric algorithms only: `none` and HS* (shared secrets, key confusion) are never accepted. */
@@ -9,6 +10,23 @@ export type GuardAlgorithm = (typeof ALLOWED_ALGORITHMS)[number];
 export const STALE_POLICIES = ['fail-closed', 'introspect', 'fail-open'] as const;
 /** What the guard does when it has not heard the feed for longer than `maxStalenessMs`. */
 export type StalePolicy = (typeof STALE_POLICIES)[number];
+
+/**
+ * Every default, written once: the option docs below point here and the resolver reads from here
+ * (`packages/guard/README.md` lists the same values; `options.test.ts` checks the resolver).
+ */
+export const GUARD_DEFAULTS = Object.freeze({
+  app: 'unnamed',
+  maxStalenessMs: 5000,
+  whenStale: 'fail-closed' satisfies StalePolicy,
+  clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  cacheMaxTokens: 10_000,
+  pruneIntervalMs: 5000,
+  streamIdleTimeoutMs: 3000,
+  jwksCooldownMs: 1000,
+  lagResyncMs: 2000,
+  introspection: Object.freeze({ cacheMs: 1000, timeoutMs: 2000 }),
+} as const);
 
 /** An external IdP (Okta, Entra ID, ...) whose tokens the guard accepts next to Cutoff's own. */
 export interface TrustedIssuerOptions {
@@ -26,9 +44,9 @@ export interface IntrospectionOptions {
   /** With `clientSecret`: HTTP Basic client authentication (RFC 6749 §2.3.1). */
   readonly clientId?: string;
   readonly clientSecret?: string;
-  /** How long one answer is reused for the same token. Default 1000. */
+  /** How long one answer is reused for the same token. Default: `GUARD_DEFAULTS.introspection.cacheMs`. */
   readonly cacheMs?: number;
-  /** Default 2000. */
+  /** Default: `GUARD_DEFAULTS.introspection.timeoutMs`. */
   readonly timeoutMs?: number;
   /** Default `${issuer}/oauth/introspect`. */
   readonly endpoint?: string;
@@ -44,15 +62,15 @@ export interface GuardOptions {
   /** Base URL of the revocation feed. Default: the issuer. */
   readonly feedUrl?: string;
   readonly feedApiKey: string;
-  /** Name this app reports to the server (`Cutoff-Guard-App`): 1-128 printable ASCII, no spaces. */
+  /** Name this app reports to the server (`Cutoff-Guard-App`): 1-128 printable ASCII, no spaces. Default: `GUARD_DEFAULTS.app`. */
   readonly app?: string;
-  /** Longest time without hearing the feed before the guard is degraded. Default 5000. */
+  /** Longest time without hearing the feed before the guard is degraded. Default: `GUARD_DEFAULTS.maxStalenessMs`. */
   readonly maxStalenessMs?: number;
-  /** Default `fail-closed`. */
+  /** Default: `GUARD_DEFAULTS.whenStale`. */
   readonly whenStale?: StalePolicy;
   readonly introspection?: IntrospectionOptions;
   readonly trustedIssuers?: readonly TrustedIssuerOptions[];
-  /** Default 5. */
+  /** Default: `GUARD_DEFAULTS.clockToleranceSeconds`. */
   readonly clockToleranceSeconds?: number;
   readonly logger?: GuardLogger;
   readonly fetch?: typeof fetch;
@@ -60,15 +78,17 @@ export interface GuardOptions {
   readonly now?: () => number;
   /** Monotonic milliseconds, used for staleness. Default `performance.now`. */
   readonly monotonicNow?: () => number;
-  /** Verified tokens kept so repeat requests skip signature checks. Default 10000. */
+  /** Timers of the guard's housekeeping tick (tests inject a manual one). Default: real timers. */
+  readonly scheduler?: GuardScheduler;
+  /** Verified tokens kept so repeat requests skip signature checks. Default: `GUARD_DEFAULTS.cacheMaxTokens`. */
   readonly cacheMaxTokens?: number;
-  /** How often expired revocations are dropped. Default 5000. */
+  /** How often expired revocations are dropped. Default: `GUARD_DEFAULTS.pruneIntervalMs`. */
   readonly pruneIntervalMs?: number;
-  /** Reconnect the stream when it has been silent this long (heartbeats come every second). Default 3000. */
+  /** Reconnect the stream when it has been silent this long (heartbeats come every second). Default: `GUARD_DEFAULTS.streamIdleTimeoutMs`. */
   readonly streamIdleTimeoutMs?: number;
-  /** Least time between JWKS refetches caused by an unknown `kid`. Default 1000. */
+  /** Least time between JWKS refetches caused by an unknown `kid`. Default: `GUARD_DEFAULTS.jwksCooldownMs`. */
   readonly jwksCooldownMs?: number;
-  /** Re-fetch the snapshot delta when heartbeats show the guard behind for this long. Default 2000. */
+  /** Re-fetch the snapshot delta when heartbeats show the guard behind for this long. Default: `GUARD_DEFAULTS.lagResyncMs`. */
   readonly lagResyncMs?: number;
 }
 
@@ -103,6 +123,7 @@ export interface ResolvedGuardOptions {
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly monotonicNow: () => number;
+  readonly scheduler: GuardScheduler;
   readonly cacheMaxTokens: number;
   readonly pruneIntervalMs: number;
   readonly streamIdleTimeoutMs: number;
@@ -195,8 +216,17 @@ const resolveIntrospection = (
         ? joinUrl(issuer, '/oauth/introspect')
         : httpUrl(options.endpoint, 'introspection.endpoint'),
     authorization,
-    cacheMs: positiveNumber(options.cacheMs, 1000, 'introspection.cacheMs', 0),
-    timeoutMs: positiveNumber(options.timeoutMs, 2000, 'introspection.timeoutMs'),
+    cacheMs: positiveNumber(
+      options.cacheMs,
+      GUARD_DEFAULTS.introspection.cacheMs,
+      'introspection.cacheMs',
+      0,
+    ),
+    timeoutMs: positiveNumber(
+      options.timeoutMs,
+      GUARD_DEFAULTS.introspection.timeoutMs,
+      'introspection.timeoutMs',
+    ),
   });
 };
 
@@ -208,7 +238,7 @@ export const resolveGuardOptions = (options: GuardOptions): ResolvedGuardOptions
   const algorithms = algorithmList(options.algorithms, 'algorithms');
   const feedApiKey = nonEmptyString(options.feedApiKey, 'feedApiKey');
 
-  const whenStale = options.whenStale ?? 'fail-closed';
+  const whenStale: StalePolicy = options.whenStale ?? GUARD_DEFAULTS.whenStale;
   if (!(STALE_POLICIES as readonly string[]).includes(whenStale)) {
     throw invalid(`whenStale must be one of ${STALE_POLICIES.join(', ')}`);
   }
@@ -268,13 +298,13 @@ export const resolveGuardOptions = (options: GuardOptions): ResolvedGuardOptions
     trusted: Object.freeze(trusted),
     feedUrl: options.feedUrl === undefined ? issuer : httpUrl(options.feedUrl, 'feedUrl'),
     feedApiKey,
-    app: options.app === undefined ? 'unnamed' : appName(options.app),
-    maxStalenessMs: positiveNumber(options.maxStalenessMs, 5000, 'maxStalenessMs'),
+    app: options.app === undefined ? GUARD_DEFAULTS.app : appName(options.app),
+    maxStalenessMs: positiveNumber(options.maxStalenessMs, GUARD_DEFAULTS.maxStalenessMs, 'maxStalenessMs'),
     whenStale,
     introspection,
     clockToleranceSeconds: positiveNumber(
       options.clockToleranceSeconds,
-      DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      GUARD_DEFAULTS.clockToleranceSeconds,
       'clockToleranceSeconds',
       0,
     ),
@@ -282,10 +312,26 @@ export const resolveGuardOptions = (options: GuardOptions): ResolvedGuardOptions
     fetch: fetchImpl,
     now: clock(options.now, 'now', Date.now),
     monotonicNow: clock(options.monotonicNow, 'monotonicNow', () => performance.now()),
-    cacheMaxTokens: Math.floor(positiveNumber(options.cacheMaxTokens, 10_000, 'cacheMaxTokens', 1)),
-    pruneIntervalMs: positiveNumber(options.pruneIntervalMs, 5000, 'pruneIntervalMs'),
-    streamIdleTimeoutMs: positiveNumber(options.streamIdleTimeoutMs, 3000, 'streamIdleTimeoutMs'),
-    jwksCooldownMs: positiveNumber(options.jwksCooldownMs, 1000, 'jwksCooldownMs', 0),
-    lagResyncMs: positiveNumber(options.lagResyncMs, 2000, 'lagResyncMs'),
+    scheduler: options.scheduler ?? systemGuardScheduler,
+    cacheMaxTokens: Math.floor(
+      positiveNumber(options.cacheMaxTokens, GUARD_DEFAULTS.cacheMaxTokens, 'cacheMaxTokens', 1),
+    ),
+    pruneIntervalMs: positiveNumber(
+      options.pruneIntervalMs,
+      GUARD_DEFAULTS.pruneIntervalMs,
+      'pruneIntervalMs',
+    ),
+    streamIdleTimeoutMs: positiveNumber(
+      options.streamIdleTimeoutMs,
+      GUARD_DEFAULTS.streamIdleTimeoutMs,
+      'streamIdleTimeoutMs',
+    ),
+    jwksCooldownMs: positiveNumber(
+      options.jwksCooldownMs,
+      GUARD_DEFAULTS.jwksCooldownMs,
+      'jwksCooldownMs',
+      0,
+    ),
+    lagResyncMs: positiveNumber(options.lagResyncMs, GUARD_DEFAULTS.lagResyncMs, 'lagResyncMs'),
   });
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GuardError, createGuard, type GuardOptions } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { GUARD_DEFAULTS, GuardError, createGuard, type GuardOptions } from '../src/index.js';
 import { recordingLogger } from './support/guard-setup.js';
 
 const base: GuardOptions = {
@@ -81,5 +82,20 @@ describe('createGuard options', () => {
     expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', message: expect.stringContaining('FAIL-OPEN') }),
     );
+  });
+});
+
+describe('GUARD_DEFAULTS (every default written once)', () => {
+  it('is what packages/guard/README.md documents in its options table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const documented = new Map<string, string>();
+    for (const match of readme.matchAll(/^\| `(\w+)` +\| `([^`]+)` +\|/gm)) {
+      documented.set(match[1] ?? '', match[2] ?? '');
+    }
+    const flat = Object.entries(GUARD_DEFAULTS).flatMap(([name, value]) =>
+      typeof value === 'number' || typeof value === 'string' ? [[name, String(value)] as const] : [],
+    );
+    expect(flat.length).toBeGreaterThan(5);
+    for (const [name, value] of flat) expect(documented.get(name), name).toBe(value);
   });
 });

@@ -38,7 +38,7 @@ import type { UseCaseContext } from './use-cases/context.js';
 import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
 import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
-import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
+import { createWebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
 import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
 import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
 import { createOidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
@@ -86,6 +86,8 @@ export const createCutoffServer = async (
   options: CreateServerOptions = {},
 ): Promise<CutoffServer> => {
   const clock = options.clock ?? systemClock;
+  // Every periodic job runs on this one scheduler (tests pass a manual one and tick it).
+  const scheduler = options.scheduler ?? systemScheduler;
   // Errors of background work (feed fan-out, idle pool connections) are logged once the app exists.
   let logError: (error: unknown) => void = () => undefined;
   const store = options.store ?? openStore(config, (error) => logError(error));
@@ -116,6 +118,7 @@ export const createCutoffServer = async (
     index,
     notifier,
     pollMs: config.feedPollMs,
+    scheduler,
     onError: (error) => logError(error),
   });
 
@@ -160,6 +163,7 @@ export const createCutoffServer = async (
   const apiKeyUsage = new ApiKeyUsageRecorder({
     store,
     flushMs: config.apiKeyLastUsedFlushMs,
+    scheduler,
     onWrite: () => metrics.apiKeyLastUsedWrites.inc(),
     onError: (error) => logError(error),
   });
@@ -187,7 +191,7 @@ export const createCutoffServer = async (
       monotonicMs: () => performance.now(),
     },
     {
-      scheduler: options.scheduler ?? systemScheduler,
+      scheduler,
       onRun: (run) => observeCanaryRun(run),
       onError: (error) => logError(error),
     },
@@ -266,6 +270,7 @@ export const createCutoffServer = async (
   // The durable end-date schedule (contractor groups); its first tick ends what came due while down.
   const groupEndScheduler = new GroupEndScheduler(ctx, {
     intervalMs: config.scheduleIntervalMs,
+    scheduler,
     onError: (error) => logError(error),
     onEnded: (ended) =>
       app.log.info(
@@ -286,20 +291,26 @@ export const createCutoffServer = async (
     clock,
     senders,
     pollMs: config.outboxPollMs,
+    scheduler,
     retryBaseMs: config.outboxRetryBaseMs,
     retryMaxMs: config.outboxRetryMaxMs,
     maxAttempts: config.outboxMaxAttempts,
     onError: (error) => logError(error),
   });
   outboxWorker.start();
-  const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
+  const webhookEventPruner = createWebhookEventPruner({
+    store,
+    clock,
+    scheduler,
+    onError: (error) => logError(error),
+  });
   webhookEventPruner.start();
   apiKeyUsage.start();
   canary.start();
   const oidcStatePruner = createOidcStatePruner({
     store,
     clock,
-    scheduler: options.scheduler ?? systemScheduler,
+    scheduler,
     onError: (error) => logError(error),
   });
   oidcStatePruner.start();

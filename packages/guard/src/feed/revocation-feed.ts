@@ -3,6 +3,8 @@ import { joinUrl, type ResolvedGuardOptions } from '../options.js';
 import { parseRevocationEntry, type RevocationIndex } from '../rule/index.js';
 import { sleep, type RequestScope } from './request-scope.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
+import { FeedCursor } from './feed-cursor.js';
+import { parseHeartbeat, parseSnapshotPage, rawSeq } from './feed-wire.js';
 
 const SNAPSHOT_PAGE_LIMIT = 1000;
 const SNAPSHOT_TIMEOUT_MS = 5000;
@@ -16,35 +18,6 @@ const CLOCK_SKEW_WARN_MS = 5000;
  * it would make an old read look recent (16 heartbeats: about 8 s at the default interval).
  */
 const SKEW_SAMPLES = 16;
-
-interface SnapshotPage {
-  readonly head: number;
-  readonly serverTime: number | undefined;
-  readonly hasMore: boolean;
-  readonly entries: readonly unknown[];
-}
-
-const parseSnapshotPage = (body: unknown): SnapshotPage | undefined => {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const {
-    head,
-    server_time: serverTime,
-    has_more: hasMore,
-    entries,
-  } = body as Readonly<Record<string, unknown>>;
-  if (typeof head !== 'number' || !Number.isSafeInteger(head) || !Array.isArray(entries)) return undefined;
-  return {
-    head,
-    serverTime: typeof serverTime === 'number' ? serverTime : undefined,
-    hasMore: hasMore === true,
-    entries,
-  };
-};
-
-const rawSeq = (raw: unknown): number =>
-  typeof raw === 'object' && raw !== null && typeof (raw as { seq?: unknown }).seq === 'number'
-    ? (raw as { seq: number }).seq
-    : 0;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -84,13 +57,10 @@ export class RevocationFeed {
   #resolveReady: () => void = () => {};
   #rejectReady: (error: GuardError) => void = () => {};
   #isReady = false;
-  #freshAt: number | undefined;
-  #seqApplied = 0;
-  #head = 0;
+  readonly #cursor = new FeedCursor();
   #connected = false;
   #lastError: string | undefined;
   #failing = false;
-  #behindSince: number | undefined;
   #resync: Promise<void> | undefined;
   #stream: OpenStream | undefined;
   #backoffMs = BACKOFF_MIN_MS;
@@ -122,13 +92,13 @@ export class RevocationFeed {
    * held (the read time of a head at or below `seqApplied`), if ever.
    */
   get freshAt(): number | undefined {
-    return this.#freshAt;
+    return this.#cursor.freshAt;
   }
   get seqApplied(): number {
-    return this.#seqApplied;
+    return this.#cursor.seqApplied;
   }
   get head(): number {
-    return this.#head;
+    return this.#cursor.head;
   }
   get connected(): boolean {
     return this.#connected;
@@ -171,14 +141,10 @@ export class RevocationFeed {
       });
       stream.abort(new Error('stream sends no head'));
     }
-    if (
-      this.#isReady &&
-      this.#behindSince !== undefined &&
-      monotonicNow - this.#behindSince > this.#options.lagResyncMs
-    ) {
+    if (this.#isReady && this.#cursor.resyncDue(monotonicNow, this.#options.lagResyncMs)) {
       this.#options.logger.warn('cutoff guard: behind the feed head; fetching the missing entries', {
-        seqApplied: this.#seqApplied,
-        head: this.#head,
+        seqApplied: this.#cursor.seqApplied,
+        head: this.#cursor.head,
       });
       this.#startResync();
     }
@@ -187,7 +153,7 @@ export class RevocationFeed {
   async #run(): Promise<void> {
     while (!this.#scope.closed && !this.#isReady) {
       try {
-        await this.#fetchDelta(this.#seqApplied, false);
+        await this.#fetchDelta(this.#cursor.seqApplied, false);
         this.#isReady = true;
         this.#recovered('snapshot loaded');
         this.#resolveReady();
@@ -222,11 +188,6 @@ export class RevocationFeed {
     };
   }
 
-  /** Everything the store held at monotonic time `at` has been applied (never moves back). */
-  #freshAsOf(at: number): void {
-    if (this.#freshAt === undefined || at > this.#freshAt) this.#freshAt = at;
-  }
-
   /** Applies every live entry after `after`, page by page, then advances to the snapshot head. */
   async #fetchDelta(after: number, report: boolean): Promise<void> {
     const options = this.#options;
@@ -256,7 +217,7 @@ export class RevocationFeed {
       this.#noteServerTime(page.serverTime);
       for (const raw of page.entries) {
         const seq = rawSeq(raw);
-        const isNew = seq > this.#seqApplied;
+        const isNew = seq > this.#cursor.seqApplied;
         if (this.#applyRaw(raw) && report && isNew) this.#onApplied(seq, options.now());
         if (seq > cursor) cursor = seq;
       }
@@ -265,10 +226,7 @@ export class RevocationFeed {
       if (page.entries.length === 0) throw new Error('snapshot says has_more but sent no entries');
     }
     // Entries up to the head that were not sent have expired: nothing is missing below it.
-    this.#seqApplied = Math.max(this.#seqApplied, head, cursor);
-    this.#head = Math.max(this.#head, head);
-    if (this.#head <= this.#seqApplied) this.#behindSince = undefined;
-    this.#freshAsOf(askedAt);
+    this.#cursor.snapshotApplied(head, cursor, askedAt);
   }
 
   #applyRaw(raw: unknown): boolean {
@@ -284,13 +242,12 @@ export class RevocationFeed {
 
   #startResync(): void {
     if (this.#resync !== undefined || this.#scope.closed) return;
-    this.#behindSince = undefined;
-    this.#resync = this.#fetchDelta(this.#seqApplied, true)
+    this.#cursor.resyncStarted();
+    this.#resync = this.#fetchDelta(this.#cursor.seqApplied, true)
       .catch((error: unknown) => {
         if (this.#scope.closed) return;
         this.#failed('resync', error);
-        // Retry after another lag period rather than in a tight loop.
-        this.#behindSince = this.#options.monotonicNow();
+        this.#cursor.resyncFailed(this.#options.monotonicNow());
       })
       .finally(() => {
         this.#resync = undefined;
@@ -309,7 +266,7 @@ export class RevocationFeed {
           ...this.#headers(),
           accept: 'text/event-stream',
           'cache-control': 'no-cache',
-          'last-event-id': String(this.#seqApplied),
+          'last-event-id': String(this.#cursor.seqApplied),
         },
         signal: handle.signal,
       });
@@ -359,18 +316,14 @@ export class RevocationFeed {
 
   #onRevocation(data: unknown): void {
     const seq = rawSeq(data);
-    if (seq !== 0 && seq <= this.#seqApplied) return; // replayed duplicate
+    if (this.#cursor.isDuplicate(seq)) return; // replayed duplicate
     if (!this.#applyRaw(data)) return;
     this.#onApplied(seq, this.#options.now());
-    if (seq > this.#head) this.#head = seq;
-    if (seq === this.#seqApplied + 1) {
-      this.#seqApplied = seq;
-      if (this.#head <= this.#seqApplied) this.#behindSince = undefined;
-    } else {
+    if (this.#cursor.revocationApplied(seq) === 'gap') {
       // Replays skip entries that expired meanwhile; anything else would be a server bug. Either
       // way the entry is applied and the delta fills whatever is really missing.
       this.#options.logger.info('cutoff guard: seq gap in the revocation stream; fetching the delta', {
-        seqApplied: this.#seqApplied,
+        seqApplied: this.#cursor.seqApplied,
         received: seq,
       });
       this.#startResync();
@@ -378,37 +331,21 @@ export class RevocationFeed {
   }
 
   #onHeartbeat(data: unknown): void {
-    if (typeof data !== 'object' || data === null) return;
-    const {
-      head,
-      server_time: serverTime,
-      head_read_at: headReadAt,
-    } = data as { head?: unknown; server_time?: unknown; head_read_at?: unknown };
-    if (typeof serverTime === 'number') this.#noteServerTime(serverTime);
+    const heartbeat = parseHeartbeat(data);
+    if (heartbeat === undefined) return;
+    this.#noteServerTime(heartbeat.serverTime);
     // A replica that cannot read the store sends no head: it vouches for nothing.
-    if (typeof head === 'number' && Number.isSafeInteger(head)) {
-      if (this.#stream !== undefined) this.#stream.lastHeadAt = this.#options.monotonicNow();
-      if (head > this.#head) this.#head = head;
-      if (head > this.#seqApplied) this.#behindSince ??= this.#options.monotonicNow();
-      else {
-        this.#behindSince = undefined;
+    if (heartbeat.head !== undefined) {
+      const now = this.#options.monotonicNow();
+      if (this.#stream !== undefined) this.#stream.lastHeadAt = now;
+      this.#cursor.heartbeat(heartbeat.head, now, () => {
         // A server from before `head_read_at` read its head about when it sent the heartbeat.
-        const readAt = typeof headReadAt === 'number' ? headReadAt : serverTime;
-        if (typeof readAt === 'number' && Number.isFinite(readAt)) this.#freshAsOf(this.#toMonotonic(readAt));
-      }
+        const readAt = heartbeat.headReadAt ?? heartbeat.serverTime;
+        return readAt !== undefined && Number.isFinite(readAt) ? this.#toMonotonic(readAt) : undefined;
+      });
     }
-    const { keys } = data as { keys?: unknown };
-    if (typeof keys === 'object' && keys !== null) {
-      const { version, kids } = keys as { version?: unknown; kids?: unknown };
-      if (
-        typeof version === 'number' &&
-        Number.isFinite(version) &&
-        Array.isArray(kids) &&
-        kids.length > 0 &&
-        kids.every((kid) => typeof kid === 'string')
-      )
-        this.#onPublishedKeys?.(version, kids);
-    }
+    if (heartbeat.publishedKeys !== undefined)
+      this.#onPublishedKeys?.(heartbeat.publishedKeys.version, heartbeat.publishedKeys.kids);
   }
 
   /**

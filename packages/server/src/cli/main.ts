@@ -3,23 +3,14 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
 import { REVOCATION_KINDS } from '@cutoff/guard/rule';
 import { createAdminClient } from './admin-client.js';
-import {
-  apiKeysCreate,
-  apiKeysList,
-  apiKeysRevoke,
-  auditExport,
-  auditTail,
-  auditVerify,
-  keysRotate,
-  secretsReseal,
-  outboxList,
-  outboxRetry,
-  revokeCommand,
-  sessions,
-  usersAdd,
-  usersList,
-  type Deps,
-} from './commands/admin-commands.js';
+import { apiKeysCreate, apiKeysList, apiKeysRevoke } from './commands/api-keys.js';
+import { auditExport, auditTail, auditVerify } from './commands/audit.js';
+import type { Deps } from './commands/deps.js';
+import { keysRotate } from './commands/keys.js';
+import { outboxList, outboxRetry } from './commands/outbox.js';
+import { revokeCommand } from './commands/revocations.js';
+import { secretsReseal } from './commands/secrets.js';
+import { sessions, usersAdd, usersList } from './commands/users.js';
 import { createOpenFeed } from './feed-stream.js';
 import { createOutput } from './output.js';
 import { reportCanary, reportGroup } from './commands/report.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Deps } from './commands/admin-commands.js';
+import type { Deps } from './commands/deps.js';
 import { clientsAdd, clientsList } from './commands/clients.js';
 import { guardsList } from './commands/fleet.js';
 import { groupsEnd, groupsList, groupsSet, groupsShow } from './commands/groups.js';

@@ -82,7 +82,7 @@ export class PeriodicTask {
   #schedule(delayMs: number): void {
     this.#timer = this.#options.scheduler.after(delayMs, () => {
       this.#timer = undefined;
-      void this.runNow().then(() => {
+      return this.runNow().then(() => {
         if (!this.#stopped) this.#schedule(this.#nextDelay());
       });
     });

@@ -7,13 +7,16 @@ export interface ScheduledTimer {
 }
 
 export interface Scheduler {
-  /** Calls `run` once after `delayMs`; the timer never keeps the process alive. */
-  after(delayMs: number, run: () => void): ScheduledTimer;
+  /**
+   * Calls `run` once after `delayMs`; the timer never keeps the process alive. `run` may return
+   * the promise of the work it started, so a manual scheduler can wait for it to finish.
+   */
+  after(delayMs: number, run: () => void | Promise<void>): ScheduledTimer;
 }
 
 export const systemScheduler: Scheduler = {
   after: (delayMs, run) => {
-    const timer = setTimeout(run, delayMs);
+    const timer = setTimeout(() => void run(), delayMs);
     timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },

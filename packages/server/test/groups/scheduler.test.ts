@@ -1,20 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Clock } from '../../src/ports/clock.js';
-import { eventually } from '../support/protected-app.js';
+import { ManualScheduler } from '../support/manual-scheduler.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 describe('the end-date schedule, on an injected clock', () => {
   let t: TestServer;
   let nowMs = Date.parse('2030-06-01T09:00:00Z');
   const clock: Clock = { now: () => new Date(nowMs) };
+  const scheduler = new ManualScheduler();
   beforeAll(async () => {
-    t = await startTestServer({ clock, config: { scheduleIntervalMs: 20 } });
+    t = await startTestServer({ clock, scheduler, config: { scheduleIntervalMs: 20 } });
   });
   afterAll(() => t.close());
 
   const group = async (name: string) => (await t.api('GET', `/v1/groups/${name}`)).body;
-  const ticks = (n: number) => new Promise((resolve) => setTimeout(resolve, 20 * n));
+  // Each tick covers a whole jittered interval and waits for the run it started to finish.
+  const ticks = async (n: number) => {
+    for (let i = 0; i < n; i += 1) await scheduler.tick(30);
+  };
 
   it('ends a group when, and only when, its end date comes', async () => {
     const member = await t.createUser({ groups: ['clocked', 'staff'] });
@@ -26,7 +30,7 @@ describe('the end-date schedule, on an injected clock', () => {
     expect((await group('clocked')).ended_at).toBeNull();
 
     nowMs = Date.parse('2030-06-01T10:00:00Z');
-    await eventually(async () => (await group('clocked')).ended_at !== null, 2000);
+    await ticks(1);
     const ended = await group('clocked');
     expect(ended.ended_at).toBe('2030-06-01T10:00:00.000Z');
     expect((await t.api('GET', `/v1/users/${member.id}`)).body.groups).toEqual(['staff']);

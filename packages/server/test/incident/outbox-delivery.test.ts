@@ -13,6 +13,7 @@ import { sqliteTestStores } from '../support/stores.js';
 import { freePort, startTestServer, type TestServer } from '../support/test-server.js';
 import { createUserWithEmail } from '../hooks/hook-client.js';
 import { smsEndpoint, smtpListener } from './local-receivers.js';
+import { ManualScheduler } from '../support/manual-scheduler.js';
 
 const SMTP_PASSWORD = 'outbox-mail-pass-7Hq2';
 
@@ -183,6 +184,8 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
         }),
       },
       pollMs: 1000,
+      // Never started: the test runs the rounds itself.
+      scheduler: new ManualScheduler(),
       retryBaseMs: 1000,
       retryMaxMs: 4000,
       maxAttempts: 3,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { createMigrator } from '../../src/adapters/storage/migrations.js';
+import { createMigrator } from '../../src/adapters/storage/migrations/index.js';
 import type { UserId } from '../../src/domain/ids.js';
 import type { Store } from '../../src/ports/store.js';
 import { kyselyOf } from '../support/stores.js';

@@ -10,7 +10,7 @@ import { KyselyDestinationRepository } from './destination-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
 import { KyselyLeaseRepository } from './lease-repository.js';
 import { KyselyLoginFailureRepository } from './login-failure-repository.js';
-import { migrate } from './migrations.js';
+import { migrate } from './migrations/index.js';
 import { KyselyOidcRepository } from './oidc-repository.js';
 import { KyselyOutboxRepository } from './outbox-repository.js';
 import { KyselyRefreshTokenRepository } from './refresh-token-repository.js';

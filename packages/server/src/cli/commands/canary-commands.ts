@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { table } from '../output.js';
-import type { Deps } from './admin-commands.js';
+import type { Deps } from './deps.js';
 
 interface Probe {
   readonly name: string;

@@ -1,5 +1,5 @@
 import { table } from '../output.js';
-import type { Deps } from './admin-commands.js';
+import type { Deps } from './deps.js';
 
 interface Client {
   readonly client_id: string;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { renderGroupReport, type GroupAccessReport } from '../../domain/reports/group-access-report.js';
 import { table } from '../output.js';
 import { withProgress } from '../progress.js';
-import type { Deps } from './admin-commands.js';
+import type { Deps } from './deps.js';
 
 interface Group {
   readonly id: string;

@@ -1,6 +1,7 @@
 import { table } from '../output.js';
 import { withProgress } from '../progress.js';
-import { resolveUserId, type Deps } from './admin-commands.js';
+import type { Deps } from './deps.js';
+import { resolveUserId } from './users.js';
 
 interface IncidentResult {
   readonly incident_id: string;

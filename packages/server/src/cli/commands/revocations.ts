@@ -2,7 +2,8 @@
 import type { FeedEvent, OpenFeed } from '../feed-stream.js';
 import { table } from '../output.js';
 import { withProgress } from '../progress.js';
-import type { Deps } from './admin-commands.js';
+import type { Deps } from './deps.js';
+import { resolveUserId } from './users.js';
 
 interface Entry {
   readonly seq: number;
@@ -97,3 +98,36 @@ export const revocationsTail = async (
 
 const parseEntry = (event: FeedEvent): Entry | undefined =>
   event.event === 'revocation' ? (JSON.parse(event.data) as Entry) : undefined;
+
+export const revokeCommand = async (
+  { client, out }: Deps,
+  type: string,
+  id: string,
+  options: { reason: string; note?: string; dryRun?: boolean },
+): Promise<void> => {
+  const targetId = type === 'user' ? await resolveUserId(client, id) : id;
+  // A group, a role or everyone can be many thousand sessions in one transaction.
+  const result = await withProgress(out, `revoking ${type} ${id}`, () =>
+    client.request<{
+      id: string | null;
+      seq: number | null;
+      sessions_revoked: number;
+      refresh_tokens_revoked: number;
+      effective_at: string | null;
+      matched: { users: number; sessions: number; known: boolean | null; known_group?: boolean };
+      warnings: { code: string; message: string; suggestions?: string[] }[];
+    }>('POST', '/v1/revocations', {
+      target: { type, id: targetId },
+      reason: options.reason,
+      ...(options.note !== undefined && { note: options.note }),
+      dry_run: options.dryRun === true,
+    }),
+  );
+  out.result(result, () =>
+    options.dryRun === true
+      ? `dry run: would revoke ${result.sessions_revoked} sessions and ${result.refresh_tokens_revoked} refresh tokens`
+      : `revoked ${type} ${targetId}: ${result.sessions_revoked} sessions, ${result.refresh_tokens_revoked} refresh tokens (seq ${result.seq}, effective ${result.effective_at})`,
+  );
+  // A mistyped group or role revokes nothing anyone holds: say so where a person will see it.
+  for (const warning of result.warnings) out.warn(`${warning.message} [${warning.code}]`);
+};

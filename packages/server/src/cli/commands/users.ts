@@ -1,4 +1,127 @@
-import { resolveUserId, type Deps, type User } from './admin-commands.js';
+import type { AdminClient } from '../admin-client.js';
+import { table } from '../output.js';
+import { promptNewPassword } from '../prompt.js';
+import type { Deps } from './deps.js';
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly roles: readonly string[];
+  readonly groups: readonly string[];
+  readonly active: boolean;
+}
+interface Session {
+  readonly id: string;
+  readonly status: string;
+  readonly created_at: string;
+  readonly last_seen_at: string;
+  readonly ip: string | null;
+  readonly client_id: string;
+  readonly revoked_reason?: string;
+}
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+};
+
+/**
+ * Where the new user's password comes from: standard input with --password-stdin, a hidden prompt
+ * on a terminal, nowhere with --no-password. Anything else is refused: `users add carol </dev/null`
+ * used to create a user without a password, silently.
+ */
+const newPassword = async (
+  username: string,
+  options: { passwordStdin?: boolean; password?: boolean },
+): Promise<string | undefined> => {
+  if (options.passwordStdin === true) {
+    if (options.password === false)
+      throw new Error('--password-stdin and --no-password contradict each other');
+    const password = await readStdin();
+    if (password === '') throw new Error('--password-stdin read an empty password; nothing was created');
+    return password;
+  }
+  if (options.password === false) return undefined;
+  if (process.stdin.isTTY) return promptNewPassword(username);
+  throw new Error(
+    'no password given and standard input is not a terminal: pipe one with --password-stdin, ' +
+      'or pass --no-password to create the user without one (they cannot log in with a password until one is set)',
+  );
+};
+
+export const usersAdd = async (
+  { client, out }: Deps,
+  username: string,
+  options: { email?: string; passwordStdin?: boolean; password?: boolean; role?: string[]; group?: string[] },
+): Promise<void> => {
+  const password = await newPassword(username, options);
+  const user = await client.request<User>('POST', '/v1/users', {
+    username,
+    ...(options.email !== undefined && { email: options.email }),
+    ...(password !== undefined && { password }),
+    roles: options.role ?? [],
+    groups: options.group ?? [],
+  });
+  out.result(
+    user,
+    () => `created user ${user.username} (${user.id})${password === undefined ? ', without a password' : ''}`,
+  );
+};
+
+export const usersList = async ({ client, out }: Deps, options: { username?: string }): Promise<void> => {
+  const query = options.username === undefined ? '' : `?username=${encodeURIComponent(options.username)}`;
+  const { users } = await client.request<{ users: User[] }>('GET', `/v1/users${query}`);
+  out.result(users, () =>
+    table([
+      ['ID', 'USERNAME', 'ACTIVE', 'ROLES', 'GROUPS'],
+      ...users.map((user) => [
+        user.id,
+        user.username,
+        String(user.active),
+        user.roles.join(','),
+        user.groups.join(','),
+      ]),
+    ]),
+  );
+};
+
+/** Accepts a user id or a username. */
+export const resolveUserId = async (client: AdminClient, user: string): Promise<string> => {
+  if (user.startsWith('usr_')) return user;
+  const { users } = await client.request<{ users: User[] }>(
+    'GET',
+    `/v1/users?username=${encodeURIComponent(user)}`,
+  );
+  const found = users[0];
+  if (found === undefined) throw new Error(`no user named ${user}`);
+  return found.id;
+};
+
+export const sessions = async ({ client, out }: Deps, user: string): Promise<void> => {
+  const id = await resolveUserId(client, user);
+  const result = await client.request<{ sessions: Session[] }>(
+    'GET',
+    `/v1/users/${encodeURIComponent(id)}/sessions`,
+  );
+  out.result(result.sessions, () =>
+    table([
+      ['SESSION', 'STATUS', 'CREATED', 'LAST SEEN', 'IP', 'CLIENT', 'REASON'],
+      ...result.sessions.map((session) => [
+        session.id,
+        session.status,
+        session.created_at,
+        session.last_seen_at,
+        session.ip ?? '',
+        session.client_id,
+        session.revoked_reason ?? '',
+      ]),
+    ]),
+  );
+};
 
 interface UserDetail extends User {
   readonly mfa_enrolled: boolean;

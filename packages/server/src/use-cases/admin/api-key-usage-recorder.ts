@@ -1,4 +1,6 @@
 import type { ApiKeyId } from '../../domain/ids.js';
+import { PeriodicTask } from '../../lib/periodic-task.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { Store } from '../../ports/store.js';
 
 /**
@@ -9,23 +11,27 @@ import type { Store } from '../../ports/store.js';
  */
 export class ApiKeyUsageRecorder {
   readonly #store: Store;
-  readonly #flushMs: number;
   readonly #onWrite: () => void;
   readonly #onError: (error: unknown) => void;
   #pending = new Map<ApiKeyId, Date>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #task: PeriodicTask;
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(options: {
     readonly store: Store;
     readonly flushMs: number;
+    readonly scheduler: Scheduler;
     readonly onWrite?: () => void;
     readonly onError: (error: unknown) => void;
   }) {
     this.#store = options.store;
-    this.#flushMs = options.flushMs;
     this.#onWrite = options.onWrite ?? (() => undefined);
     this.#onError = options.onError;
+    this.#task = new PeriodicTask(() => this.flush(), {
+      intervalMs: options.flushMs,
+      scheduler: options.scheduler,
+      onError: options.onError,
+    });
   }
 
   /** Notes that `id` authenticated a request at `at`. */
@@ -34,9 +40,7 @@ export class ApiKeyUsageRecorder {
   }
 
   start(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => void this.flush(), this.#flushMs);
-    this.#timer.unref();
+    this.#task.start();
   }
 
   /** Writes what was noted since the previous flush; flushes never overlap. */
@@ -60,8 +64,7 @@ export class ApiKeyUsageRecorder {
 
   /** Stops the timer and writes what is pending (on shutdown). */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    await this.#task.stop();
     await this.flush();
   }
 }

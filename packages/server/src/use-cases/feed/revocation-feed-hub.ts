@@ -1,7 +1,9 @@
 import type { RevocationEntry, RevocationIndex } from '@cutoff/guard/rule';
 import type { RevocationRecord } from '../../domain/records.js';
+import { PeriodicTask } from '../../lib/periodic-task.js';
 import { toNumericDate, type Clock } from '../../ports/clock.js';
 import type { FeedNotifier } from '../../ports/feed-notifier.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { Store } from '../../ports/store.js';
 
 export type FeedListener = (entry: RevocationEntry) => void;
@@ -50,6 +52,7 @@ export interface FeedHubOptions {
   readonly index: RevocationIndex;
   readonly notifier?: FeedNotifier | undefined;
   readonly pollMs: number;
+  readonly scheduler: Scheduler;
   readonly onError: (error: unknown) => void;
 }
 
@@ -68,7 +71,7 @@ export class RevocationFeedHub {
   #readAtMonotonicMs: number | undefined;
   #catchingUp: Promise<void> | null = null;
   #catchUpAgain = false;
-  #timers: NodeJS.Timeout[] = [];
+  #tasks: PeriodicTask[] = [];
 
   constructor(options: FeedHubOptions) {
     this.#options = options;
@@ -102,19 +105,36 @@ export class RevocationFeedHub {
     this.#options.notifier?.subscribe((head) => {
       if (head > this.#appliedSeq) this.requestCatchUp();
     });
-    this.#timers.push(
-      setInterval(() => this.requestCatchUp(), Math.min(this.#options.pollMs, MAX_READ_INTERVAL_MS)),
-      setInterval(
-        () => this.#options.index.prune(toNumericDate(this.#options.clock.now())),
-        PRUNE_INTERVAL_MS,
+    const { scheduler, onError } = this.#options;
+    this.#tasks = [
+      // The poll joins a catch-up in flight (a commit or a notification started it) rather than
+      // starting a second; its errors are reported where the catch-up is requested.
+      new PeriodicTask(
+        async () => {
+          this.requestCatchUp();
+          await this.#catchingUp?.then(
+            () => undefined,
+            () => undefined,
+          );
+        },
+        { intervalMs: Math.min(this.#options.pollMs, MAX_READ_INTERVAL_MS), jitter: 0.1, scheduler, onError },
       ),
-    );
-    for (const timer of this.#timers) timer.unref();
+      new PeriodicTask(
+        () => Promise.resolve(this.#options.index.prune(toNumericDate(this.#options.clock.now()))),
+        {
+          intervalMs: PRUNE_INTERVAL_MS,
+          scheduler,
+          onError,
+        },
+      ),
+    ];
+    for (const task of this.#tasks) task.start();
   }
 
+  /** Stops polling and pruning (a read in flight finishes on its own) and drops the subscribers. */
   stop(): void {
-    for (const timer of this.#timers) clearInterval(timer);
-    this.#timers = [];
+    for (const task of this.#tasks) void task.stop();
+    this.#tasks = [];
     this.#subscribers.clear();
   }
 

@@ -1,9 +1,12 @@
 import { isCutoffError } from '../../domain/errors.js';
+import { PeriodicTask } from '../../lib/periodic-task.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { UseCaseContext } from '../context.js';
 import { endGroup, SCHEDULER_ACTOR, type EndGroupResult } from './end-group.js';
 
 export interface GroupEndSchedulerOptions {
   readonly intervalMs: number;
+  readonly scheduler: Scheduler;
   readonly onError: (error: unknown) => void;
   /** Told about every group the schedule ended (logs, tests). */
   readonly onEnded?: (result: Extract<EndGroupResult, { outcome: 'ended' }>) => void;
@@ -18,27 +21,31 @@ export interface GroupEndSchedulerOptions {
 export class GroupEndScheduler {
   readonly #ctx: UseCaseContext;
   readonly #options: GroupEndSchedulerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #task: PeriodicTask;
   #stopped = false;
 
   constructor(ctx: UseCaseContext, options: GroupEndSchedulerOptions) {
     this.#ctx = ctx;
     this.#options = options;
+    // Every replica runs it (ending is conditional under the row lock): jitter spreads them out.
+    this.#task = new PeriodicTask(async () => void (await this.tick()), {
+      intervalMs: options.intervalMs,
+      jitter: 0.1,
+      initialDelayMs: 0,
+      scheduler: options.scheduler,
+      onError: options.onError,
+    });
   }
 
   /** Runs a first tick now, then one every interval. The timer does not keep the process alive. */
   start(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
-    this.#schedule(0);
+    this.#task.start();
   }
 
   /** Stops the timer and waits for a running tick to finish (call before closing the store). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await this.#task.stop();
   }
 
   /** Ends every group that is due now; resolves to how many it ended. Never throws. */
@@ -69,15 +76,5 @@ export class GroupEndScheduler {
       this.#options.onError(error);
     }
     return ended;
-  }
-
-  #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => {
-      this.#running = this.tick().then(() => {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#options.intervalMs);
-      });
-    }, delayMs);
-    this.#timer.unref();
   }
 }

@@ -1,4 +1,6 @@
+import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { Store } from '../../ports/store.js';
 
 /**
@@ -9,36 +11,24 @@ export const WEBHOOK_EVENT_RETENTION_MS = 30 * 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Forgets webhook event ids past the retention, at start and then hourly. */
-export class WebhookEventPruner {
-  readonly #store: Store;
-  readonly #clock: Clock;
-  readonly #onError: (error: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-
-  constructor(options: { store: Store; clock: Clock; onError: (error: unknown) => void }) {
-    this.#store = options.store;
-    this.#clock = options.clock;
-    this.#onError = options.onError;
-  }
-
-  start(): void {
-    if (this.#timer !== undefined) return;
-    const run = (): void => {
-      this.#running = this.#store.webhookEvents
-        .pruneBefore(new Date(this.#clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS))
-        .then(
-          () => undefined,
-          (error: unknown) => this.#onError(error),
-        );
-    };
-    run();
-    this.#timer = setInterval(run, PRUNE_INTERVAL_MS);
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-  }
-}
+export const createWebhookEventPruner = (options: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly onError: (error: unknown) => void;
+}): PeriodicTask =>
+  new PeriodicTask(
+    async () => {
+      await options.store.webhookEvents.pruneBefore(
+        new Date(options.clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS),
+      );
+    },
+    {
+      intervalMs: PRUNE_INTERVAL_MS,
+      // Every replica prunes; jitter keeps them from deleting at the same instant.
+      jitter: 0.1,
+      initialDelayMs: 0,
+      scheduler: options.scheduler,
+      onError: options.onError,
+    },
+  );

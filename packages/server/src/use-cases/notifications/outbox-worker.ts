@@ -1,6 +1,8 @@
 import type { AuditAction } from '../../domain/audit-actions.js';
 import type { OutboxMessage } from '../../domain/records.js';
+import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Scheduler } from '../../ports/scheduler.js';
 import type { Store } from '../../ports/store.js';
 
 /** Delivers one outbox message on one channel; throws when it could not (the worker retries). */
@@ -15,6 +17,7 @@ export interface OutboxWorkerOptions {
   /** By message kind (`email`, `sms`). A kind without a sender fails and is retried like any failure. */
   readonly senders: Readonly<Record<string, NotificationSender>>;
   readonly pollMs: number;
+  readonly scheduler: Scheduler;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly maxAttempts: number;
@@ -50,26 +53,29 @@ export const failureText = (error: unknown): string => {
  */
 export class OutboxWorker {
   readonly #options: OutboxWorkerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
+  readonly #task: PeriodicTask;
+  #stopped = false;
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = options;
+    this.#task = new PeriodicTask(() => this.#drain(), {
+      intervalMs: options.pollMs,
+      // Several replicas poll the same outbox: jitter keeps their claims from colliding.
+      jitter: 0.1,
+      initialDelayMs: 0,
+      scheduler: options.scheduler,
+      onError: options.onError,
+    });
   }
 
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#schedule(0);
+    this.#task.start();
   }
 
   /** Stops polling and waits for the batch in flight, so the store can be closed after. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await this.#task.stop();
   }
 
   /** One claim-and-deliver round; returns how many messages it handled. */
@@ -85,25 +91,10 @@ export class OutboxWorker {
     return claimed.length;
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      let handled = 0;
-      this.#running = this.runOnce()
-        .then(
-          (count) => {
-            handled = count;
-          },
-          (error: unknown) => this.#options.onError(error),
-        )
-        .finally(() => {
-          this.#running = undefined;
-          // A full batch means more may be due now.
-          this.#schedule(handled >= (this.#options.batchSize ?? DEFAULT_BATCH) ? 0 : this.#options.pollMs);
-        });
-    }, delayMs);
-    this.#timer.unref();
+  /** Rounds until one claims less than a full batch: a full batch means more may be due now. */
+  async #drain(): Promise<void> {
+    const batch = this.#options.batchSize ?? DEFAULT_BATCH;
+    while (!this.#stopped && (await this.runOnce()) >= batch);
   }
 
   async #deliver(message: OutboxMessage): Promise<void> {
