@@ -3,6 +3,7 @@
  * activity. The table is the contract documented in docs/destinations-siem.md; the OCSF unit
  * test checks that every action the server emits has a row, so none falls through unnoticed.
  */
+import type { AuditAction } from '../audit-actions.js';
 
 export const OCSF_SCHEMA_VERSION = '1.3.0';
 
@@ -65,6 +66,11 @@ const activity = (
     ? { class: cls, activityId, activityName }
     : { class: cls, activityId, activityName, status };
 
+/*
+ * Every AuditAction has a row (`satisfies` makes a missing one a compile error), so a new action
+ * never falls through to the fallback unnoticed.
+ */
+
 /**
  * Revocations: a session or every session of a user is a terminated logon session, which is
  * what Authentication/Logoff means, so a SIEM's "logoffs of user X" search finds them. Account
@@ -111,7 +117,12 @@ export const OCSF_ACTIVITIES: Readonly<Record<string, OcsfActivity>> = Object.fr
   'notification.delivered': activity('base', OTHER, 'Notification Delivered', 'success'),
   'notification.failed': activity('base', OTHER, 'Notification Failed', 'failure'),
   'outbox.retried': activity('base', OTHER, 'Outbox Retried'),
-});
+  // Audit-stream destinations are admin configuration objects, like API keys and probes.
+  'destination.configured': activity('entityManagement', 3, 'Update'),
+  'destination.removed': activity('entityManagement', 4, 'Delete'),
+  'destination.replayed': activity('entityManagement', OTHER, 'Replay'),
+  'destination.dead_letter_retried': activity('entityManagement', OTHER, 'Dead Letter Retry'),
+} satisfies Record<AuditAction, OcsfActivity>);
 
 /** An action with no row (one added after this table): Base Event, activity Other. */
 export const OCSF_FALLBACK: OcsfActivity = activity('base', OTHER, 'Other');
