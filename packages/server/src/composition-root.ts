@@ -137,11 +137,14 @@ export const createCutoffServer = async (
     clients: new ClientDirectory(store.clients),
     revocationIndex: index,
     revocationIndexCurrent: () => hub.vouch() !== undefined,
-    onRevocationCommitted: (entry) => {
+  };
+  // Every committed revocation reaches the feed from here, whichever use-case wrote it.
+  store.onCommitted((changes) => {
+    for (const entry of changes.revocations) {
       metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });
       hub.committed(entry);
-    },
-  };
+    }
+  });
   await hub.start();
   const { generatedAdminKey } = await bootstrap(ctx, { adminKeyConfigured: config.adminKey !== undefined });
 
@@ -257,6 +260,10 @@ export const createCutoffServer = async (
     onError: (error) => logError(error),
   });
   outboxWorker.start();
+  // A message enqueued here is sent now rather than at the next poll.
+  store.onCommitted((changes) => {
+    if (changes.outboxMessages.length > 0) outboxWorker.wake();
+  });
   const webhookEventPruner = new WebhookEventPruner({ store, clock, onError: (error) => logError(error) });
   webhookEventPruner.start();
   apiKeyUsage.start();

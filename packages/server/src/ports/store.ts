@@ -17,6 +17,7 @@ import type {
 } from '../domain/records.js';
 import type { ClientId, SessionId, UserId } from '../domain/ids.js';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
+import type { CommitListener } from './storage/committed-changes.js';
 import type { AuthorizationCodeRecord, LoginAttemptRecord } from '../domain/oidc-records.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
@@ -445,6 +446,13 @@ export interface Store extends StoreTx {
    * (never on SQLite). A retried deadlock costs PostgreSQL's `deadlock_timeout` (1 s by default).
    */
   onTransactionRetry(listener: (retry: TransactionRetry) => void): void;
+  /**
+   * Calls `listener` after each `transaction` that appended revocation entries or audit events or
+   * enqueued outbox messages has committed, with what it wrote: exactly once, never for a
+   * rolled-back transaction, and only for the attempt that committed when a conflict retried the
+   * work. This is how a committed revocation reaches the feed; no use-case publishes by hand.
+   */
+  onCommitted(listener: CommitListener): void;
   migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;

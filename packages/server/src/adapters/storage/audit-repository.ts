@@ -55,7 +55,9 @@ export class KyselyAuditRepository implements AuditRepository {
           hash,
         })
         .execute();
-      return { ...stored, prevHash, hash };
+      const record: AuditEventRecord = { ...stored, prevHash, hash };
+      this.#context.changes?.auditEvents.push(record);
+      return record;
     });
   }
 

@@ -5,6 +5,8 @@ import type { Store, StoreTx, TransactionRetry } from '../../ports/store.js';
 import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyCanaryRepository } from './canary-repository.js';
+import type { CommitListener, CommittedChanges } from '../../ports/storage/committed-changes.js';
+import { ChangeLog } from './change-log.js';
 import { KyselyClientRepository } from './client-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
 import { KyselyLeaseRepository } from './lease-repository.js';
@@ -119,6 +121,7 @@ export class KyselyStore implements Store {
   readonly #scope: AsyncLocalStorage<TransactionScope> | undefined;
   #closing: Promise<void> | undefined;
   readonly #retryListeners: ((retry: TransactionRetry) => void)[] = [];
+  readonly #commitListeners: CommitListener[] = [];
 
   constructor(options: KyselyStoreOptions) {
     this.dialect = options.dialect;
@@ -155,18 +158,45 @@ export class KyselyStore implements Store {
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const once = (): Promise<T> =>
-      this.#db.transaction().execute((trx) => work(repositories({ db: trx, dialect: this.dialect })));
+    // A fresh log per attempt: a retried attempt's appends were rolled back with it.
+    const once = async (): Promise<{ readonly result: T; readonly changes: ChangeLog }> => {
+      const changes = new ChangeLog();
+      const result = await this.#db
+        .transaction()
+        .execute((trx) => work(repositories({ db: trx, dialect: this.dialect, changes })));
+      return { result, changes };
+    };
     const run =
       this.dialect === 'postgres' ? () => retryingConflicts(once, (retry) => this.#retried(retry)) : once;
     const tracked = this.#scope;
-    if (tracked === undefined) return run();
-    if (tracked.getStore()?.active === true) throw new Error(misuseMessage);
-    const scope: TransactionScope = { active: true };
-    try {
-      return await tracked.run(scope, run);
-    } finally {
-      scope.active = false;
+    let committed: { readonly result: T; readonly changes: ChangeLog };
+    if (tracked === undefined) committed = await run();
+    else {
+      if (tracked.getStore()?.active === true) throw new Error(misuseMessage);
+      const scope: TransactionScope = { active: true };
+      try {
+        committed = await tracked.run(scope, run);
+      } finally {
+        scope.active = false;
+      }
+    }
+    if (!committed.changes.empty) this.#publish(committed.changes);
+    return committed.result;
+  }
+
+  onCommitted(listener: CommitListener): void {
+    this.#commitListeners.push(listener);
+  }
+
+  /** After COMMIT, exactly once per committed transaction. */
+  #publish(changes: CommittedChanges): void {
+    for (const listener of this.#commitListeners) {
+      try {
+        listener(changes);
+      } catch {
+        // The transaction has committed; a listener's failure must not turn it into an error.
+        // Listeners report their own failures (the feed hub through its onError).
+      }
     }
   }
 

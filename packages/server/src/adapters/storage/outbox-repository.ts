@@ -34,6 +34,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         detail: `duplicate outbox message id ${message.id}`,
       });
     }
+    this.#context.changes?.outboxMessages.push(message);
   }
 
   /**

@@ -31,7 +31,9 @@ export class KyselyRevocationRepository implements RevocationRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return rowToRevocation(row);
+      const record = rowToRevocation(row);
+      this.#context.changes?.revocations.push(record);
+      return record;
     });
   }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { InsertResult, Kysely, UpdateResult } from 'kysely';
+import type { ChangeLog } from './change-log.js';
 import type { Database, StoreDialect } from './schema.js';
 
 /** What every repository is built on: the root database or one transaction of it. */
@@ -11,6 +12,11 @@ export interface StoreContext {
    * misuse check (see `TransactionMisuseGuard`), when it is on.
    */
   readonly beforeQuery?: (() => void) | undefined;
+  /**
+   * Inside `store.transaction`: where appends and enqueues record what they wrote, published
+   * after COMMIT. Absent on the root store, whose writes no one publishes.
+   */
+  readonly changes?: ChangeLog | undefined;
 }
 
 /**

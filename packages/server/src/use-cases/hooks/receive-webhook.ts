@@ -232,7 +232,6 @@ const apply = async (
         );
         return { revocation, deactivated };
       });
-      ctx.onRevocationCommitted(result.revocation.entry);
       return {
         ...applied,
         deactivated: result.deactivated,

@@ -139,6 +139,5 @@ export const respondToIncident = async (
     );
     return { user: { ...user, mfaRequired: true }, revocation, notifications };
   });
-  ctx.onRevocationCommitted(result.revocation.entry);
   return { incidentId, ...result };
 };

@@ -52,6 +52,7 @@ export class OutboxWorker {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  #wokenWhileRunning = false;
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = options;
@@ -69,6 +70,20 @@ export class OutboxWorker {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+  }
+
+  /**
+   * Runs a round now rather than at the next poll: a transaction has just committed messages
+   * (the store's commit listener calls it). During a round, the next round starts right after it.
+   */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running !== undefined) {
+      this.#wokenWhileRunning = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#schedule(0);
   }
 
   /** One claim-and-deliver round; returns how many messages it handled. */
@@ -98,8 +113,10 @@ export class OutboxWorker {
         )
         .finally(() => {
           this.#running = undefined;
-          // A full batch means more may be due now.
-          this.#schedule(handled >= (this.#options.batchSize ?? DEFAULT_BATCH) ? 0 : this.#options.pollMs);
+          // A full batch means more may be due now; so may messages committed during the round.
+          const again = this.#wokenWhileRunning || handled >= (this.#options.batchSize ?? DEFAULT_BATCH);
+          this.#wokenWhileRunning = false;
+          this.#schedule(again ? 0 : this.#options.pollMs);
         });
     }, delayMs);
     this.#timer.unref();

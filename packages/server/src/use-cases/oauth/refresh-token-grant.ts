@@ -157,7 +157,6 @@ export const refreshTokenGrant = async (
 
   switch (outcome.kind) {
     case 'reused':
-      ctx.onRevocationCommitted(outcome.entry);
       throw invalidGrant();
     case 'invalid':
       throw invalidGrant();

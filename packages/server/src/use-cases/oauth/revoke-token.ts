@@ -47,8 +47,7 @@ export const revokeToken = async (
   if (target === 'other_client') {
     throw new OAuthError('unauthorized_client', 'The token was not issued to this client.');
   }
-  const applied = await ctx.store.transaction((tx) =>
+  await ctx.store.transaction((tx) =>
     applyRevocation(ctx, tx, { target, reason: 'manual', details: { trigger: 'rfc7009' } }, requestContext),
   );
-  ctx.onRevocationCommitted(applied.entry);
 };

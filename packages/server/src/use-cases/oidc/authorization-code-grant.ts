@@ -165,7 +165,6 @@ export const authorizationCodeGrant = async (
   });
 
   if (outcome.kind === 'replayed') {
-    if (outcome.entry !== undefined) ctx.onRevocationCommitted(outcome.entry);
     throw new OAuthError('invalid_grant', 'The code has already been used.');
   }
   if (outcome.kind === 'invalid') throw new OAuthError('invalid_grant', outcome.description);

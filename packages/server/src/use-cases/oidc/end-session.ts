@@ -68,7 +68,7 @@ export const endSession = async (
   for (const sessionId of targets) {
     const session = await ctx.store.sessions.findById(sessionId);
     if (session?.status !== 'active') continue;
-    const applied = await ctx.store.transaction((tx) =>
+    await ctx.store.transaction((tx) =>
       applyRevocation(
         ctx,
         tx,
@@ -80,7 +80,6 @@ export const endSession = async (
         { actor, request: requestContext.request },
       ),
     );
-    ctx.onRevocationCommitted(applied.entry);
   }
   return location === undefined
     ? { kind: 'page', status: 200, message: undefined }

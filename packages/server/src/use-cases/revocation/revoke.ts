@@ -63,6 +63,5 @@ export const revoke = async (
     const result = await applyRevocation(ctx, tx, { ...request, details }, requestContext);
     return { ...result, ...(await reportMatch(tx, request, target, result.sessionsRevoked)) };
   });
-  ctx.onRevocationCommitted(applied.entry);
   return { dryRun: false, ...applied };
 };

@@ -96,6 +96,5 @@ export const changeScimGroup = async (
     const revocations: RevocationRecord[] = applied.map((revocation) => revocation.entry);
     return { group, revocations };
   });
-  for (const entry of result.revocations) ctx.onRevocationCommitted(entry);
   return result;
 };

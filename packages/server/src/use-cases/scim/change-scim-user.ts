@@ -154,6 +154,5 @@ export const changeScimUser = async (
     );
     return { user, revocation: applied.entry };
   });
-  if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation);
   return result;
 };

@@ -96,6 +96,5 @@ export const updateUser = async (
     );
     return { user, revocation };
   });
-  if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation.entry);
   return result;
 };
