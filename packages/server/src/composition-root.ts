@@ -20,7 +20,7 @@ import { buildApp } from './http/build-app.js';
 import type { FastifyTypebox } from './http/fastify-typebox.js';
 import { createMetrics } from './http/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import type { Store, TransactionRetry } from './ports/store.js';
+import type { Store, TransactionRetry } from './ports/storage/store.js';
 import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
 import { systemScheduler, type Scheduler } from './ports/scheduler.js';
 import type { CanaryRunRecord } from './domain/canary/canary-records.js';
@@ -33,7 +33,8 @@ import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
 import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { WebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
-import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
+import type { NotificationSender } from './ports/notification-sender.js';
+import { OutboxWorker } from './use-cases/notifications/outbox-worker.js';
 import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
 import { createOidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
 import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
@@ -129,12 +130,8 @@ export const createCutoffServer = async (
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
     sealer,
-    loginLimiter: createLoginRateLimiter(
-      store.loginFailures,
-      config.loginMaxFailures,
-      config.loginWindowSeconds,
-    ),
-    clients: new ClientDirectory(store.clients),
+    loginLimiter: createLoginRateLimiter(store, config.loginMaxFailures, config.loginWindowSeconds),
+    clients: new ClientDirectory(store),
     revocationIndex: index,
     revocationIndexCurrent: () => hub.vouch() !== undefined,
   };

@@ -1,5 +1,5 @@
 import type { RevocationKind, RevocationReason } from '@cutoff/guard/rule';
-import type { SessionSelector } from '../ports/store.js';
+import type { SessionSelector } from './session-selector.js';
 
 export interface RevocationTarget {
   readonly type: RevocationKind;

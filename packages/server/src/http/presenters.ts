@@ -1,9 +1,4 @@
-import type {
-  ApiKeyRecord,
-  ClientRecord,
-  SessionRecord,
-  UserRecord,
-} from '../domain/records.js';
+import type { ApiKeyRecord, ClientRecord, SessionRecord, UserRecord } from '../domain/records.js';
 import { apiKeyStatus } from '../domain/records.js';
 import { exportedAuditEvent } from '../domain/audit-chain.js';
 

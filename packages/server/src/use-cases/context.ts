@@ -3,7 +3,7 @@ import type { Actor, AuditRequestInfo } from '../domain/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { SecretSealer } from '../ports/secret-sealer.js';
-import type { Store } from '../ports/store.js';
+import type { Store } from '../ports/storage/store.js';
 import type { TokenSigner } from '../ports/token-signer.js';
 import type { TotpVerifier } from '../ports/totp-verifier.js';
 import type { RevocationIndex } from '@cutoff/guard/rule';

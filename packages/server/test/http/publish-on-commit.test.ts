@@ -53,10 +53,10 @@ describe('a committed revocation is published by the unit of work, once, for eve
 
   /** Runs `change`; returns the entries it committed, after checking each was published once. */
   const publishedBy = async (change: () => Promise<unknown>): Promise<readonly RevocationRecord[]> => {
-    const before = await t.store.revocations.head();
+    const before = await t.store.read((r) => r.revocations.head());
     published.length = 0;
     await change();
-    const committed = await t.store.revocations.listLive(before, 0, 1_000);
+    const committed = await t.store.read((r) => r.revocations.listLive(before, 0, 1_000));
     expect(committed.length).toBeGreaterThan(0);
     const publishedSeqs = published.flatMap((changes) => changes.revocations.map((entry) => entry.seq));
     expect(publishedSeqs).toEqual(committed.map((entry) => entry.seq));
@@ -172,7 +172,10 @@ describe('a committed revocation is published by the unit of work, once, for eve
       messageId,
     ]);
     // The worker polls once a minute here: an attempt within seconds is the wake-up's.
-    await eventually(async () => ((await t.store.outbox.findById(messageId!))?.attempts ?? 0) >= 1, 5_000);
+    await eventually(
+      async () => ((await t.store.read((r) => r.outbox.findById(messageId!)))?.attempts ?? 0) >= 1,
+      5_000,
+    );
   });
 
   it('canary cycle', async () => {

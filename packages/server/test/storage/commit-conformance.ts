@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommittedChanges } from '../../src/ports/storage/committed-changes.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { makeAuditEvent, makeOutboxMessage, makeRevocation } from './fixtures.js';
 
 /** Everything the store published, in order, for a test to compare with what it committed. */
@@ -54,7 +54,7 @@ export const describeCommitConformance = (store: () => Store): void => {
         }),
       ).rejects.toThrow('the work failed after appending');
       expect(published).toEqual([]);
-      expect(await store().revocations.findById('rev_rolled_back')).toBeUndefined();
+      expect(await store().read((r) => r.revocations.findById('rev_rolled_back'))).toBeUndefined();
     });
 
     it('publishes only the committed attempt of a transaction a conflict made the store run again', async () => {
@@ -78,7 +78,7 @@ export const describeCommitConformance = (store: () => Store): void => {
       expect(published).toHaveLength(1);
       expect(published[0]!.revocations).toEqual([entry]);
       expect(entry.id).toBe('rev_attempt_2');
-      expect(await store().revocations.findById('rev_attempt_1')).toBeUndefined();
+      expect(await store().read((r) => r.revocations.findById('rev_attempt_1'))).toBeUndefined();
     });
 
     it('a listener that throws neither fails the committed transaction nor silences other listeners', async () => {

@@ -1,5 +1,5 @@
 import type { NewRevocation, RevocationRecord } from '../../domain/records.js';
-import type { RevocationRepository } from '../../ports/store.js';
+import type { RevocationRepository } from '../../ports/storage/revocations.js';
 import { rowToRevocation, toMillis } from './row-mapping.js';
 import { inTransaction, lockAppends } from './store-context.js';
 import type { StoreContext } from './store-context.js';

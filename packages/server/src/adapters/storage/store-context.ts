@@ -8,11 +8,6 @@ export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
   /**
-   * Runs before a prepared query, which skips Kysely's plugins: the root store's transaction
-   * misuse check (see `TransactionMisuseGuard`), when it is on.
-   */
-  readonly beforeQuery?: (() => void) | undefined;
-  /**
    * Inside `store.transaction`: where appends and enqueues record what they wrote, published
    * after COMMIT. Absent on the root store, whose writes no one publishes.
    */

@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /**
  * How long event ids are remembered for replay protection. A signature older than 5 minutes is
@@ -25,8 +25,9 @@ export class WebhookEventPruner {
   start(): void {
     if (this.#timer !== undefined) return;
     const run = (): void => {
-      this.#running = this.#store.webhookEvents
-        .pruneBefore(new Date(this.#clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS))
+      const before = new Date(this.#clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS);
+      this.#running = this.#store
+        .transaction((tx) => tx.webhookEvents.pruneBefore(before))
         .then(
           () => undefined,
           (error: unknown) => this.#onError(error),

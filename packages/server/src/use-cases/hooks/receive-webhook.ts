@@ -5,7 +5,7 @@ import { findHostileValue, MAX_INPUT_DEPTH } from '../../domain/input/hostile-va
 import { SIGNATURE_PROBLEM_MESSAGES, verifySignature } from '../../domain/hooks/signature.js';
 import type { Actor, UserRecord } from '../../domain/records.js';
 import { toNumericDate } from '../../ports/clock.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { respondToIncident, type NotificationOutcome } from '../incident/respond-to-incident.js';
@@ -171,7 +171,7 @@ export const receiveWebhook = async (
       detail,
     };
   };
-  const lookup = await findUserByRef(ctx.store.users, plan.user);
+  const lookup = await ctx.store.read((r) => findUserByRef(r.users, plan.user));
   if (lookup.kind === 'missing') return notApplied('user not found');
   if (lookup.kind === 'ambiguous') return notApplied(`${lookup.count} users have this ${plan.user.by}`);
 

@@ -1,12 +1,7 @@
 import type { OutboxMessage } from '../../domain/records.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Store } from '../../ports/store.js';
-
-/** Delivers one outbox message on one channel; throws when it could not (the worker retries). */
-export interface NotificationSender {
-  send(payload: Readonly<Record<string, unknown>>): Promise<void>;
-  close?(): void;
-}
+import type { NotificationSender } from '../../ports/notification-sender.js';
+import type { Store } from '../../ports/storage/store.js';
 
 export interface OutboxWorkerOptions {
   readonly store: Store;
@@ -90,10 +85,8 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { store, clock } = this.#options;
     const batch = this.#options.batchSize ?? DEFAULT_BATCH;
-    const claimed = await store.outbox.claimDue(
-      clock.now(),
-      batch,
-      this.#options.leaseMs ?? DEFAULT_LEASE_MS,
+    const claimed = await store.transaction((tx) =>
+      tx.outbox.claimDue(clock.now(), batch, this.#options.leaseMs ?? DEFAULT_LEASE_MS),
     );
     await Promise.all(claimed.map((message) => this.#deliver(message)));
     return claimed.length;

@@ -66,7 +66,7 @@ export const endSession = async (
     targets.add(browser.session.id);
   const actor = { type: 'user' as const, id: hint?.sub ?? browser?.user.id ?? 'unknown' };
   for (const sessionId of targets) {
-    const session = await ctx.store.sessions.findById(sessionId);
+    const session = await ctx.store.read((r) => r.sessions.findById(sessionId));
     if (session?.status !== 'active') continue;
     await ctx.store.transaction((tx) =>
       applyRevocation(

@@ -33,9 +33,11 @@ export const userinfo = async (
   if (!scopes.includes('openid'))
     throw new UserinfoError('insufficient_scope', 'The access token was not issued with the openid scope.');
   const session =
-    claims.sid === undefined ? undefined : await ctx.store.sessions.findById(claims.sid as SessionId);
+    claims.sid === undefined
+      ? undefined
+      : await ctx.store.read((r) => r.sessions.findById(claims.sid as SessionId));
   if (session?.status !== 'active') throw new UserinfoError('invalid_token', 'The session has ended.');
-  const user = await ctx.store.users.findById(session.userId);
+  const user = await ctx.store.read((r) => r.users.findById(session.userId));
   if (user?.active !== true) throw new UserinfoError('invalid_token', 'The session has ended.');
   return {
     sub: user.id,

@@ -10,7 +10,7 @@ import {
 import type { RevocationRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { enqueueBackchannelLogouts } from '../oidc/backchannel-logout.js';

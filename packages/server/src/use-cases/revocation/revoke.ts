@@ -13,7 +13,7 @@ import {
   type RevocationMatch,
   type RevocationWarning,
 } from '../../domain/revocation-match.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 
 interface MatchReport {
   readonly matched: RevocationMatch;
