@@ -10,7 +10,7 @@ const restrict = (files, patterns) => ({
 });
 const SERVER = 'packages/server/src';
 
-const layering = () => [
+export const layering = () => [
   restrict(
     [`${SERVER}/domain/**/*.ts`],
     [
