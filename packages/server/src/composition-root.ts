@@ -26,7 +26,7 @@ import { DeliveryWorker } from './use-cases/destinations/delivery-worker.js';
 import { allDestinationStatuses } from './use-cases/destinations/destination-status.js';
 import type { DestinationsDeps } from './use-cases/destinations/destinations-deps.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import type { Store, TransactionRetry } from './ports/store.js';
+import type { Store, TransactionRetry } from './ports/storage/store.js';
 import { ApiKeyUsageRecorder } from './use-cases/admin/api-key-usage-recorder.js';
 import { systemScheduler, type Scheduler } from './ports/scheduler.js';
 import type { CanaryRunRecord } from './domain/canary/canary-records.js';
@@ -39,7 +39,8 @@ import { RevocationFeedHub } from './use-cases/feed/revocation-feed-hub.js';
 import { GuardRegistry } from './use-cases/fleet/guard-registry.js';
 import { GroupEndScheduler } from './use-cases/groups/group-end-scheduler.js';
 import { createWebhookEventPruner } from './use-cases/hooks/prune-webhook-events.js';
-import { OutboxWorker, type NotificationSender } from './use-cases/notifications/outbox-worker.js';
+import type { NotificationSender } from './ports/notification-sender.js';
+import { OutboxWorker } from './use-cases/notifications/outbox-worker.js';
 import { BACKCHANNEL_LOGOUT_KIND } from './use-cases/oidc/backchannel-logout.js';
 import { createOidcStatePruner } from './use-cases/oidc/prune-oidc-state.js';
 import { createBackchannelLogoutSender } from './adapters/oidc/backchannel-logout-sender.js';
@@ -142,21 +143,20 @@ export const createCutoffServer = async (
     passwords: await createArgon2PasswordHasher(),
     totp: createOtpauthTotpVerifier('Cutoff'),
     sealer,
-    loginLimiter: createLoginRateLimiter(
-      store.loginFailures,
-      config.loginMaxFailures,
-      config.loginWindowSeconds,
-    ),
-    clients: new ClientDirectory(store.clients),
+    loginLimiter: createLoginRateLimiter(store, config.loginMaxFailures, config.loginWindowSeconds),
+    clients: new ClientDirectory(store),
     revocationIndex: index,
     revocationIndexCurrent: () => hub.vouch() !== undefined,
-    onRevocationCommitted: (entry) => {
+  };
+  // Every committed revocation reaches the feed from here, whichever use-case wrote it.
+  store.onCommitted((changes) => {
+    for (const entry of changes.revocations) {
       metrics.revocations.inc({ kind: entry.kind, reason: entry.reason });
       hub.committed(entry);
-      // The revocation's audit event committed with it: milliseconds from commit to the SIEM.
-      wakeDeliveries();
-    },
-  };
+    }
+    // Every audit event is a delivery to each destination: milliseconds from commit to the SIEM.
+    if (changes.auditEvents.length > 0) wakeDeliveries();
+  });
   await hub.start();
   const { generatedAdminKey } = await bootstrap(ctx, { adminKeyConfigured: config.adminKey !== undefined });
 
@@ -298,6 +298,10 @@ export const createCutoffServer = async (
     onError: (error) => logError(error),
   });
   outboxWorker.start();
+  // A message enqueued here is sent now rather than at the next poll.
+  store.onCommitted((changes) => {
+    if (changes.outboxMessages.length > 0) outboxWorker.wake();
+  });
   const webhookEventPruner = createWebhookEventPruner({
     store,
     clock,

@@ -1,6 +1,6 @@
 import type { RevocationKind, RevocationReason } from '@cutoff/guard/rule';
 import type { AuditAction } from './audit-actions.js';
-import type { SessionSelector } from '../ports/store.js';
+import type { SessionSelector } from './session-selector.js';
 
 export interface RevocationTarget {
   readonly type: RevocationKind;

@@ -3,7 +3,7 @@ import type { ApiKeyId } from '../domain/ids.js';
 import { hash, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../lib/secrets.js';
 import type { Clock } from '../ports/clock.js';
-import type { Store } from '../ports/store.js';
+import type { Store } from '../ports/storage/store.js';
 
 export interface Principal {
   readonly actor: Actor;
@@ -106,7 +106,7 @@ export const createApiKeyAuthenticator = (options: ApiKeyAuthenticatorOptions): 
     const generation = cache;
     const entry: CacheEntry = {
       loadedAtMs: nowMs,
-      grant: store.apiKeys.findByHash(keyHash).then(grantOf),
+      grant: store.read((r) => r.apiKeys.findByHash(keyHash)).then(grantOf),
     };
     if (generation.size >= CACHE_MAX) generation.clear();
     generation.set(keyHash, entry);

@@ -1,17 +1,14 @@
 import type { Config } from '../config/config-schema.js';
-import type { Actor, AuditRequestInfo, RevocationRecord } from '../domain/records.js';
+import type { Actor, AuditRequestInfo } from '../domain/records.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { SecretSealer } from '../ports/secret-sealer.js';
-import type { Store } from '../ports/store.js';
+import type { Store } from '../ports/storage/store.js';
 import type { TokenSigner } from '../ports/token-signer.js';
 import type { TotpVerifier } from '../ports/totp-verifier.js';
 import type { RevocationIndex } from '@cutoff/guard/rule';
 import type { LoginRateLimiter } from './auth/login-rate-limiter.js';
 import type { ClientDirectory } from './oauth/client-directory.js';
-
-/** Told about every revocation once it has committed (feed, index, metrics). */
-export type RevocationListener = (entry: RevocationRecord) => void;
 
 /** Everything use-cases depend on; wired once in the composition root. */
 export interface UseCaseContext {
@@ -26,7 +23,6 @@ export interface UseCaseContext {
   readonly loginLimiter: LoginRateLimiter;
   /** Registered clients, remembered once read (they never change). */
   readonly clients: ClientDirectory;
-  readonly onRevocationCommitted: RevocationListener;
   /** The live revocation entries this replica has applied (kept current by the feed hub). */
   readonly revocationIndex: RevocationIndex;
   /**

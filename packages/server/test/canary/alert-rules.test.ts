@@ -71,18 +71,20 @@ describe('the shipped Prometheus alert rules, against series scraped from a real
     );
     proxy.cut();
     expect((await t.api('POST', '/v1/canary/runs')).body.ok).toBe(false);
-    await t.store.outbox.enqueue({
-      id: 'msg_dead',
-      kind: 'email',
-      payload: { to: 'ada@example.test' },
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: new Date(),
-      lastError: null,
-      createdAt: new Date(),
-      deliveredAt: null,
-    });
-    await t.store.outbox.markFailed('msg_dead', 'smtp 550', null);
+    await t.store.transaction((tx) =>
+      tx.outbox.enqueue({
+        id: 'msg_dead',
+        kind: 'email',
+        payload: { to: 'ada@example.test' },
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: new Date(),
+        lastError: null,
+        createdAt: new Date(),
+        deliveredAt: null,
+      }),
+    );
+    await t.store.transaction((tx) => tx.outbox.markFailed('msg_dead', 'smtp 550', null));
     failed = await scrape(t.url);
   });
 

@@ -25,7 +25,9 @@ describe('group access report over the API (json, csv, html)', () => {
     alice = await t.createUser({ groups: ['phoenix', 'staff'] });
     mallory = await t.createUser({ groups: ['phoenix'] });
     // The name an identity provider sent (SCIM displayName), aimed at whoever opens the CSV.
-    await t.store.users.update(mallory.id as UserId, { displayName: HOSTILE, updatedAt: new Date() });
+    await t.store.transaction((tx) =>
+      tx.users.update(mallory.id as UserId, { displayName: HOSTILE, updatedAt: new Date() }),
+    );
     await t.api('PUT', '/v1/groups/phoenix', { display_name: DISPLAY });
 
     await t.login(alice.username, alice.password);

@@ -91,7 +91,9 @@ describe('HR, ITSM and SIEM webhooks cut the right user off, seen from a guard-p
   it('Workday: a completed termination business process revokes and deactivates the worker (by external id)', async () => {
     const victim = await user();
     // The HRIS employee id arrives as the SCIM externalId when the IdP provisions the user.
-    await t.store.users.update(victim.id as UserId, { externalId: 'WD-21001', updatedAt: new Date() });
+    await t.store.transaction((tx) =>
+      tx.users.update(victim.id as UserId, { externalId: 'WD-21001', updatedAt: new Date() }),
+    );
     const token = await login(victim);
     const body = await expectCutOff('workday', workdayTermination('wd-evt-5512', 'WD-21001'), victim, token, {
       mapping: 'worker-terminated',

@@ -263,7 +263,7 @@ describe('last_used_at on shutdown', () => {
       const usedBy = Date.now();
       await t.close();
       const reopened = createSqliteStore({ dataDir });
-      const stored = await reopened.apiKeys.findById(created.id as ApiKeyId);
+      const stored = await reopened.read((r) => r.apiKeys.findById(created.id as ApiKeyId));
       await reopened.close();
       expect(stored?.lastUsedAt?.getTime()).toBeLessThanOrEqual(usedBy);
       expect(stored?.lastUsedAt?.getTime()).toBeGreaterThan(usedBy - 5_000);

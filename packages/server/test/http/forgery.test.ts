@@ -33,7 +33,7 @@ describe('forged and invalid access tokens are never active', () => {
     genuine = (await t.login(user.username, user.password)).body.access_token;
     claims = decodeJwtPart(genuine, 1);
     kid = decodeJwtPart(genuine, 0).kid;
-    const [stored] = await t.store.signingKeys.listPublished();
+    const [stored] = await t.store.read((r) => r.signingKeys.listPublished());
     privateJwk = JSON.parse(stored!.privateJwk);
     publicJwk = JSON.parse(stored!.publicJwk);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
 import type { UserRecord } from '../../src/domain/records.js';
-import type { TransactionRetry } from '../../src/ports/store.js';
+import type { TransactionRetry } from '../../src/ports/storage/store.js';
 import { makeUser } from '../storage/fixtures.js';
 import {
   dropSchemas,
@@ -352,8 +352,8 @@ describe.skipIf(postgresTestsSkipped())('a PostgreSQL deadlock inside store.tran
   it('is retried: both transactions commit, the one PostgreSQL chose as victim runs again', async () => {
     const store = await stores.create();
     const [a, b] = [makeUser('usr_lock_a'), makeUser('usr_lock_b')];
-    await store.users.insert(a);
-    await store.users.insert(b);
+    await store.transaction((tx) => tx.users.insert(a));
+    await store.transaction((tx) => tx.users.insert(b));
     // Each transaction updates one row, waits until the other has updated its row, then updates
     // the other's: a lock cycle PostgreSQL breaks by aborting one of them (40P01).
     let updatedFirst = 0;
@@ -377,7 +377,10 @@ describe.skipIf(postgresTestsSkipped())('a PostgreSQL deadlock inside store.tran
     expect(attempts).toBe(3);
     // Observed (cutoff_store_transaction_retries_total and a warn log line in the server).
     expect(retries).toEqual([{ cause: 'deadlock', attempt: 1, detail: expect.stringMatching(/waits for/) }]);
-    const emails = [(await store.users.findById(a.id))?.email, (await store.users.findById(b.id))?.email];
+    const emails = [
+      (await store.read((r) => r.users.findById(a.id)))?.email,
+      (await store.read((r) => r.users.findById(b.id)))?.email,
+    ];
     // Whichever committed last wrote both rows: never a mix of a half-applied transaction.
     expect(emails[0]).toBe(emails[1]);
   });

@@ -171,7 +171,7 @@ describe('the security-incident flow', () => {
     }
     const messageId = response.body.notifications[0].id;
     await eventually(async () => {
-      const [message] = (await t.store.outbox.list({ limit: 1000 })).filter(
+      const [message] = (await t.store.read((r) => r.outbox.list({ limit: 1000 }))).filter(
         (entry) => entry.id === messageId,
       );
       return message?.status === 'delivered';

@@ -27,7 +27,7 @@ const notificationConfig = (port: number) => ({
 });
 
 const emailOf = async (t: TestServer, id: string): Promise<OutboxMessage | undefined> =>
-  (await t.store.outbox.list({ limit: 1000 })).find((message) => message.id === id);
+  (await t.store.read((r) => r.outbox.list({ limit: 1000 }))).find((message) => message.id === id);
 
 describe('the notification outbox: durable, retried with backoff, nothing lost', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -126,7 +126,7 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
       (notification: { id: string }) => notification.id,
     );
     await eventually(async () => {
-      const messages = await first.store.outbox.list({ limit: 1000 });
+      const messages = await first.store.read((r) => r.outbox.list({ limit: 1000 }));
       return messages.length === 2 && messages.every((message) => message.attempts >= 1);
     }, 5000);
     await first.close();
@@ -137,7 +137,7 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
     const second = await startTestServer({ store: createSqliteStore({ filename }), config });
     cleanup.push(() => second.close());
     await eventually(async () => {
-      const messages = await second.store.outbox.list({ limit: 1000 });
+      const messages = await second.store.read((r) => r.outbox.list({ limit: 1000 }));
       return messages.length === 2 && messages.every((message) => message.status === 'delivered');
     }, 5000);
     expect(smtp.messages.map((mail) => mail.to)).toEqual([['restart@example.com']]);
@@ -169,10 +169,10 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
       createdAt: new Date(now),
       deliveredAt: null,
     });
-    await store.outbox.enqueue(message('msg_503', 'sms'));
-    await store.outbox.enqueue(message('msg_unknown_kind', 'pager'));
+    await store.transaction((tx) => tx.outbox.enqueue(message('msg_503', 'sms')));
+    await store.transaction((tx) => tx.outbox.enqueue(message('msg_unknown_kind', 'pager')));
     const closedPort = await freePort();
-    await store.outbox.enqueue(message('msg_unreachable', 'sms_down'));
+    await store.transaction((tx) => tx.outbox.enqueue(message('msg_unreachable', 'sms_down')));
     const errors: unknown[] = [];
     const worker = new OutboxWorker({
       store,
@@ -194,14 +194,18 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
     const delays: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       expect(await worker.runOnce()).toBe(3);
-      const [first] = (await store.outbox.list({ limit: 10 })).filter((entry) => entry.id === 'msg_503');
+      const [first] = (await store.read((r) => r.outbox.list({ limit: 10 }))).filter(
+        (entry) => entry.id === 'msg_503',
+      );
       delays.push(first!.nextAttemptAt.getTime() - now);
       expect(await worker.runOnce()).toBe(0); // not due yet: backing off
       now += 10_000;
     }
     expect(delays.slice(0, 2)).toEqual([1000, 2000]);
     expect(errors).toEqual([]);
-    const byId = new Map((await store.outbox.list({ limit: 10 })).map((entry) => [entry.id, entry]));
+    const byId = new Map(
+      (await store.read((r) => r.outbox.list({ limit: 10 }))).map((entry) => [entry.id, entry]),
+    );
     expect(byId.get('msg_503')).toMatchObject({
       status: 'dead',
       attempts: 3,
@@ -214,7 +218,7 @@ describe('the notification outbox: durable, retried with backoff, nothing lost',
     expect(byId.get('msg_unreachable')).toMatchObject({ status: 'dead' });
     expect(byId.get('msg_unreachable')!.lastError).toMatch(/^SMS endpoint unreachable: ECONNREFUSED/);
     expect(await worker.runOnce()).toBe(0);
-    const failed = await store.audit.list({ action: 'notification.failed', limit: 10 });
+    const failed = await store.read((r) => r.audit.list({ action: 'notification.failed', limit: 10 }));
     expect(failed).toHaveLength(3);
     expect(failed[0]).toMatchObject({
       actor: { type: 'system', id: 'outbox' },

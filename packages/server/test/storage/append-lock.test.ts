@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createPostgresStore } from '../../src/adapters/storage/index.js';
 import { APPEND_LOCK_CLASS } from '../../src/adapters/storage/store-context.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { deferred, makeAuditEvent } from './fixtures.js';
 import { dropSchemas, postgresTestsSkipped, testDatabaseUrl } from '../support/stores.js';
 
@@ -38,7 +38,7 @@ describe.skipIf(postgresTestsSkipped())('the PostgreSQL append lock is per schem
     });
     await holding.promise;
     const order: string[] = [];
-    const inB = b.audit.append(makeAuditEvent()).then(() => order.push('b appended'));
+    const inB = b.transaction((tx) => tx.audit.append(makeAuditEvent())).then(() => order.push('b appended'));
     const timeout = new Promise((resolve) => setTimeout(resolve, 5_000)).then(() => order.push('timed out'));
     await Promise.race([inB, timeout]);
     order.push('a released');
@@ -59,10 +59,12 @@ describe.skipIf(postgresTestsSkipped())('the PostgreSQL append lock is per schem
       order.push('first committing');
     });
     await holding.promise;
-    const second = a.audit.append(makeAuditEvent()).then((event) => {
-      order.push('second appended');
-      return event;
-    });
+    const second = a
+      .transaction((tx) => tx.audit.append(makeAuditEvent()))
+      .then((event) => {
+        order.push('second appended');
+        return event;
+      });
     // Release only once PostgreSQL shows the second append waiting for schema A's append lock.
     const client = new pg.Client({ connectionString: testDatabaseUrl() });
     await client.connect();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCutoffError } from '../../src/domain/errors.js';
 import type { SessionId, UserId } from '../../src/domain/ids.js';
 import type { OutboxMessage, UserRecord } from '../../src/domain/records.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import {
   at,
   deferred,
@@ -51,7 +51,7 @@ const seedMembers = async (store: Store): Promise<void> => {
 };
 
 const groupsOf = async (store: Store, id: string): Promise<readonly string[] | undefined> =>
-  (await store.users.findById(uid(id)))?.groups;
+  (await store.read((r) => r.users.findById(uid(id))))?.groups;
 
 const ids = (messages: readonly OutboxMessage[]): string[] => messages.map((message) => message.id);
 
@@ -66,60 +66,66 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         givenName: 'Ada',
         familyName: 'Lovelace',
       });
-      await store.users.insert(scim);
-      expect(await store.users.findById(scim.id)).toEqual(scim);
-      expect(await store.users.findByExternalId('00u1abcd')).toEqual(scim);
-      expect(await store.users.findByExternalId('00U1ABCD')).toBeUndefined();
+      await store.transaction((tx) => tx.users.insert(scim));
+      expect(await store.read((r) => r.users.findById(scim.id))).toEqual(scim);
+      expect(await store.read((r) => r.users.findByExternalId('00u1abcd'))).toEqual(scim);
+      expect(await store.read((r) => r.users.findByExternalId('00U1ABCD'))).toBeUndefined();
 
       // A record built without the optional fields (as older code does).
       const { externalId, displayName, givenName, familyName, ...legacy } = makeUser('usr_2');
       expect([externalId, displayName, givenName, familyName]).toEqual([null, null, null, null]);
       const minimal: UserRecord = legacy;
-      await store.users.insert(minimal);
-      expect(await store.users.findById(uid('usr_2'))).toEqual(makeUser('usr_2'));
+      await store.transaction((tx) => tx.users.insert(minimal));
+      expect(await store.read((r) => r.users.findById(uid('usr_2')))).toEqual(makeUser('usr_2'));
 
-      const patched = await store.users.update(uid('usr_2'), {
-        externalId: 'ext-2',
-        displayName: 'Grace',
-        updatedAt: at(1000),
-      });
+      const patched = await store.transaction((tx) =>
+        tx.users.update(uid('usr_2'), {
+          externalId: 'ext-2',
+          displayName: 'Grace',
+          updatedAt: at(1000),
+        }),
+      );
       expect(patched).toEqual(
         makeUser('usr_2', { externalId: 'ext-2', displayName: 'Grace', updatedAt: at(1000) }),
       );
-      expect((await store.users.findByExternalId('ext-2'))?.id).toBe('usr_2');
-      const cleared = await store.users.update(uid('usr_1'), {
-        externalId: null,
-        givenName: null,
-        updatedAt: at(2000),
-      });
+      expect((await store.read((r) => r.users.findByExternalId('ext-2')))?.id).toBe('usr_2');
+      const cleared = await store.transaction((tx) =>
+        tx.users.update(uid('usr_1'), {
+          externalId: null,
+          givenName: null,
+          updatedAt: at(2000),
+        }),
+      );
       expect(cleared).toMatchObject({ externalId: null, givenName: null, familyName: 'Lovelace' });
-      expect(await store.users.findByExternalId('00u1abcd')).toBeUndefined();
-      expect(await store.users.countAll()).toBe(2);
+      expect(await store.read((r) => r.users.findByExternalId('00u1abcd'))).toBeUndefined();
+      expect(await store.read((r) => r.users.countAll())).toBe(2);
     });
 
     it('deletes a user with its sessions and refresh tokens, leaving audit events and other users alone', async () => {
       const store = current();
       await seedMembers(store);
-      const event = await store.audit.append(makeAuditEvent({ target: { type: 'user', id: 'alice' } }));
-      expect(await store.users.countAll()).toBe(3);
+      const event = await store.transaction((tx) =>
+        tx.audit.append(makeAuditEvent({ target: { type: 'user', id: 'alice' } })),
+      );
+      expect(await store.read((r) => r.users.countAll())).toBe(3);
 
-      expect(await store.users.delete(uid('alice'))).toBe(true);
-      expect(await store.users.findById(uid('alice'))).toBeUndefined();
-      expect(await store.sessions.listByUser(uid('alice'))).toEqual([]);
-      expect(await store.sessions.findById(sid('s_a1'))).toBeUndefined();
-      expect(await store.refreshTokens.findByHash('hash-s_a1_rt')).toBeUndefined();
-      expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(1);
-      expect(await store.sessions.countActive({ kind: 'role', key: 'admin' })).toBe(1);
-      expect(await store.groups.memberIds('eng')).toEqual(['bob']);
-      expect(await store.users.countAll()).toBe(2);
-      expect(await store.audit.scan(0, 10)).toEqual([event]);
+      expect(await store.transaction((tx) => tx.users.delete(uid('alice')))).toBe(true);
+      expect(await store.read((r) => r.users.findById(uid('alice')))).toBeUndefined();
+      expect(await store.read((r) => r.sessions.listByUser(uid('alice')))).toEqual([]);
+      expect(await store.read((r) => r.sessions.findById(sid('s_a1')))).toBeUndefined();
+      expect(await store.read((r) => r.refreshTokens.findByHash('hash-s_a1_rt'))).toBeUndefined();
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'eng' }))).toBe(1);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'role', key: 'admin' }))).toBe(1);
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual(['bob']);
+      expect(await store.read((r) => r.users.countAll())).toBe(2);
+      expect(await store.read((r) => r.audit.scan(0, 10))).toEqual([event]);
       // Other users keep everything.
-      expect((await store.sessions.findById(sid('s_b1')))?.status).toBe('active');
-      expect((await store.refreshTokens.findByHash('hash-s_b1_rt'))?.status).toBe('active');
+      expect((await store.read((r) => r.sessions.findById(sid('s_b1'))))?.status).toBe('active');
+      expect((await store.read((r) => r.refreshTokens.findByHash('hash-s_b1_rt')))?.status).toBe('active');
 
-      expect(await store.users.delete(uid('alice'))).toBe(false);
+      expect(await store.transaction((tx) => tx.users.delete(uid('alice')))).toBe(false);
       // The username is free again.
-      await store.users.insert(makeUser('usr_new', { username: 'alice' }));
+      await store.transaction((tx) => tx.users.insert(makeUser('usr_new', { username: 'alice' })));
     });
 
     it('rolls a deletion back with its transaction', async () => {
@@ -132,8 +138,10 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         }),
       ).rejects.toThrow('abort');
       expect(await groupsOf(store, 'bob')).toEqual(['eng', 'ops']);
-      expect(await store.sessions.countActive({ kind: 'user', key: 'bob' })).toBe(1);
-      expect(await store.refreshTokens.countActiveForSessions({ kind: 'user', key: 'bob' })).toBe(1);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'user', key: 'bob' }))).toBe(1);
+      expect(
+        await store.read((r) => r.refreshTokens.countActiveForSessions({ kind: 'user', key: 'bob' })),
+      ).toBe(1);
     });
   });
 
@@ -148,47 +156,59 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         createdAt: at(1),
         updatedAt: at(2),
       });
-      await store.groups.insert(group);
-      expect(await store.groups.findById('grp_acme')).toEqual(group);
-      expect(await store.groups.findByName('acme')).toEqual(group);
-      expect(await store.groups.findByName('ACME')).toBeUndefined();
-      expect(await store.groups.findByExternalId('00g42')).toEqual(group);
-      expect(await store.groups.findById('grp_missing')).toBeUndefined();
-      expect(await store.groups.findByExternalId('nope')).toBeUndefined();
+      await store.transaction((tx) => tx.groups.insert(group));
+      expect(await store.read((r) => r.groups.findById('grp_acme'))).toEqual(group);
+      expect(await store.read((r) => r.groups.findByName('acme'))).toEqual(group);
+      expect(await store.read((r) => r.groups.findByName('ACME'))).toBeUndefined();
+      expect(await store.read((r) => r.groups.findByExternalId('00g42'))).toEqual(group);
+      expect(await store.read((r) => r.groups.findById('grp_missing'))).toBeUndefined();
+      expect(await store.read((r) => r.groups.findByExternalId('nope'))).toBeUndefined();
 
-      await expectCode(store.groups.insert(makeGroup('acme', { id: 'grp_other' })), 'ERR_CONFLICT');
-      await expectCode(store.groups.insert(makeGroup('other', { id: 'grp_acme' })), 'ERR_CONFLICT');
+      await expectCode(
+        store.transaction((tx) => tx.groups.insert(makeGroup('acme', { id: 'grp_other' }))),
+        'ERR_CONFLICT',
+      );
+      await expectCode(
+        store.transaction((tx) => tx.groups.insert(makeGroup('other', { id: 'grp_acme' }))),
+        'ERR_CONFLICT',
+      );
       await store.transaction(async (tx) => {
         await expectCode(tx.groups.insert(makeGroup('acme', { id: 'grp_2' })), 'ERR_CONFLICT');
         await tx.groups.insert(makeGroup('beta'));
       });
-      expect((await store.groups.findByName('beta'))?.id).toBe('grp_beta');
-      expect(await store.groups.findByName('other')).toBeUndefined();
+      expect((await store.read((r) => r.groups.findByName('beta')))?.id).toBe('grp_beta');
+      expect(await store.read((r) => r.groups.findByName('other'))).toBeUndefined();
     });
 
     it('pages by id with an opaque cursor', async () => {
       const store = current();
-      for (const name of ['c', 'a', 'e', 'b', 'd']) await store.groups.insert(makeGroup(name));
-      const first = await store.groups.list({ limit: 2 });
+      for (const name of ['c', 'a', 'e', 'b', 'd'])
+        await store.transaction((tx) => tx.groups.insert(makeGroup(name)));
+      const first = await store.read((r) => r.groups.list({ limit: 2 }));
       expect(first.items.map((g) => g.id)).toEqual(['grp_a', 'grp_b']);
-      const second = await store.groups.list({ limit: 2, cursor: first.nextCursor! });
+      const second = await store.read((r) => r.groups.list({ limit: 2, cursor: first.nextCursor! }));
       expect(second.items.map((g) => g.id)).toEqual(['grp_c', 'grp_d']);
-      const third = await store.groups.list({ limit: 2, cursor: second.nextCursor! });
+      const third = await store.read((r) => r.groups.list({ limit: 2, cursor: second.nextCursor! }));
       expect(third.items.map((g) => g.id)).toEqual(['grp_e']);
       expect(third.nextCursor).toBeNull();
-      expect((await store.groups.list({ limit: 5 })).nextCursor).toBeNull();
-      await expectCode(store.groups.list({ limit: 2, cursor: 'garbage' }), 'ERR_VALIDATION');
+      expect((await store.read((r) => r.groups.list({ limit: 5 }))).nextCursor).toBeNull();
+      await expectCode(
+        store.read((r) => r.groups.list({ limit: 2, cursor: 'garbage' })),
+        'ERR_VALIDATION',
+      );
     });
 
     it('patches only the given fields and refuses a rename onto a taken name', async () => {
       const store = current();
-      await store.groups.insert(makeGroup('acme', { externalId: 'x1' }));
-      await store.groups.insert(makeGroup('beta'));
-      const updated = await store.groups.update('grp_acme', {
-        displayName: 'ACME (ends Friday)',
-        endAt: at(5000),
-        updatedAt: at(100),
-      });
+      await store.transaction((tx) => tx.groups.insert(makeGroup('acme', { externalId: 'x1' })));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('beta')));
+      const updated = await store.transaction((tx) =>
+        tx.groups.update('grp_acme', {
+          displayName: 'ACME (ends Friday)',
+          endAt: at(5000),
+          updatedAt: at(100),
+        }),
+      );
       const expected = makeGroup('acme', {
         externalId: 'x1',
         displayName: 'ACME (ends Friday)',
@@ -197,56 +217,76 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       });
       expect(updated).toEqual(expected);
       expect(
-        await store.groups.update('grp_acme', { externalId: null, endedAt: at(6000), updatedAt: at(200) }),
+        await store.transaction((tx) =>
+          tx.groups.update('grp_acme', { externalId: null, endedAt: at(6000), updatedAt: at(200) }),
+        ),
       ).toEqual({ ...expected, externalId: null, endedAt: at(6000), updatedAt: at(200) });
-      expect(await store.groups.update('grp_missing', { displayName: 'x', updatedAt: at() })).toBeUndefined();
-      // What the end does to members' accounts: stored, patched on its own, read back.
-      await store.groups.insert(makeGroup('gamma', { deactivateMembers: 'exclusive' }));
-      expect((await store.groups.findByName('gamma'))?.deactivateMembers).toBe('exclusive');
       expect(
-        await store.groups.update('grp_gamma', { deactivateMembers: 'none', updatedAt: at(150) }),
+        await store.transaction((tx) =>
+          tx.groups.update('grp_missing', { displayName: 'x', updatedAt: at() }),
+        ),
+      ).toBeUndefined();
+      // What the end does to members' accounts: stored, patched on its own, read back.
+      await store.transaction((tx) =>
+        tx.groups.insert(makeGroup('gamma', { deactivateMembers: 'exclusive' })),
+      );
+      expect((await store.read((r) => r.groups.findByName('gamma')))?.deactivateMembers).toBe('exclusive');
+      expect(
+        await store.transaction((tx) =>
+          tx.groups.update('grp_gamma', { deactivateMembers: 'none', updatedAt: at(150) }),
+        ),
       ).toEqual(makeGroup('gamma', { deactivateMembers: 'none', updatedAt: at(150) }));
-      expect((await store.groups.listDueForEnd(at(1))).map((group) => group.name)).toEqual([]);
+      expect((await store.read((r) => r.groups.listDueForEnd(at(1)))).map((group) => group.name)).toEqual([]);
 
-      await expectCode(store.groups.update('grp_acme', { name: 'beta', updatedAt: at(300) }), 'ERR_CONFLICT');
-      expect((await store.groups.findById('grp_acme'))?.name).toBe('acme');
+      await expectCode(
+        store.transaction((tx) => tx.groups.update('grp_acme', { name: 'beta', updatedAt: at(300) })),
+        'ERR_CONFLICT',
+      );
+      expect((await store.read((r) => r.groups.findById('grp_acme')))?.name).toBe('acme');
       // Renaming to its own name is no rename.
       expect(
-        (await store.groups.update('grp_acme', { name: 'acme', updatedAt: at(400) }))?.updatedAt,
+        (await store.transaction((tx) => tx.groups.update('grp_acme', { name: 'acme', updatedAt: at(400) })))
+          ?.updatedAt,
       ).toEqual(at(400));
     });
 
     it('renames the group in every member, in user_groups and in the users, so selectors follow', async () => {
       const store = current();
       await seedMembers(store);
-      await store.groups.insert(makeGroup('eng'));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('eng')));
       // bob already holds the new name as well.
-      await store.users.update(uid('bob'), { groups: ['eng', 'ops', 'platform'], updatedAt: at(1) });
+      await store.transaction((tx) =>
+        tx.users.update(uid('bob'), { groups: ['eng', 'ops', 'platform'], updatedAt: at(1) }),
+      );
 
-      const renamed = await store.groups.update('grp_eng', { name: 'platform', updatedAt: at(10) });
+      const renamed = await store.transaction((tx) =>
+        tx.groups.update('grp_eng', { name: 'platform', updatedAt: at(10) }),
+      );
       expect(renamed).toMatchObject({ id: 'grp_eng', name: 'platform', updatedAt: at(10) });
-      expect(await store.groups.findByName('eng')).toBeUndefined();
+      expect(await store.read((r) => r.groups.findByName('eng'))).toBeUndefined();
       expect(await groupsOf(store, 'alice')).toEqual(['platform']);
       expect(await groupsOf(store, 'bob')).toEqual(['platform', 'ops']);
       expect(await groupsOf(store, 'carol')).toEqual(['ops', 'lab']);
-      expect(await store.groups.memberIds('platform')).toEqual(['alice', 'bob']);
-      expect(await store.groups.memberIds('eng')).toEqual([]);
+      expect(await store.read((r) => r.groups.memberIds('platform'))).toEqual(['alice', 'bob']);
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual([]);
       // Membership changes leave the users' updatedAt alone.
-      expect((await store.users.findById(uid('alice')))?.updatedAt).toEqual(at());
+      expect((await store.read((r) => r.users.findById(uid('alice'))))?.updatedAt).toEqual(at());
 
-      expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(0);
-      expect(await store.sessions.countActive({ kind: 'group', key: 'platform' })).toBe(3);
-      expect(await store.sessions.revoke({ kind: 'group', key: 'platform' }, at(20), 'contractor_end')).toBe(
-        3,
-      );
-      expect((await store.sessions.findById(sid('s_a2')))?.status).toBe('revoked');
-      expect((await store.sessions.findById(sid('s_c1')))?.status).toBe('active');
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'eng' }))).toBe(0);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'platform' }))).toBe(3);
+      expect(
+        await store.transaction((tx) =>
+          tx.sessions.revoke({ kind: 'group', key: 'platform' }, at(20), 'contractor_end'),
+        ),
+      ).toBe(3);
+      expect((await store.read((r) => r.sessions.findById(sid('s_a2'))))?.status).toBe('revoked');
+      expect((await store.read((r) => r.sessions.findById(sid('s_c1'))))?.status).toBe('active');
     });
 
     it('rolls a rename back with its transaction', async () => {
       const store = current();
       await seedMembers(store);
-      await store.groups.insert(makeGroup('eng'));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('eng')));
       await expect(
         store.transaction(async (tx) => {
           await tx.groups.update('grp_eng', { name: 'platform', updatedAt: at(10) });
@@ -255,56 +295,56 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         }),
       ).rejects.toThrow('abort');
       expect(await groupsOf(store, 'alice')).toEqual(['eng']);
-      expect(await store.groups.memberIds('eng')).toEqual(['alice', 'bob']);
-      expect((await store.groups.findById('grp_eng'))?.name).toBe('eng');
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual(['alice', 'bob']);
+      expect((await store.read((r) => r.groups.findById('grp_eng')))?.name).toBe('eng');
     });
 
     it('deletes a group with every membership of its name', async () => {
       const store = current();
       await seedMembers(store);
-      await store.groups.insert(makeGroup('ops'));
-      await store.groups.insert(makeGroup('eng'));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('ops')));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('eng')));
 
-      expect(await store.groups.delete('grp_ops')).toBe(true);
-      expect(await store.groups.findByName('ops')).toBeUndefined();
+      expect(await store.transaction((tx) => tx.groups.delete('grp_ops'))).toBe(true);
+      expect(await store.read((r) => r.groups.findByName('ops'))).toBeUndefined();
       expect(await groupsOf(store, 'bob')).toEqual(['eng']);
       expect(await groupsOf(store, 'carol')).toEqual(['lab']);
-      expect(await store.groups.memberIds('ops')).toEqual([]);
-      expect(await store.sessions.countActive({ kind: 'group', key: 'ops' })).toBe(0);
-      expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(3);
-      expect(await store.groups.memberIds('eng')).toEqual(['alice', 'bob']);
-      expect(await store.groups.delete('grp_ops')).toBe(false);
-      expect((await store.groups.findByName('eng'))?.id).toBe('grp_eng');
+      expect(await store.read((r) => r.groups.memberIds('ops'))).toEqual([]);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'ops' }))).toBe(0);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'eng' }))).toBe(3);
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual(['alice', 'bob']);
+      expect(await store.transaction((tx) => tx.groups.delete('grp_ops'))).toBe(false);
+      expect((await store.read((r) => r.groups.findByName('eng')))?.id).toBe('grp_eng');
     });
 
     it('adds and removes members by name, with or without a group record, keeping both views in step', async () => {
       const store = current();
       await seedMembers(store);
-      expect(await store.groups.addMember('eng', uid('carol'))).toBe(true);
-      expect(await store.groups.addMember('eng', uid('carol'))).toBe(false);
+      expect(await store.transaction((tx) => tx.groups.addMember('eng', uid('carol')))).toBe(true);
+      expect(await store.transaction((tx) => tx.groups.addMember('eng', uid('carol')))).toBe(false);
       expect(await groupsOf(store, 'carol')).toEqual(['ops', 'lab', 'eng']);
-      expect(await store.groups.memberIds('eng')).toEqual(['alice', 'bob', 'carol']);
-      expect(await store.sessions.countActive({ kind: 'group', key: 'eng' })).toBe(4);
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual(['alice', 'bob', 'carol']);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'eng' }))).toBe(4);
 
-      expect(await store.groups.removeMember('ops', uid('carol'))).toBe(true);
-      expect(await store.groups.removeMember('ops', uid('carol'))).toBe(false);
+      expect(await store.transaction((tx) => tx.groups.removeMember('ops', uid('carol')))).toBe(true);
+      expect(await store.transaction((tx) => tx.groups.removeMember('ops', uid('carol')))).toBe(false);
       expect(await groupsOf(store, 'carol')).toEqual(['lab', 'eng']);
-      expect(await store.groups.memberIds('ops')).toEqual(['bob']);
-      expect(await store.sessions.countActive({ kind: 'group', key: 'ops' })).toBe(1);
+      expect(await store.read((r) => r.groups.memberIds('ops'))).toEqual(['bob']);
+      expect(await store.read((r) => r.sessions.countActive({ kind: 'group', key: 'ops' }))).toBe(1);
 
-      expect(await store.groups.addMember('eng', uid('usr_missing'))).toBe(false);
-      expect(await store.groups.removeMember('eng', uid('usr_missing'))).toBe(false);
-      expect(await store.groups.memberIds('eng')).toEqual(['alice', 'bob', 'carol']);
+      expect(await store.transaction((tx) => tx.groups.addMember('eng', uid('usr_missing')))).toBe(false);
+      expect(await store.transaction((tx) => tx.groups.removeMember('eng', uid('usr_missing')))).toBe(false);
+      expect(await store.read((r) => r.groups.memberIds('eng'))).toEqual(['alice', 'bob', 'carol']);
     });
 
     it('loses no membership under concurrent changes to one user', async () => {
       const store = current();
-      await store.users.insert(makeUser('usr_1', { groups: ['base'] }));
+      await store.transaction((tx) => tx.users.insert(makeUser('usr_1', { groups: ['base'] })));
       const names = Array.from({ length: 12 }, (_, index) => `g${String(index).padStart(2, '0')}`);
       const added = await Promise.all(
         names.map((name, index) =>
           index % 2 === 0
-            ? store.groups.addMember(name, uid('usr_1'))
+            ? store.transaction((tx) => tx.groups.addMember(name, uid('usr_1')))
             : store.transaction(async (tx) => {
                 const result = await tx.groups.addMember(name, uid('usr_1'));
                 await delay(index % 3);
@@ -314,36 +354,38 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       );
       expect(added.every(Boolean)).toBe(true);
       expect([...((await groupsOf(store, 'usr_1')) ?? [])].sort()).toEqual(['base', ...names]);
-      for (const name of names) expect(await store.groups.memberIds(name)).toEqual(['usr_1']);
+      for (const name of names) expect(await store.read((r) => r.groups.memberIds(name))).toEqual(['usr_1']);
 
-      const removed = await Promise.all(names.map((name) => store.groups.removeMember(name, uid('usr_1'))));
+      const removed = await Promise.all(
+        names.map((name) => store.transaction((tx) => tx.groups.removeMember(name, uid('usr_1')))),
+      );
       expect(removed.every(Boolean)).toBe(true);
       expect(await groupsOf(store, 'usr_1')).toEqual(['base']);
     });
 
     it('lists groups due for their end and finds the earliest end of a set of names', async () => {
       const store = current();
-      await store.groups.insert(makeGroup('a', { endAt: at(1000) }));
-      await store.groups.insert(makeGroup('b', { endAt: at(2000) }));
-      await store.groups.insert(makeGroup('c', { endAt: at(500), endedAt: at(600) }));
-      await store.groups.insert(makeGroup('d'));
-      await store.groups.insert(makeGroup('e', { endAt: at(3000) }));
-      await store.groups.insert(makeGroup('f', { endAt: at(1000) }));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('a', { endAt: at(1000) })));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('b', { endAt: at(2000) })));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('c', { endAt: at(500), endedAt: at(600) })));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('d')));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('e', { endAt: at(3000) })));
+      await store.transaction((tx) => tx.groups.insert(makeGroup('f', { endAt: at(1000) })));
 
       const due = async (now: Date): Promise<string[]> =>
-        (await store.groups.listDueForEnd(now)).map((group) => group.name);
+        (await store.read((r) => r.groups.listDueForEnd(now))).map((group) => group.name);
       expect(await due(at(999))).toEqual([]);
       expect(await due(at(1000))).toEqual(['a', 'f']);
       expect(await due(at(2500))).toEqual(['a', 'f', 'b']);
-      await store.groups.update('grp_a', { endedAt: at(2500), updatedAt: at(2500) });
+      await store.transaction((tx) => tx.groups.update('grp_a', { endedAt: at(2500), updatedAt: at(2500) }));
       expect(await due(at(2500))).toEqual(['f', 'b']);
 
       // c ended, d has no end date: both are ignored.
-      expect(await store.groups.earliestEndAt(['b', 'c', 'd', 'e'])).toEqual(at(2000));
-      expect(await store.groups.earliestEndAt(['e', 'f', 'f'])).toEqual(at(1000));
-      expect(await store.groups.earliestEndAt(['a', 'c', 'd'])).toBeNull();
-      expect(await store.groups.earliestEndAt(['unknown'])).toBeNull();
-      expect(await store.groups.earliestEndAt([])).toBeNull();
+      expect(await store.read((r) => r.groups.earliestEndAt(['b', 'c', 'd', 'e']))).toEqual(at(2000));
+      expect(await store.read((r) => r.groups.earliestEndAt(['e', 'f', 'f']))).toEqual(at(1000));
+      expect(await store.read((r) => r.groups.earliestEndAt(['a', 'c', 'd']))).toBeNull();
+      expect(await store.read((r) => r.groups.earliestEndAt(['unknown']))).toBeNull();
+      expect(await store.read((r) => r.groups.earliestEndAt([]))).toBeNull();
     });
   });
 
@@ -354,47 +396,59 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         kind: 'sms',
         payload: { to: '+15550100', text: 'Your sessions were ended', nested: { list: [1, null] } },
       });
-      await store.outbox.enqueue(first);
-      await store.outbox.enqueue(makeOutboxMessage('msg_2', { createdAt: at(1) }));
-      await store.outbox.enqueue(
-        makeOutboxMessage('msg_0', { status: 'dead', createdAt: at(2), lastError: 'bounced', attempts: 5 }),
+      await store.transaction((tx) => tx.outbox.enqueue(first));
+      await store.transaction((tx) => tx.outbox.enqueue(makeOutboxMessage('msg_2', { createdAt: at(1) })));
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(
+          makeOutboxMessage('msg_0', { status: 'dead', createdAt: at(2), lastError: 'bounced', attempts: 5 }),
+        ),
       );
-      await expectCode(store.outbox.enqueue(makeOutboxMessage('msg_1')), 'ERR_CONFLICT');
-      expect(await store.outbox.list({ limit: 10 })).toEqual([
+      await expectCode(
+        store.transaction((tx) => tx.outbox.enqueue(makeOutboxMessage('msg_1'))),
+        'ERR_CONFLICT',
+      );
+      expect(await store.read((r) => r.outbox.list({ limit: 10 }))).toEqual([
         first,
         makeOutboxMessage('msg_2', { createdAt: at(1) }),
         makeOutboxMessage('msg_0', { status: 'dead', createdAt: at(2), lastError: 'bounced', attempts: 5 }),
       ]);
-      expect(ids(await store.outbox.list({ status: 'pending', limit: 10 }))).toEqual(['msg_1', 'msg_2']);
-      expect(ids(await store.outbox.list({ status: 'dead', limit: 10 }))).toEqual(['msg_0']);
-      expect(ids(await store.outbox.list({ limit: 1 }))).toEqual(['msg_1']);
+      expect(ids(await store.read((r) => r.outbox.list({ status: 'pending', limit: 10 })))).toEqual([
+        'msg_1',
+        'msg_2',
+      ]);
+      expect(ids(await store.read((r) => r.outbox.list({ status: 'dead', limit: 10 })))).toEqual(['msg_0']);
+      expect(ids(await store.read((r) => r.outbox.list({ limit: 1 })))).toEqual(['msg_1']);
     });
 
     it('finds a message by id and puts only a dead one back in the queue', async () => {
       const store = current();
-      await store.outbox.enqueue(
-        makeOutboxMessage('msg_dead', {
-          status: 'dead',
-          lastError: 'bounced',
-          attempts: 5,
-          nextAttemptAt: at(9),
-        }),
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(
+          makeOutboxMessage('msg_dead', {
+            status: 'dead',
+            lastError: 'bounced',
+            attempts: 5,
+            nextAttemptAt: at(9),
+          }),
+        ),
       );
-      await store.outbox.enqueue(makeOutboxMessage('msg_live'));
-      expect((await store.outbox.findById('msg_dead'))?.status).toBe('dead');
-      expect(await store.outbox.findById('msg_missing')).toBeUndefined();
-      expect(await store.outbox.requeueDead('msg_live', at(100))).toBe(false);
-      expect(await store.outbox.requeueDead('msg_missing', at(100))).toBe(false);
-      expect(await store.outbox.requeueDead('msg_dead', at(100))).toBe(true);
-      expect(await store.outbox.findById('msg_dead')).toMatchObject({
+      await store.transaction((tx) => tx.outbox.enqueue(makeOutboxMessage('msg_live')));
+      expect((await store.read((r) => r.outbox.findById('msg_dead')))?.status).toBe('dead');
+      expect(await store.read((r) => r.outbox.findById('msg_missing'))).toBeUndefined();
+      expect(await store.transaction((tx) => tx.outbox.requeueDead('msg_live', at(100)))).toBe(false);
+      expect(await store.transaction((tx) => tx.outbox.requeueDead('msg_missing', at(100)))).toBe(false);
+      expect(await store.transaction((tx) => tx.outbox.requeueDead('msg_dead', at(100)))).toBe(true);
+      expect(await store.read((r) => r.outbox.findById('msg_dead'))).toMatchObject({
         status: 'pending',
         attempts: 0,
         nextAttemptAt: at(100),
         lastError: 'bounced',
       });
-      expect(await store.outbox.requeueDead('msg_dead', at(200))).toBe(false);
+      expect(await store.transaction((tx) => tx.outbox.requeueDead('msg_dead', at(200)))).toBe(false);
       // Due again: the worker claims it like any pending message.
-      expect(ids(await store.outbox.claimDue(at(100), 10, 1000))).toContain('msg_dead');
+      expect(ids(await store.transaction((tx) => tx.outbox.claimDue(at(100), 10, 1000)))).toContain(
+        'msg_dead',
+      );
     });
 
     it('commits a message with its transaction, or not at all', async () => {
@@ -410,46 +464,68 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
         await tx.users.insert(makeUser('usr_1'));
         await tx.outbox.enqueue(makeOutboxMessage('msg_kept'));
       });
-      expect(ids(await store.outbox.list({ limit: 10 }))).toEqual(['msg_kept']);
+      expect(ids(await store.read((r) => r.outbox.list({ limit: 10 })))).toEqual(['msg_kept']);
     });
 
     it('claims due messages under a lease that expires, and respects the limit', async () => {
       const store = current();
-      await store.outbox.enqueue(makeOutboxMessage('msg_1', { nextAttemptAt: at(0) }));
-      await store.outbox.enqueue(makeOutboxMessage('msg_2', { nextAttemptAt: at(1000), createdAt: at(1) }));
-      await store.outbox.enqueue(makeOutboxMessage('msg_3', { nextAttemptAt: at(5000), createdAt: at(2) }));
-      await store.outbox.enqueue(makeOutboxMessage('msg_4', { status: 'delivered', deliveredAt: at(3) }));
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(makeOutboxMessage('msg_1', { nextAttemptAt: at(0) })),
+      );
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(makeOutboxMessage('msg_2', { nextAttemptAt: at(1000), createdAt: at(1) })),
+      );
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(makeOutboxMessage('msg_3', { nextAttemptAt: at(5000), createdAt: at(2) })),
+      );
+      await store.transaction((tx) =>
+        tx.outbox.enqueue(makeOutboxMessage('msg_4', { status: 'delivered', deliveredAt: at(3) })),
+      );
 
-      const claimed = await store.outbox.claimDue(at(1000), 10, 30_000);
+      const claimed = await store.transaction((tx) => tx.outbox.claimDue(at(1000), 10, 30_000));
       expect(claimed).toEqual([
         makeOutboxMessage('msg_1', { attempts: 1, nextAttemptAt: at(31_000) }),
         makeOutboxMessage('msg_2', { attempts: 1, nextAttemptAt: at(31_000), createdAt: at(1) }),
       ]);
       // Leased: nobody else gets them until the lease ends.
-      expect(await store.outbox.claimDue(at(1000), 10, 30_000)).toEqual([]);
-      expect(ids(await store.outbox.claimDue(at(30_999), 10, 30_000))).toEqual(['msg_3']);
+      expect(await store.transaction((tx) => tx.outbox.claimDue(at(1000), 10, 30_000))).toEqual([]);
+      expect(ids(await store.transaction((tx) => tx.outbox.claimDue(at(30_999), 10, 30_000)))).toEqual([
+        'msg_3',
+      ]);
       // The worker crashed: at the end of the lease they are due again.
-      const retried = await store.outbox.claimDue(at(31_000), 1, 30_000);
+      const retried = await store.transaction((tx) => tx.outbox.claimDue(at(31_000), 1, 30_000));
       expect(retried).toEqual([makeOutboxMessage('msg_1', { attempts: 2, nextAttemptAt: at(61_000) })]);
-      expect(ids(await store.outbox.claimDue(at(31_000), 1, 30_000))).toEqual(['msg_2']);
-      expect(await store.outbox.claimDue(at(31_000), 0, 30_000)).toEqual([]);
+      expect(ids(await store.transaction((tx) => tx.outbox.claimDue(at(31_000), 1, 30_000)))).toEqual([
+        'msg_2',
+      ]);
+      expect(await store.transaction((tx) => tx.outbox.claimDue(at(31_000), 0, 30_000))).toEqual([]);
     });
 
     it('marks messages delivered, retries failures later and gives up on dead ones', async () => {
       const store = current();
       for (const id of ['msg_ok', 'msg_retry', 'msg_dead'])
-        await store.outbox.enqueue(makeOutboxMessage(id, { nextAttemptAt: at(0) }));
-      expect(await store.outbox.claimDue(at(0), 10, 10_000)).toHaveLength(3);
+        await store.transaction((tx) => tx.outbox.enqueue(makeOutboxMessage(id, { nextAttemptAt: at(0) })));
+      expect(await store.transaction((tx) => tx.outbox.claimDue(at(0), 10, 10_000))).toHaveLength(3);
 
-      expect(await store.outbox.markDelivered('msg_ok', at(100))).toBe(true);
-      expect(await store.outbox.markDelivered('msg_ok', at(200))).toBe(false);
-      expect(await store.outbox.markFailed('msg_retry', 'ECONNREFUSED 127.0.0.1:25', at(2000))).toBe(true);
-      expect(await store.outbox.markFailed('msg_dead', 'mailbox unavailable', null)).toBe(true);
-      expect(await store.outbox.markFailed('msg_dead', 'again', at(3000))).toBe(false);
-      expect(await store.outbox.markDelivered('msg_dead', at(300))).toBe(false);
-      expect(await store.outbox.markDelivered('msg_missing', at(300))).toBe(false);
+      expect(await store.transaction((tx) => tx.outbox.markDelivered('msg_ok', at(100)))).toBe(true);
+      expect(await store.transaction((tx) => tx.outbox.markDelivered('msg_ok', at(200)))).toBe(false);
+      expect(
+        await store.transaction((tx) =>
+          tx.outbox.markFailed('msg_retry', 'ECONNREFUSED 127.0.0.1:25', at(2000)),
+        ),
+      ).toBe(true);
+      expect(
+        await store.transaction((tx) => tx.outbox.markFailed('msg_dead', 'mailbox unavailable', null)),
+      ).toBe(true);
+      expect(await store.transaction((tx) => tx.outbox.markFailed('msg_dead', 'again', at(3000)))).toBe(
+        false,
+      );
+      expect(await store.transaction((tx) => tx.outbox.markDelivered('msg_dead', at(300)))).toBe(false);
+      expect(await store.transaction((tx) => tx.outbox.markDelivered('msg_missing', at(300)))).toBe(false);
 
-      const byId = new Map((await store.outbox.list({ limit: 10 })).map((message) => [message.id, message]));
+      const byId = new Map(
+        (await store.read((r) => r.outbox.list({ limit: 10 }))).map((message) => [message.id, message]),
+      );
       expect(byId.get('msg_ok')).toMatchObject({ status: 'delivered', deliveredAt: at(100), attempts: 1 });
       expect(byId.get('msg_retry')).toMatchObject({
         status: 'pending',
@@ -460,24 +536,30 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       expect(byId.get('msg_dead')).toMatchObject({ status: 'dead', lastError: 'mailbox unavailable' });
 
       // Only the retry comes back, at its time (before its lease would have ended).
-      expect(await store.outbox.claimDue(at(1999), 10, 10_000)).toEqual([]);
-      expect(ids(await store.outbox.claimDue(at(2000), 10, 10_000))).toEqual(['msg_retry']);
-      expect(await store.outbox.claimDue(at(1_000_000), 10, 10_000)).toHaveLength(1);
-      expect(ids(await store.outbox.list({ status: 'dead', limit: 10 }))).toEqual(['msg_dead']);
+      expect(await store.transaction((tx) => tx.outbox.claimDue(at(1999), 10, 10_000))).toEqual([]);
+      expect(ids(await store.transaction((tx) => tx.outbox.claimDue(at(2000), 10, 10_000)))).toEqual([
+        'msg_retry',
+      ]);
+      expect(await store.transaction((tx) => tx.outbox.claimDue(at(1_000_000), 10, 10_000))).toHaveLength(1);
+      expect(ids(await store.read((r) => r.outbox.list({ status: 'dead', limit: 10 })))).toEqual([
+        'msg_dead',
+      ]);
     });
 
     it('never hands one message to two concurrent claimers', async () => {
       const store = current();
       const total = 40;
       for (let index = 0; index < total; index += 1) {
-        await store.outbox.enqueue(
-          makeOutboxMessage(`msg_${String(index).padStart(2, '0')}`, { nextAttemptAt: at(index) }),
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(
+            makeOutboxMessage(`msg_${String(index).padStart(2, '0')}`, { nextAttemptAt: at(index) }),
+          ),
         );
       }
       const worker = async (): Promise<string[]> => {
         const mine: string[] = [];
         for (;;) {
-          const batch = await store.outbox.claimDue(at(1000), 3, 60_000);
+          const batch = await store.transaction((tx) => tx.outbox.claimDue(at(1000), 3, 60_000));
           if (batch.length === 0) return mine;
           mine.push(...ids(batch));
         }
@@ -486,13 +568,17 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       const all = results.flat();
       expect(all).toHaveLength(total);
       expect(new Set(all).size).toBe(total);
-      expect((await store.outbox.list({ limit: 100 })).every((message) => message.attempts === 1)).toBe(true);
+      expect(
+        (await store.read((r) => r.outbox.list({ limit: 100 }))).every((message) => message.attempts === 1),
+      ).toBe(true);
     });
 
     it('skips messages another claimer holds in an open transaction', async () => {
       const store = current();
       for (let index = 0; index < 6; index += 1)
-        await store.outbox.enqueue(makeOutboxMessage(`msg_${index}`, { nextAttemptAt: at(index) }));
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(makeOutboxMessage(`msg_${index}`, { nextAttemptAt: at(index) })),
+        );
       const firstClaimed = deferred();
       const releaseFirst = deferred();
       const first = store.transaction(async (tx) => {
@@ -505,7 +591,7 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       try {
         await Promise.race([firstClaimed.promise, first]);
         // PostgreSQL skips the locked rows; SQLite waits for the first transaction to commit.
-        second = store.outbox.claimDue(at(100), 10, 60_000);
+        second = store.transaction((tx) => tx.outbox.claimDue(at(100), 10, 60_000));
         await delay(20);
       } finally {
         releaseFirst.resolve();
@@ -519,15 +605,27 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
   describe('webhook events', () => {
     it('records an event once per source and prunes old ones', async () => {
       const store = current();
-      expect(await store.webhookEvents.recordOnce('workday', 'evt_1', at(0))).toBe(true);
-      expect(await store.webhookEvents.recordOnce('workday', 'evt_1', at(10))).toBe(false);
-      expect(await store.webhookEvents.recordOnce('splunk', 'evt_1', at(20))).toBe(true);
-      expect(await store.webhookEvents.recordOnce('workday', 'evt_2', at(1000))).toBe(true);
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('workday', 'evt_1', at(0)))).toBe(
+        true,
+      );
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('workday', 'evt_1', at(10)))).toBe(
+        false,
+      );
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('splunk', 'evt_1', at(20)))).toBe(
+        true,
+      );
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('workday', 'evt_2', at(1000)))).toBe(
+        true,
+      );
 
-      expect(await store.webhookEvents.pruneBefore(at(20))).toBe(1);
-      expect(await store.webhookEvents.pruneBefore(at(20))).toBe(0);
-      expect(await store.webhookEvents.recordOnce('splunk', 'evt_1', at(30))).toBe(false);
-      expect(await store.webhookEvents.recordOnce('workday', 'evt_1', at(2000))).toBe(true);
+      expect(await store.transaction((tx) => tx.webhookEvents.pruneBefore(at(20)))).toBe(1);
+      expect(await store.transaction((tx) => tx.webhookEvents.pruneBefore(at(20)))).toBe(0);
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('splunk', 'evt_1', at(30)))).toBe(
+        false,
+      );
+      expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('workday', 'evt_1', at(2000)))).toBe(
+        true,
+      );
     });
 
     it('lets exactly one of concurrent duplicates through, and forgets a rolled-back one', async () => {
@@ -535,7 +633,7 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       const attempts = await Promise.all(
         Array.from({ length: 12 }, (_, index) =>
           index % 2 === 0
-            ? store.webhookEvents.recordOnce('crowdstrike', 'det_9', at(index))
+            ? store.transaction((tx) => tx.webhookEvents.recordOnce('crowdstrike', 'det_9', at(index)))
             : store.transaction(async (tx) => {
                 const first = await tx.webhookEvents.recordOnce('crowdstrike', 'det_9', at(index));
                 await delay(index % 3);
@@ -551,7 +649,9 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
           throw new Error('processing failed');
         }),
       ).rejects.toThrow('processing failed');
-      expect(await store.webhookEvents.recordOnce('crowdstrike', 'det_10', at(1))).toBe(true);
+      expect(
+        await store.transaction((tx) => tx.webhookEvents.recordOnce('crowdstrike', 'det_10', at(1))),
+      ).toBe(true);
     });
   });
 
@@ -560,39 +660,43 @@ export const describeBusinessEventsConformance = (current: () => Store): void =>
       const store = current();
       const totals = async (keys: readonly string[], since: Date) => {
         const sums = new Map<string, number>();
-        for (const count of await store.loginFailures.counts(keys, since)) {
+        for (const count of await store.read((r) => r.loginFailures.counts(keys, since))) {
           sums.set(count.key, (sums.get(count.key) ?? 0) + count.failures);
         }
         return sums;
       };
-      await store.loginFailures.record(['k1', 'k2'], at(0));
-      await store.loginFailures.record(['k1'], at(0));
-      await store.loginFailures.record(['k1'], at(60_000));
-      await store.loginFailures.record([], at(0));
-      expect(await store.loginFailures.counts(['k1', 'k2', 'k3'], at(0))).toEqual([
+      await store.transaction((tx) => tx.loginFailures.record(['k1', 'k2'], at(0)));
+      await store.transaction((tx) => tx.loginFailures.record(['k1'], at(0)));
+      await store.transaction((tx) => tx.loginFailures.record(['k1'], at(60_000)));
+      await store.transaction((tx) => tx.loginFailures.record([], at(0)));
+      expect(await store.read((r) => r.loginFailures.counts(['k1', 'k2', 'k3'], at(0)))).toEqual([
         { key: 'k1', windowStart: at(0), failures: 2 },
         { key: 'k2', windowStart: at(0), failures: 1 },
         { key: 'k1', windowStart: at(60_000), failures: 1 },
       ]);
       expect(await totals(['k1', 'k2'], at(60_000))).toEqual(new Map([['k1', 1]]));
-      expect(await store.loginFailures.counts(['k1'], at(60_001))).toEqual([]);
-      expect(await store.loginFailures.counts([], at(0))).toEqual([]);
-      await store.loginFailures.clear('k1', at(60_000));
+      expect(await store.read((r) => r.loginFailures.counts(['k1'], at(60_001)))).toEqual([]);
+      expect(await store.read((r) => r.loginFailures.counts([], at(0)))).toEqual([]);
+      await store.transaction((tx) => tx.loginFailures.clear('k1', at(60_000)));
       expect(await totals(['k1', 'k2'], at(0))).toEqual(
         new Map([
           ['k1', 2],
           ['k2', 1],
         ]),
       );
-      await store.loginFailures.record(['k1'], at(60_000));
-      expect(await store.loginFailures.pruneBefore(at(60_000))).toBe(2);
+      await store.transaction((tx) => tx.loginFailures.record(['k1'], at(60_000)));
+      expect(await store.transaction((tx) => tx.loginFailures.pruneBefore(at(60_000)))).toBe(2);
       expect(await totals(['k1', 'k2'], at(0))).toEqual(new Map([['k1', 1]]));
     });
 
     it('counts every one of concurrent failures', async () => {
       const store = current();
-      await Promise.all(Array.from({ length: 25 }, () => store.loginFailures.record(['hot', 'ip'], at(0))));
-      expect(await store.loginFailures.counts(['hot', 'ip'], at(0))).toEqual([
+      await Promise.all(
+        Array.from({ length: 25 }, () =>
+          store.transaction((tx) => tx.loginFailures.record(['hot', 'ip'], at(0))),
+        ),
+      );
+      expect(await store.read((r) => r.loginFailures.counts(['hot', 'ip'], at(0)))).toEqual([
         { key: 'hot', windowStart: at(0), failures: 25 },
         { key: 'ip', windowStart: at(0), failures: 25 },
       ]);

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClientId } from '../../src/domain/ids.js';
-import type { ClientRepository } from '../../src/ports/store.js';
+import type { ClientRecord } from '../../src/domain/records.js';
+import type { ClientRepository } from '../../src/ports/storage/clients.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { ClientDirectory } from '../../src/use-cases/oauth/client-directory.js';
 import { testStores } from '../support/stores.js';
 import { makeClient } from './fixtures.js';
@@ -8,27 +10,37 @@ import { makeClient } from './fixtures.js';
 const stores = testStores('sqlite');
 afterAll(() => stores.dispose());
 
-/** The real SQLite repository, with its reads counted. */
-const countingClients = async (): Promise<{ clients: ClientRepository; reads: () => number }> => {
+/** The real SQLite store, with its reads counted. */
+const countingClients = async (): Promise<{
+  clients: Pick<ClientRepository, 'insert'>;
+  store: Store;
+  reads: () => number;
+}> => {
   const store = await stores.create();
   let reads = 0;
-  const clients: ClientRepository = {
-    insert: (client) => store.clients.insert(client),
-    list: () => store.clients.list(),
-    findById: (id) => {
+  const counted: Store = {
+    dialect: store.dialect,
+    transaction: (work) => store.transaction(work),
+    read: (work) => {
       reads++;
-      return store.clients.findById(id);
+      return store.read(work);
     },
+    onTransactionRetry: (listener) => store.onTransactionRetry(listener),
+    onCommitted: (listener) => store.onCommitted(listener),
+    migrate: () => store.migrate(),
+    ping: () => store.ping(),
+    close: () => store.close(),
   };
-  return { clients, reads: () => reads };
+  const clients = { insert: (client: ClientRecord) => store.transaction((tx) => tx.clients.insert(client)) };
+  return { clients, store: counted, reads: () => reads };
 };
 
 describe('ClientDirectory', () => {
   it('reads a registered client once, then answers from memory', async () => {
-    const { clients, reads } = await countingClients();
+    const { clients, store, reads } = await countingClients();
     const client = makeClient('cli_web', { type: 'confidential', secretHash: 'a'.repeat(64) });
     await clients.insert(client);
-    const directory = new ClientDirectory(clients);
+    const directory = new ClientDirectory(store);
     expect(directory.remembered(client.id)).toBeUndefined();
     expect(await directory.find(client.id)).toEqual(client);
     expect(await directory.find(client.id)).toEqual(client);
@@ -37,8 +49,8 @@ describe('ClientDirectory', () => {
   });
 
   it('asks the store every time for an unknown id, so a client registered later is found at once', async () => {
-    const { clients, reads } = await countingClients();
-    const directory = new ClientDirectory(clients);
+    const { clients, store, reads } = await countingClients();
+    const directory = new ClientDirectory(store);
     const id = 'cli_late' as ClientId;
     expect(await directory.find(id)).toBeUndefined();
     expect(await directory.find(id)).toBeUndefined();

@@ -8,7 +8,7 @@ afterAll(() => stores.dispose());
 /** A limiter over a real, fresh store; windows of 60 s start at multiples of 60,000 ms. */
 const limiterOf = async (maxFailures: number) => {
   const store = await stores.create();
-  return { store, limiter: createLoginRateLimiter(store.loginFailures, maxFailures, 60) };
+  return { store, limiter: createLoginRateLimiter(store, maxFailures, 60) };
 };
 
 describe('login rate limiter', () => {
@@ -72,7 +72,7 @@ describe('login rate limiter', () => {
     expect(await limiter.retryAfterSeconds('carol', 'ip', 5_000)).toBe(67);
     // The first failure of a later slot prunes the slots before what checks count.
     await limiter.recordFailure('dave', 'ip2', 125_000);
-    expect(await store.loginFailures.pruneBefore(new Date(60_000))).toBe(0);
+    expect(await store.transaction((tx) => tx.loginFailures.pruneBefore(new Date(60_000)))).toBe(0);
     expect(await limiter.retryAfterSeconds('carol', 'ip', 125_000)).toBe(0);
   });
 

@@ -22,8 +22,8 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
       const second = createPostgresStore({ connectionString, schema });
       try {
         await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
-        await first.users.insert(makeUser('usr_1'));
-        expect((await second.users.findById(makeUser('usr_1').id))?.username).toBe('usr_1');
+        await first.transaction((tx) => tx.users.insert(makeUser('usr_1')));
+        expect((await second.read((r) => r.users.findById(makeUser('usr_1').id)))?.username).toBe('usr_1');
       } finally {
         await Promise.all([first.close(), second.close()]);
         const client = new pg.Client({ connectionString });
@@ -53,7 +53,7 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
           const store = createPostgresStore({ connectionString, schema });
           try {
             await store.migrate();
-            await store.users.insert(makeUser('usr_1'));
+            await store.transaction((tx) => tx.users.insert(makeUser('usr_1')));
           } finally {
             await store.close();
           }
@@ -108,8 +108,8 @@ describe.skipIf(postgresTestsSkipped())('PostgreSQL', () => {
 
     it('parses int8 as numbers for its own pool only', async () => {
       const store = await stores.create();
-      await store.users.insert(makeUser('usr_1'));
-      expect((await store.users.findById(makeUser('usr_1').id))?.createdAt).toEqual(
+      await store.transaction((tx) => tx.users.insert(makeUser('usr_1')));
+      expect((await store.read((r) => r.users.findById(makeUser('usr_1').id)))?.createdAt).toEqual(
         makeUser('usr_1').createdAt,
       );
       // The global parser is untouched: other pg users still get int8 as strings.

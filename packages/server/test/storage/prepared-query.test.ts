@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preparedQuery } from '../../src/adapters/storage/prepared-query.js';
 import type { StoreContext } from '../../src/adapters/storage/store-context.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { TEST_BACKENDS, kyselyOf, postgresTestsSkipped, testStores } from '../support/stores.js';
 import { makeUser } from './fixtures.js';
 
@@ -16,7 +16,8 @@ describe.each(TEST_BACKENDS)('prepared queries on %s', (backend) => {
   it.skipIf(skipped)('binds the values of each run, not those it was prepared with', async () => {
     const store = await stores.create();
     const context = contextOf(store);
-    for (const id of ['usr_a', 'usr_b', 'usr_c']) await store.users.insert(makeUser(id));
+    for (const id of ['usr_a', 'usr_b', 'usr_c'])
+      await store.transaction((tx) => tx.users.insert(makeUser(id)));
     const byUsername = preparedQuery((db, v: { readonly username: string; readonly active: number }) =>
       db.selectFrom('users').select(['id']).where('username', '=', v.username).where('active', '=', v.active),
     );

@@ -51,7 +51,7 @@ describe('SQLite WAL checkpoints', () => {
       try {
         await store.migrate();
         await sleep(100); // the migration's pages are checkpointed (or not) first
-        for (let i = 0; i < 50; i++) await store.users.insert(makeUser(`usr_${i}`));
+        for (let i = 0; i < 50; i++) await store.transaction((tx) => tx.users.insert(makeUser(`usr_${i}`)));
         // Far fewer pages than SQLite's own threshold (1,000): only a worker copies them this soon.
         let found = await usersInMainFile(dataDir);
         for (let waited = 0; found < 50 && waited < (background ? 2_000 : 300); waited += 50) {
@@ -60,7 +60,7 @@ describe('SQLite WAL checkpoints', () => {
         }
         expect(found).toBe(expected);
         // Whatever the file holds, the store reads everything.
-        expect((await store.users.findById(makeUser('usr_49').id))?.username).toBe('usr_49');
+        expect((await store.read((r) => r.users.findById(makeUser('usr_49').id)))?.username).toBe('usr_49');
       } finally {
         await store.close();
       }

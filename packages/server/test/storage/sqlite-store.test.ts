@@ -9,7 +9,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, SQLITE_FILENAME } from '../../src/adapters/storage/index.js';
 import { withStatementCache } from '../../src/adapters/storage/sqlite-dialect.js';
 import { kyselyOf, sqliteTestStores } from '../support/stores.js';
-import { makeUser } from './fixtures.js';
 import { describeStoreConformance } from './store-conformance.js';
 import { checkUpgradeFromInitial } from './upgrade-from-initial.js';
 import { checkUpgradeToCaseInsensitiveUsernames } from './upgrade-to-case-insensitive-usernames.js';
@@ -125,29 +124,5 @@ describe('SQLite store', () => {
       cached.close();
     }
     expect(database.open).toBe(false);
-  });
-
-  it('fails fast instead of deadlocking when the root store is used inside a transaction', async () => {
-    const store = await stores.create();
-    await expect(
-      store.transaction(async (tx) => {
-        await tx.users.insert(makeUser('usr_1'));
-        return store.users.findById(makeUser('usr_1').id);
-      }),
-    ).rejects.toThrow(/inside store.transaction/);
-    // Prepared queries (the refresh path) skip Kysely's plugins; the check still runs.
-    await expect(
-      store.transaction(async (tx) => {
-        await tx.users.insert(makeUser('usr_1'));
-        return store.refreshTokens.findByHash('no-such-hash');
-      }),
-    ).rejects.toThrow(/inside store.transaction/);
-    await expect(store.transaction(() => store.transaction(() => Promise.resolve(1)))).rejects.toThrow(
-      /inside store.transaction/,
-    );
-    // Nothing was kept, and the store is usable again afterwards.
-    expect(await store.users.findById(makeUser('usr_1').id)).toBeUndefined();
-    await store.users.insert(makeUser('usr_2'));
-    expect(await store.users.findById(makeUser('usr_2').id)).toBeDefined();
   });
 });

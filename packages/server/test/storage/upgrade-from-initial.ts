@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { createMigrator } from '../../src/adapters/storage/migrations/index.js';
 import type { UserId } from '../../src/domain/ids.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { kyselyOf } from '../support/stores.js';
 import { at, makeGroup, makeOutboxMessage, makeUser } from './fixtures.js';
 
@@ -23,13 +23,17 @@ export const checkUpgradeFromInitial = async (store: Store, schema?: string): Pr
   await sql`insert into user_groups (user_id, group_name) values ('usr_old', 'eng')`.execute(db);
 
   await store.migrate();
-  expect(await store.users.findById('usr_old' as UserId)).toEqual(makeUser('usr_old', { groups: ['eng'] }));
-  await store.groups.insert(makeGroup('eng'));
-  expect(await store.groups.update('grp_eng', { name: 'platform', updatedAt: at(1) })).toMatchObject({
+  expect(await store.read((r) => r.users.findById('usr_old' as UserId))).toEqual(
+    makeUser('usr_old', { groups: ['eng'] }),
+  );
+  await store.transaction((tx) => tx.groups.insert(makeGroup('eng')));
+  expect(
+    await store.transaction((tx) => tx.groups.update('grp_eng', { name: 'platform', updatedAt: at(1) })),
+  ).toMatchObject({
     name: 'platform',
   });
-  expect((await store.users.findById('usr_old' as UserId))?.groups).toEqual(['platform']);
-  await store.outbox.enqueue(makeOutboxMessage('msg_1'));
-  expect(await store.outbox.claimDue(at(), 10, 1000)).toHaveLength(1);
-  expect(await store.webhookEvents.recordOnce('hris', 'evt_1', at())).toBe(true);
+  expect((await store.read((r) => r.users.findById('usr_old' as UserId)))?.groups).toEqual(['platform']);
+  await store.transaction((tx) => tx.outbox.enqueue(makeOutboxMessage('msg_1')));
+  expect(await store.transaction((tx) => tx.outbox.claimDue(at(), 10, 1000))).toHaveLength(1);
+  expect(await store.transaction((tx) => tx.webhookEvents.recordOnce('hris', 'evt_1', at()))).toBe(true);
 };

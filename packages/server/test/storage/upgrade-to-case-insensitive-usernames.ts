@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { createMigrator } from '../../src/adapters/storage/migrations/index.js';
 import type { UserId } from '../../src/domain/ids.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { kyselyOf } from '../support/stores.js';
 import { at, makeUser } from './fixtures.js';
 
@@ -53,13 +53,15 @@ export const checkUpgradeToCaseInsensitiveUsernames = async (
   await sql`delete from users where id in ('usr_4', 'usr_5')`.execute(db);
   await store.migrate();
 
-  expect(await store.users.findByUsername('OLIVIA@EXAMPLE.COM')).toEqual(
+  expect(await store.read((r) => r.users.findByUsername('OLIVIA@EXAMPLE.COM'))).toEqual(
     makeUser('usr_1', { username: 'Olivia@Example.com' }),
   );
-  expect((await store.users.findByUsername('Olivia.2@Example.com'))?.id).toBe('usr_2');
-  expect((await store.users.findByUsername('BoB'))?.id).toBe('usr_3');
-  await expect(store.users.insert(makeUser('usr_7', { username: 'CAROL' }))).rejects.toMatchObject({
+  expect((await store.read((r) => r.users.findByUsername('Olivia.2@Example.com')))?.id).toBe('usr_2');
+  expect((await store.read((r) => r.users.findByUsername('BoB')))?.id).toBe('usr_3');
+  await expect(
+    store.transaction((tx) => tx.users.insert(makeUser('usr_7', { username: 'CAROL' }))),
+  ).rejects.toMatchObject({
     code: 'ERR_CONFLICT',
   });
-  expect(await store.users.findById('usr_7' as UserId)).toBeUndefined();
+  expect(await store.read((r) => r.users.findById('usr_7' as UserId))).toBeUndefined();
 };

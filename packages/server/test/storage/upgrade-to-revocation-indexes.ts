@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { createMigrator } from '../../src/adapters/storage/migrations/index.js';
 import { sessionToRow } from '../../src/adapters/storage/row-mapping.js';
 import type { SessionId, UserId } from '../../src/domain/ids.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { kyselyOf } from '../support/stores.js';
 import { at, makeRefreshToken, makeSession, makeUser } from './fixtures.js';
 
@@ -90,27 +90,29 @@ export const checkUpgradeToRevocationIndexes = async (store: Store, schema?: str
     ]);
   }
 
-  for (const user of users) expect(await store.users.findById(user.id)).toEqual(user);
-  for (const session of sessions) expect(await store.sessions.findById(session.id)).toEqual(session);
-  for (const token of tokens) expect(await store.refreshTokens.findByHash(token.tokenHash)).toEqual(token);
-  expect(await store.sessions.listByUser('usr_1' as UserId)).toHaveLength(2);
+  for (const user of users) expect(await store.read((r) => r.users.findById(user.id))).toEqual(user);
+  for (const session of sessions)
+    expect(await store.read((r) => r.sessions.findById(session.id))).toEqual(session);
+  for (const token of tokens)
+    expect(await store.read((r) => r.refreshTokens.findByHash(token.tokenHash))).toEqual(token);
+  expect(await store.read((r) => r.sessions.listByUser('usr_1' as UserId))).toHaveLength(2);
 
   const user = { kind: 'user', key: 'usr_1' } as const;
-  expect(await store.sessions.countActive(user)).toBe(1);
-  expect(await store.refreshTokens.countActiveForSessions(user)).toBe(2);
+  expect(await store.read((r) => r.sessions.countActive(user))).toBe(1);
+  expect(await store.read((r) => r.refreshTokens.countActiveForSessions(user))).toBe(2);
   const counts = await store.transaction(async (tx) => ({
     sessions: await tx.sessions.revoke(user, at(5000), 'offboarding'),
     tokens: await tx.refreshTokens.revokeForSessions(user),
   }));
   expect(counts).toEqual({ sessions: 1, tokens: 2 });
-  expect((await store.sessions.findById('ses_1' as SessionId))?.status).toBe('revoked');
-  expect((await store.sessions.findById('ses_2' as SessionId))?.status).toBe('ended');
+  expect((await store.read((r) => r.sessions.findById('ses_1' as SessionId)))?.status).toBe('revoked');
+  expect((await store.read((r) => r.sessions.findById('ses_2' as SessionId)))?.status).toBe('ended');
   for (const id of ['rt_1', 'rt_2', 'rt_3'])
-    expect((await store.refreshTokens.findByHash(`hash-${id}`))?.status).toBe('revoked');
+    expect((await store.read((r) => r.refreshTokens.findByHash(`hash-${id}`)))?.status).toBe('revoked');
   // The other user is untouched.
-  expect(await store.sessions.countActive({ kind: 'client', key: 'c1' })).toBe(1);
-  expect(await store.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' })).toBe(1);
+  expect(await store.read((r) => r.sessions.countActive({ kind: 'client', key: 'c1' }))).toBe(1);
+  expect(await store.read((r) => r.refreshTokens.countActiveForSessions({ kind: 'all', key: '*' }))).toBe(1);
   // A user still deletes with its sessions and tokens.
-  expect(await store.users.delete('usr_2' as UserId)).toBe(true);
-  expect(await store.refreshTokens.findByHash('hash-rt_4')).toBeUndefined();
+  expect(await store.transaction((tx) => tx.users.delete('usr_2' as UserId))).toBe(true);
+  expect(await store.read((r) => r.refreshTokens.findByHash('hash-rt_4'))).toBeUndefined();
 };

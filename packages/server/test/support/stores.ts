@@ -9,7 +9,7 @@ import { createPostgresStore, createSqliteStore, KyselyStore } from '../../src/a
 import { refreshTokenToRow, sessionToRow, userToRow } from '../../src/adapters/storage/row-mapping.js';
 import type { Database } from '../../src/adapters/storage/schema.js';
 import type { RefreshTokenRecord, SessionRecord, UserRecord } from '../../src/domain/records.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 
 /*
  * Isolated stores for tests: each SQLite store is its own file in a temporary directory, each
@@ -47,11 +47,7 @@ export const sqliteTestStores = (): TestStores => {
   return {
     async create() {
       directory ??= mkdtemp(join(tmpdir(), 'cutoff-store-'));
-      // Misuse detection on: a test that uses the store inside a transaction fails instead of hanging.
-      const store = createSqliteStore({
-        filename: join(await directory, `store-${stores.length + 1}.db`),
-        detectTransactionMisuse: true,
-      });
+      const store = createSqliteStore({ filename: join(await directory, `store-${stores.length + 1}.db`) });
       stores.push(store);
       await store.migrate();
       return store;

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { Scheduler } from '../../src/ports/scheduler.js';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { testStores, type TestBackend, type TestStores } from './stores.js';
 
 export interface ApiResponse<T = any> {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/ports/store.js';
+import type { Store } from '../../src/ports/storage/store.js';
 import { bootstrap } from '../../src/use-cases/admin/bootstrap.js';
 import { createApiKey } from '../../src/use-cases/admin/create-api-key.js';
 import { revokeApiKey } from '../../src/use-cases/admin/revoke-api-key.js';
@@ -29,11 +29,13 @@ describe('bootstrap admin key (no CUTOFF_ADMIN_KEY)', () => {
       { name: 'expiring-admin', scopes: ['admin'], expiresAt: new Date(nowMs + 60_000) },
       ADMIN,
     );
-    const generated = (await store.apiKeys.list()).find((key) => key.name === 'bootstrap-admin');
+    const generated = (await store.read((r) => r.apiKeys.list())).find(
+      (key) => key.name === 'bootstrap-admin',
+    );
     await revokeApiKey(ctx(), { id: generated!.id, reason: 'credential_change' }, ADMIN);
     expect((await bootstrap(ctx(), { adminKeyConfigured: false })).generatedAdminKey).toBeNull();
     nowMs += 60_000;
-    expect((await store.apiKeys.findById(expiring.record.id))?.revokedAt).toBeNull();
+    expect((await store.read((r) => r.apiKeys.findById(expiring.record.id)))?.revokedAt).toBeNull();
     expect((await bootstrap(ctx(), { adminKeyConfigured: false })).generatedAdminKey).toMatch(/^cutoff_ak_/);
   });
 });

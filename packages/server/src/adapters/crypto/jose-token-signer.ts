@@ -12,7 +12,7 @@ import {
 import type { SigningAlgorithm, SigningKeyRecord } from '../../domain/records.js';
 import { signingKeySealContext } from '../../domain/seal-contexts.js';
 import type { SecretSealer } from '../../ports/secret-sealer.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 import type {
   AccessTokenClaims,
   IdTokenClaims,
@@ -100,12 +100,11 @@ export const createJoseTokenSigner = async (options: JoseTokenSignerOptions): Pr
   let lastUnknownKidReload = 0;
 
   const reload = async (): Promise<void> => {
-    let records = await store.signingKeys.listPublished();
+    let records = await store.read((r) => r.signingKeys.listPublished());
     if (records.length === 0) {
-      await store.signingKeys.insert(
-        await generateSigningKey(options.algorithm, options.now(), options.sealer),
-      );
-      records = await store.signingKeys.listPublished();
+      const key = await generateSigningKey(options.algorithm, options.now(), options.sealer);
+      await store.transaction((tx) => tx.signingKeys.insert(key));
+      records = await store.read((r) => r.signingKeys.listPublished());
     }
     const loaded = await Promise.all(records.map((record) => loadKey(record, options.sealer)));
     const first = loaded[0];

@@ -1,4 +1,4 @@
-import type { NotificationSender } from '../../use-cases/notifications/outbox-worker.js';
+import type { NotificationSender } from '../../ports/notification-sender.js';
 import { redactedError } from './redact.js';
 
 export interface HttpSmsSenderOptions {

@@ -1,5 +1,5 @@
 import { createTransport } from 'nodemailer';
-import type { NotificationSender } from '../../use-cases/notifications/outbox-worker.js';
+import type { NotificationSender } from '../../ports/notification-sender.js';
 import { redactedError } from './redact.js';
 
 export interface SmtpEmailSenderOptions {

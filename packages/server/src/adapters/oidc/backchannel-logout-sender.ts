@@ -1,5 +1,5 @@
 import type { TokenSigner } from '../../ports/token-signer.js';
-import type { NotificationSender } from '../../use-cases/notifications/outbox-worker.js';
+import type { NotificationSender } from '../../ports/notification-sender.js';
 
 /** A receiver that does not answer in this time counts as down; the outbox retries. */
 const TIMEOUT_MS = 5_000;

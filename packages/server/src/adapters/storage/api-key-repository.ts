@@ -1,5 +1,5 @@
 import type { ApiKeyRecord } from '../../domain/records.js';
-import type { ApiKeyRepository } from '../../ports/store.js';
+import type { ApiKeyRepository } from '../../ports/storage/api-keys.js';
 import { apiKeyToRow, rowToApiKey, toMillis } from './row-mapping.js';
 import type { StoreContext } from './store-context.js';
 

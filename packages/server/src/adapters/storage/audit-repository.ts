@@ -1,6 +1,6 @@
 import { computeAuditHash, GENESIS_HASH } from '../../domain/audit-chain.js';
 import type { AuditEventRecord, NewAuditEvent } from '../../domain/records.js';
-import type { AuditQuery, AuditRepository } from '../../ports/store.js';
+import type { AuditQuery, AuditRepository } from '../../ports/storage/audit.js';
 import { normalizeAuditData, rowToAuditEvent, toJsonText, toMillis } from './row-mapping.js';
 import { inTransaction, lockAppends } from './store-context.js';
 import type { StoreContext } from './store-context.js';
@@ -55,7 +55,9 @@ export class KyselyAuditRepository implements AuditRepository {
           hash,
         })
         .execute();
-      return { ...stored, prevHash, hash };
+      const record: AuditEventRecord = { ...stored, prevHash, hash };
+      this.#context.changes?.auditEvents.push(record);
+      return record;
     });
   }
 

@@ -8,7 +8,7 @@ import {
   type CanaryProbeResult,
   type CanaryRunRecord,
 } from '../../domain/canary/canary-records.js';
-import type { CanaryRepository } from '../../ports/store.js';
+import type { CanaryRepository } from '../../ports/storage/canary.js';
 import { fromMillis, parseStringArray, toFlag, toMillis } from './row-mapping.js';
 import type { CanaryProbesTable, CanaryRunsTable } from './schema.js';
 import { insertedRows, updatedRows } from './store-context.js';

@@ -1,7 +1,7 @@
 import { CutoffError } from '../../domain/errors.js';
 import type { ClientId } from '../../domain/ids.js';
 import type { ClientRecord } from '../../domain/records.js';
-import type { ClientRepository } from '../../ports/store.js';
+import type { ClientRepository } from '../../ports/storage/clients.js';
 import { clientToRow, rowToClient } from './row-mapping.js';
 import { insertedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';

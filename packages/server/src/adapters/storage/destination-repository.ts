@@ -5,7 +5,7 @@ import type {
   DeliveryFence,
   DestinationRecord,
   DestinationRepository,
-} from '../../ports/destination-repository.js';
+} from '../../ports/storage/destinations.js';
 import { fromMillis, fromMillisOrNull, toFlag, toMillis, toMillisOrNull } from './row-mapping.js';
 import type { DestinationDeadLettersTable, DestinationsTable } from './schema.js';
 import { insertedRows, updatedRows } from './store-context.js';

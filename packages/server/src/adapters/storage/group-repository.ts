@@ -2,7 +2,8 @@ import type { Kysely, Updateable } from 'kysely';
 import { CutoffError } from '../../domain/errors.js';
 import { userIdFromStore, type UserId } from '../../domain/ids.js';
 import type { GroupRecord } from '../../domain/records.js';
-import type { GroupPatch, GroupRepository, Page } from '../../ports/store.js';
+import type { GroupPatch, GroupRepository } from '../../ports/storage/groups.js';
+import type { Page } from '../../ports/storage/page.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import {
   fromMillisOrNull,

@@ -1,10 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Store, StoreTx, TransactionRetry } from '../../ports/store.js';
+import type { Store, StoreReader, StoreTx, TransactionRetry } from '../../ports/storage/store.js';
 import { KyselyApiKeyRepository } from './api-key-repository.js';
 import { KyselyAuditRepository } from './audit-repository.js';
 import { KyselyCanaryRepository } from './canary-repository.js';
+import type { CommitListener, CommittedChanges } from '../../ports/storage/committed-changes.js';
+import { ChangeLog } from './change-log.js';
 import { KyselyClientRepository } from './client-repository.js';
 import { KyselyDestinationRepository } from './destination-repository.js';
 import { KyselyGroupRepository } from './group-repository.js';
@@ -19,8 +20,6 @@ import type { Database, StoreDialect } from './schema.js';
 import { KyselySessionRepository } from './session-repository.js';
 import { KyselySigningKeyRepository } from './signing-key-repository.js';
 import type { StoreContext } from './store-context.js';
-import { misuseMessage, TransactionMisuseGuard } from './transaction-guard.js';
-import type { TransactionScope } from './transaction-guard.js';
 import { KyselyUserRepository } from './user-repository.js';
 import { KyselyWebhookEventRepository } from './webhook-event-repository.js';
 
@@ -84,13 +83,6 @@ export interface KyselyStoreOptions {
   readonly dialect: StoreDialect;
   /** PostgreSQL only: the schema to create (if missing) before migrating. */
   readonly schema?: string;
-  /**
-   * Fail fast when the root store is used from inside a transaction's work, instead of waiting
-   * forever for the one connection that transaction holds (SQLite). A development aid, on in the
-   * test suite: it tracks async context (AsyncLocalStorage), which slows every promise of the
-   * process, measured at ~10–15 % of a refresh's CPU.
-   */
-  readonly detectTransactionMisuse: boolean;
   /** Runs before the database handle closes (stops background work on the same database). */
   readonly beforeClose?: (() => Promise<void>) | undefined;
 }
@@ -98,59 +90,25 @@ export interface KyselyStoreOptions {
 /** The one Store implementation; the dialect-specific parts live in the factories and migrations. */
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
-  readonly users: StoreTx['users'];
-  readonly sessions: StoreTx['sessions'];
-  readonly refreshTokens: StoreTx['refreshTokens'];
-  readonly clients: StoreTx['clients'];
-  readonly apiKeys: StoreTx['apiKeys'];
-  readonly signingKeys: StoreTx['signingKeys'];
-  readonly revocations: StoreTx['revocations'];
-  readonly audit: StoreTx['audit'];
-  readonly groups: StoreTx['groups'];
-  readonly outbox: StoreTx['outbox'];
-  readonly webhookEvents: StoreTx['webhookEvents'];
-  readonly loginFailures: StoreTx['loginFailures'];
-  readonly canary: StoreTx['canary'];
-  readonly leases: StoreTx['leases'];
-  readonly oidc: StoreTx['oidc'];
-  readonly destinations: StoreTx['destinations'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
   readonly #beforeClose: (() => Promise<void>) | undefined;
-  /** Present only when misuse detection is on. */
-  readonly #scope: AsyncLocalStorage<TransactionScope> | undefined;
+  /**
+   * The repositories on the root handle, each query on its own: reachable only through `read`,
+   * whose type exposes the read methods alone.
+   */
+  readonly #reader: StoreReader;
   #closing: Promise<void> | undefined;
   readonly #retryListeners: ((retry: TransactionRetry) => void)[] = [];
+  readonly #commitListeners: CommitListener[] = [];
 
   constructor(options: KyselyStoreOptions) {
     this.dialect = options.dialect;
     this.#db = options.db;
     this.#schema = options.schema;
     this.#beforeClose = options.beforeClose;
-    this.#scope = options.detectTransactionMisuse ? new AsyncLocalStorage<TransactionScope>() : undefined;
-    const guard = this.#scope === undefined ? undefined : new TransactionMisuseGuard(this.#scope);
-    const repos = repositories(
-      guard === undefined
-        ? { db: options.db, dialect: options.dialect }
-        : { db: options.db.withPlugin(guard), dialect: options.dialect, beforeQuery: guard.check },
-    );
-    this.users = repos.users;
-    this.sessions = repos.sessions;
-    this.refreshTokens = repos.refreshTokens;
-    this.clients = repos.clients;
-    this.apiKeys = repos.apiKeys;
-    this.signingKeys = repos.signingKeys;
-    this.revocations = repos.revocations;
-    this.audit = repos.audit;
-    this.groups = repos.groups;
-    this.outbox = repos.outbox;
-    this.webhookEvents = repos.webhookEvents;
-    this.loginFailures = repos.loginFailures;
-    this.canary = repos.canary;
-    this.leases = repos.leases;
-    this.oidc = repos.oidc;
-    this.destinations = repos.destinations;
+    this.#reader = repositories({ db: options.db, dialect: options.dialect });
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */
@@ -159,18 +117,38 @@ export class KyselyStore implements Store {
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const once = (): Promise<T> =>
-      this.#db.transaction().execute((trx) => work(repositories({ db: trx, dialect: this.dialect })));
+    // A fresh log per attempt: a retried attempt's appends were rolled back with it.
+    const once = async (): Promise<{ readonly result: T; readonly changes: ChangeLog }> => {
+      const changes = new ChangeLog();
+      const result = await this.#db
+        .transaction()
+        .execute((trx) => work(repositories({ db: trx, dialect: this.dialect, changes })));
+      return { result, changes };
+    };
     const run =
       this.dialect === 'postgres' ? () => retryingConflicts(once, (retry) => this.#retried(retry)) : once;
-    const tracked = this.#scope;
-    if (tracked === undefined) return run();
-    if (tracked.getStore()?.active === true) throw new Error(misuseMessage);
-    const scope: TransactionScope = { active: true };
-    try {
-      return await tracked.run(scope, run);
-    } finally {
-      scope.active = false;
+    const committed = await run();
+    if (!committed.changes.empty) this.#publish(committed.changes);
+    return committed.result;
+  }
+
+  read<T>(work: (reader: StoreReader) => Promise<T>): Promise<T> {
+    return work(this.#reader);
+  }
+
+  onCommitted(listener: CommitListener): void {
+    this.#commitListeners.push(listener);
+  }
+
+  /** After COMMIT, exactly once per committed transaction. */
+  #publish(changes: CommittedChanges): void {
+    for (const listener of this.#commitListeners) {
+      try {
+        listener(changes);
+      } catch {
+        // The transaction has committed; a listener's failure must not turn it into an error.
+        // Listeners report their own failures (the feed hub through its onError).
+      }
     }
   }
 

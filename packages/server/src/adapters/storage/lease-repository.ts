@@ -1,4 +1,4 @@
-import type { LeaseRepository } from '../../ports/store.js';
+import type { LeaseRepository } from '../../ports/storage/leases.js';
 import { toMillis } from './row-mapping.js';
 import type { StoreContext } from './store-context.js';
 

@@ -1,4 +1,4 @@
-import type { LoginFailureCount, LoginFailureRepository } from '../../ports/store.js';
+import type { LoginFailureCount, LoginFailureRepository } from '../../ports/storage/login-failures.js';
 import { fromMillis, toMillis } from './row-mapping.js';
 import type { StoreContext } from './store-context.js';
 

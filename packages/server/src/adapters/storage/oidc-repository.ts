@@ -11,7 +11,8 @@ import type {
   LoginAttemptRecord,
 } from '../../domain/oidc-records.js';
 import type { ExpressionBuilder } from 'kysely';
-import type { BackchannelTarget, OidcRepository, SessionSelector } from '../../ports/store.js';
+import type { SessionSelector } from '../../domain/session-selector.js';
+import type { BackchannelTarget, OidcRepository } from '../../ports/storage/oidc.js';
 import { sessionCovered } from './selectors.js';
 import { fromMillis, fromMillisOrNull, toMillis } from './row-mapping.js';
 import type { Database, OidcAuthorizationCodesTable } from './schema.js';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { CutoffError } from '../../domain/errors.js';
 import type { OutboxMessage, OutboxStatus } from '../../domain/records.js';
-import type { OutboxRepository } from '../../ports/store.js';
+import type { OutboxRepository } from '../../ports/storage/outbox.js';
 import { outboxMessageToRow, rowToOutboxMessage, toMillis } from './row-mapping.js';
 import type { Database } from './schema.js';
 import { insertedRows, inTransaction, updatedRows } from './store-context.js';
@@ -34,6 +34,7 @@ export class KyselyOutboxRepository implements OutboxRepository {
         detail: `duplicate outbox message id ${message.id}`,
       });
     }
+    this.#context.changes?.outboxMessages.push(message);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 
@@ -61,7 +61,6 @@ export const createPostgresStore = (options: PostgresStoreOptions): Store => {
   return new KyselyStore({
     db,
     dialect: 'postgres',
-    detectTransactionMisuse: false,
     ...(schema === undefined ? {} : { schema }),
   });
 };

@@ -61,7 +61,6 @@ export const preparedQuery = <V extends Readonly<Record<string, unknown>>, R>(
 ): PreparedQuery<V, R> => {
   const byDialect = new Map<StoreDialect, Compiled>();
   const all = async (context: StoreContext, values: V): Promise<R[]> => {
-    context.beforeQuery?.();
     let compiled = byDialect.get(context.dialect);
     if (compiled === undefined) {
       compiled = compile(context.db, build, Object.keys(values));

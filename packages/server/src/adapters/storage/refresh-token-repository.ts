@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RefreshTokenRecord, RefreshTokenStatus } from '../../domain/records.js';
-import type { RefreshTokenRepository, SessionSelector } from '../../ports/store.js';
+import type { SessionSelector } from '../../domain/session-selector.js';
+import type { RefreshTokenRepository } from '../../ports/storage/refresh-tokens.js';
 import { refreshTokenToRow, rowToRefreshToken, toMillis } from './row-mapping.js';
 import type { Database, StoreDialect } from './schema.js';
 import { refreshTokenCovered } from './selectors.js';

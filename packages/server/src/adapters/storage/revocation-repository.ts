@@ -1,6 +1,6 @@
 import type { RevocationId } from '../../domain/ids.js';
 import type { NewRevocation, RevocationRecord } from '../../domain/records.js';
-import type { RevocationRepository } from '../../ports/store.js';
+import type { RevocationRepository } from '../../ports/storage/revocations.js';
 import { rowToRevocation, toMillis } from './row-mapping.js';
 import { inTransaction, lockAppends } from './store-context.js';
 import type { StoreContext } from './store-context.js';
@@ -32,7 +32,9 @@ export class KyselyRevocationRepository implements RevocationRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return rowToRevocation(row);
+      const record = rowToRevocation(row);
+      this.#context.changes?.revocations.push(record);
+      return record;
     });
   }
 

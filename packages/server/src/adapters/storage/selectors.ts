@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import type { SessionSelector } from '../../ports/store.js';
+import type { SessionSelector } from '../../domain/session-selector.js';
 import type { Database, StoreDialect } from './schema.js';
 
 /**

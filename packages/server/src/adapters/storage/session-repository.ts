@@ -1,6 +1,7 @@
 import type { SessionId, UserId } from '../../domain/ids.js';
 import type { SessionRecord, UserRecord } from '../../domain/records.js';
-import type { SessionRepository, SessionSelector } from '../../ports/store.js';
+import type { SessionSelector } from '../../domain/session-selector.js';
+import type { SessionRepository } from '../../ports/storage/sessions.js';
 import { rowToSession, rowToUser, sessionToRow, toMillis } from './row-mapping.js';
 import { preparedQuery } from './prepared-query.js';
 import { sessionCovered } from './selectors.js';

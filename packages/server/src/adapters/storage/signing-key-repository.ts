@@ -1,5 +1,5 @@
 import type { SigningKeyRecord } from '../../domain/records.js';
-import type { SigningKeyRepository } from '../../ports/store.js';
+import type { SigningKeyRepository } from '../../ports/storage/signing-keys.js';
 import { rowToSigningKey, signingKeyToRow } from './row-mapping.js';
 import { inTransaction, updatedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely } from 'kysely';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import {
@@ -25,12 +25,6 @@ export type SqliteStoreOptions = (
 ) & {
   /** How long a writer waits for another process's write lock. Default 5000. */
   readonly busyTimeoutMs?: number;
-  /**
-   * Throw when the store itself is used inside `store.transaction()` work (which would wait
-   * forever for the one connection the transaction holds) instead of hanging. Off by default:
-   * it costs every promise of the process some CPU; the test suite turns it on.
-   */
-  readonly detectTransactionMisuse?: boolean;
   /**
    * Checkpoint the WAL from a worker thread every this many milliseconds instead of on the event
    * loop (see `startBackgroundCheckpointer`). The server turns it on; off by default, and ignored
@@ -76,7 +70,6 @@ export const createSqliteStore = (options: SqliteStoreOptions): Store => {
   return new KyselyStore({
     db,
     dialect: 'sqlite',
-    detectTransactionMisuse: options.detectTransactionMisuse ?? false,
     beforeClose: checkpointer === undefined ? undefined : () => checkpointer.stop(),
   });
 };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { InsertResult, Kysely, UpdateResult } from 'kysely';
+import type { ChangeLog } from './change-log.js';
 import type { Database, StoreDialect } from './schema.js';
 
 /** What every repository is built on: the root database or one transaction of it. */
@@ -7,10 +8,10 @@ export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
   /**
-   * Runs before a prepared query, which skips Kysely's plugins: the root store's transaction
-   * misuse check (see `TransactionMisuseGuard`), when it is on.
+   * Inside `store.transaction`: where appends and enqueues record what they wrote, published
+   * after COMMIT. Absent on the root store, whose writes no one publishes.
    */
-  readonly beforeQuery?: (() => void) | undefined;
+  readonly changes?: ChangeLog | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { WebhookEventRepository } from '../../ports/store.js';
+import type { WebhookEventRepository } from '../../ports/storage/webhook-events.js';
 import { toMillis } from './row-mapping.js';
 import { insertedRows } from './store-context.js';
 import type { StoreContext } from './store-context.js';

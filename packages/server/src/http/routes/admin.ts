@@ -69,7 +69,9 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         response: { 200: Type.Object({ clients: Type.Array(ClientBody) }) },
       },
     },
-    async () => ({ clients: (await deps.ctx.store.clients.list()).map((client) => presentClient(client)) }),
+    async () => ({
+      clients: (await deps.ctx.store.read((r) => r.clients.list())).map((client) => presentClient(client)),
+    }),
   );
 
   app.post(
@@ -119,7 +121,11 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async () => {
       const now = deps.ctx.clock.now();
-      return { api_keys: (await deps.ctx.store.apiKeys.list()).map((record) => presentApiKey(record, now)) };
+      return {
+        api_keys: (await deps.ctx.store.read((r) => r.apiKeys.list())).map((record) =>
+          presentApiKey(record, now),
+        ),
+      };
     },
   );
 

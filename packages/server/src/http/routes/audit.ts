@@ -38,15 +38,17 @@ export const auditRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request) => {
       const { action, actor, target, since, until, limit, cursor } = request.query;
-      const events = await deps.ctx.store.audit.list({
-        limit,
-        ...(action !== undefined && { action }),
-        ...(actor !== undefined && { actorId: actor }),
-        ...(target !== undefined && { target }),
-        ...(since !== undefined && { since: new Date(since) }),
-        ...(until !== undefined && { until: new Date(until) }),
-        ...(cursor !== undefined && { afterSeq: Number(cursor) }),
-      });
+      const events = await deps.ctx.store.read((r) =>
+        r.audit.list({
+          limit,
+          ...(action !== undefined && { action }),
+          ...(actor !== undefined && { actorId: actor }),
+          ...(target !== undefined && { target }),
+          ...(since !== undefined && { since: new Date(since) }),
+          ...(until !== undefined && { until: new Date(until) }),
+          ...(cursor !== undefined && { afterSeq: Number(cursor) }),
+        }),
+      );
       const last = events.at(-1);
       return {
         events: events.map(presentAuditEvent),

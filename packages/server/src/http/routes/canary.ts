@@ -162,7 +162,7 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         response: { 200: Type.Object({ probes: Type.Array(ProbeBody) }) },
       },
     },
-    async () => ({ probes: (await deps.ctx.store.canary.listProbes()).map(presentProbe) }),
+    async () => ({ probes: (await deps.ctx.store.read((r) => r.canary.listProbes())).map(presentProbe) }),
   );
 
   app.delete(
@@ -218,7 +218,9 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => ({
-      runs: (await deps.ctx.store.canary.recentRuns(request.query.limit)).map(presentCanaryRun),
+      runs: (await deps.ctx.store.read((r) => r.canary.recentRuns(request.query.limit))).map(
+        presentCanaryRun,
+      ),
     }),
   );
 
@@ -262,7 +264,7 @@ export const canaryRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           : new Date(request.query.since);
       if (!(since < until))
         throw new CutoffError('ERR_VALIDATION', { message: 'since must be before until.' });
-      const runs = await deps.ctx.store.canary.runsBetween(since, until);
+      const runs = await deps.ctx.store.read((r) => r.canary.runsBetween(since, until));
       const report = buildCanaryReport(runs, {
         since,
         until,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { DESTINATION_NAME_PATTERN } from '../../domain/destinations/delivery-rules.js';
 import { CutoffError } from '../../domain/errors.js';
-import type { DeadLetterRecord } from '../../ports/destination-repository.js';
+import type { DeadLetterRecord } from '../../ports/storage/destinations.js';
 import type { DestinationTypes } from '../../ports/destination-types.js';
 import {
   allDestinationStatuses,
@@ -110,7 +110,7 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
   const presentStatus = presenter(deps.destinations.types);
   const params = Type.Object({ name: Type.String({ pattern: DESTINATION_NAME_PATTERN }) });
   const found = async (name: string) => {
-    const destination = await deps.ctx.store.destinations.find(name);
+    const destination = await deps.ctx.store.read((r) => r.destinations.find(name));
     if (destination === undefined)
       throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
     return destination;
@@ -279,10 +279,12 @@ export const destinationRoutes = (app: FastifyTypebox, deps: RouteDeps): void =>
     },
     async (request) => {
       const destination = await found(request.params.name);
-      const letters = await deps.ctx.store.destinations.listDeadLetters(destination.name, {
-        limit: request.query.limit,
-        afterSeq: request.query.after_seq,
-      });
+      const letters = await deps.ctx.store.read((r) =>
+        r.destinations.listDeadLetters(destination.name, {
+          limit: request.query.limit,
+          afterSeq: request.query.after_seq,
+        }),
+      );
       return { dead_letters: letters.map(presentDeadLetter) };
     },
   );

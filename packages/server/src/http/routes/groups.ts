@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { NAME_PATTERN } from '../../domain/claims.js';
 import { CutoffError } from '../../domain/errors.js';
 import type { GroupRecord } from '../../domain/records.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 import { endGroup } from '../../use-cases/groups/end-group.js';
 import { upsertGroup } from '../../use-cases/groups/upsert-group.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
@@ -100,14 +100,14 @@ const EndGroupResultBody = Type.Object({
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
-const presentGroup = async (store: Pick<Store, 'groups'>, group: GroupRecord) => ({
+const presentGroup = async (store: Store, group: GroupRecord) => ({
   id: group.id,
   name: group.name,
   display_name: group.displayName,
   end_at: iso(group.endAt),
   ended_at: iso(group.endedAt),
   deactivate_members: group.deactivateMembers,
-  members: (await store.groups.memberIds(group.name)).length,
+  members: (await store.read((r) => r.groups.memberIds(group.name))).length,
   created_at: group.createdAt.toISOString(),
   updated_at: group.updatedAt.toISOString(),
 });
@@ -174,7 +174,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const page = await store.groups.list({ limit, ...(cursor !== undefined && { cursor }) });
+      const page = await store.read((r) => r.groups.list({ limit, ...(cursor !== undefined && { cursor }) }));
       const groups = [];
       for (const group of page.items) groups.push(await presentGroup(store, group));
       return { groups, next_cursor: page.nextCursor };
@@ -194,7 +194,7 @@ export const groupRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const group = await store.groups.findByName(request.params.name);
+      const group = await store.read((r) => r.groups.findByName(request.params.name));
       if (group === undefined)
         throw new CutoffError('ERR_NOT_FOUND', { message: 'No group with that name.' });
       return presentGroup(store, group);

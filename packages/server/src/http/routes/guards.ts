@@ -95,7 +95,7 @@ export const guardRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       // replica cut off from the store would otherwise show its guards "lag 0" while they miss
       // every revocation made elsewhere.
       const readAt = deps.ctx.clock.now();
-      const head = Math.max(await deps.ctx.store.revocations.head(), deps.hub.head);
+      const head = Math.max(await deps.ctx.store.read((r) => r.revocations.head()), deps.hub.head);
       return {
         head,
         head_read_at: readAt.toISOString(),

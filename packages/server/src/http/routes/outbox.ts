@@ -56,7 +56,9 @@ export const outboxRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request) => {
       const { status, limit } = request.query;
-      const messages = await deps.ctx.store.outbox.list({ limit, ...(status !== undefined && { status }) });
+      const messages = await deps.ctx.store.read((r) =>
+        r.outbox.list({ limit, ...(status !== undefined && { status }) }),
+      );
       return { messages: messages.map(presentMessage) };
     },
   );

@@ -102,8 +102,10 @@ export const revocationRoutes = (app: FastifyTypebox, deps: RouteDeps): void => 
       const { after, limit } = request.query;
       const now = deps.ctx.clock.now();
       // Read the head first: every entry up to it has committed and is in the listing below.
-      const head = await deps.ctx.store.revocations.head();
-      const records = await deps.ctx.store.revocations.listLive(after, toNumericDate(now), limit + 1);
+      const head = await deps.ctx.store.read((r) => r.revocations.head());
+      const records = await deps.ctx.store.read((r) =>
+        r.revocations.listLive(after, toNumericDate(now), limit + 1),
+      );
       const hasMore = records.length > limit;
       const entries = (hasMore ? records.slice(0, limit) : records).map(toFeedEntry);
       return {

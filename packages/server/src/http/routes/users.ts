@@ -67,11 +67,13 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request) => {
       const { username, limit, cursor } = request.query;
-      const page = await deps.ctx.store.users.list({
-        limit: limit ?? 100,
-        ...(username !== undefined && { username }),
-        ...(cursor !== undefined && { cursor }),
-      });
+      const page = await deps.ctx.store.read((r) =>
+        r.users.list({
+          limit: limit ?? 100,
+          ...(username !== undefined && { username }),
+          ...(cursor !== undefined && { cursor }),
+        }),
+      );
       return { users: page.items.map(presentUser), next_cursor: page.nextCursor };
     },
   );
@@ -89,7 +91,7 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const user = await deps.ctx.store.users.findById(userIdParam(request.params.id));
+      const user = await deps.ctx.store.read((r) => r.users.findById(userIdParam(request.params.id)));
       if (user === undefined) throw notFound();
       return presentUser(user);
     },
@@ -217,9 +219,9 @@ export const userRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request) => {
       const id = userIdParam(request.params.id);
-      if ((await deps.ctx.store.users.findById(id)) === undefined) throw notFound();
+      if ((await deps.ctx.store.read((r) => r.users.findById(id))) === undefined) throw notFound();
       const now = deps.ctx.clock.now();
-      const sessions = await deps.ctx.store.sessions.listByUser(id);
+      const sessions = await deps.ctx.store.read((r) => r.sessions.listByUser(id));
       return { sessions: sessions.map((session) => presentSession(session, now)) };
     },
   );

@@ -1,7 +1,7 @@
 import type { ApiKeyId } from '../../domain/ids.js';
 import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Scheduler } from '../../ports/scheduler.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /**
  * Coalesces API-key use into `last_used_at`: a request only notes the time in memory (a Map set,
@@ -51,7 +51,7 @@ export class ApiKeyUsageRecorder {
       this.#pending = new Map();
       for (const [id, at] of batch) {
         try {
-          await this.#store.apiKeys.touch(id, at);
+          await this.#store.transaction((tx) => tx.apiKeys.touch(id, at));
           this.#onWrite();
         } catch (error) {
           // Best effort: a later use of the key writes a newer time anyway.

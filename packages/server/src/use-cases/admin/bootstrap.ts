@@ -19,29 +19,31 @@ export const bootstrap = async (
   options: { readonly adminKeyConfigured: boolean },
 ): Promise<{ readonly generatedAdminKey: string | null }> => {
   const now = ctx.clock.now();
-  if ((await ctx.store.clients.findById(DEFAULT_CLIENT_ID)) === undefined) {
+  if ((await ctx.store.read((r) => r.clients.findById(DEFAULT_CLIENT_ID))) === undefined) {
     try {
-      await ctx.store.clients.insert({
-        id: DEFAULT_CLIENT_ID,
-        name: 'Cutoff first-party login',
-        type: 'public',
-        secretHash: null,
-        grantTypes: ['refresh_token'],
-        roles: [],
-        createdAt: now,
-        redirectUris: [],
-        postLogoutRedirectUris: [],
-        backchannelLogoutUri: null,
-        backchannelLogoutSessionRequired: false,
-        tokenEndpointAuthMethod: 'none',
-        consent: 'none',
-      });
+      await ctx.store.transaction((tx) =>
+        tx.clients.insert({
+          id: DEFAULT_CLIENT_ID,
+          name: 'Cutoff first-party login',
+          type: 'public',
+          secretHash: null,
+          grantTypes: ['refresh_token'],
+          roles: [],
+          createdAt: now,
+          redirectUris: [],
+          postLogoutRedirectUris: [],
+          backchannelLogoutUri: null,
+          backchannelLogoutSessionRequired: false,
+          tokenEndpointAuthMethod: 'none',
+          consent: 'none',
+        }),
+      );
     } catch (error) {
       if (!(error instanceof CutoffError && error.code === 'ERR_CONFLICT')) throw error;
     }
   }
   if (options.adminKeyConfigured) return { generatedAdminKey: null };
-  const keys = await ctx.store.apiKeys.list();
+  const keys = await ctx.store.read((r) => r.apiKeys.list());
   if (keys.some((key) => key.scopes.includes('admin') && apiKeyStatus(key, now) === 'active'))
     return { generatedAdminKey: null };
   const { key } = await createApiKey(ctx, { name: 'bootstrap-admin', scopes: ['admin'] }, SYSTEM);

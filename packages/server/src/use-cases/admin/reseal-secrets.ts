@@ -36,48 +36,58 @@ export const resealSecrets = async (
     });
   }
   let signingKeys = 0;
-  for (const key of await store.signingKeys.listAll()) {
+  for (const key of await store.read((r) => r.signingKeys.listAll())) {
     if (!sealer.needsReseal(key.privateJwk)) continue;
     const context = signingKeySealContext(key.kid);
     const sealed = sealer.seal(sealer.open(key.privateJwk, context), context);
-    if (await store.signingKeys.replacePrivateJwk(key.kid, key.privateJwk, sealed)) signingKeys += 1;
+    if (await store.transaction((tx) => tx.signingKeys.replacePrivateJwk(key.kid, key.privateJwk, sealed)))
+      signingKeys += 1;
   }
 
   let totpSecrets = 0;
   let cursor: string | undefined;
   do {
-    const page = await store.users.list({ limit: USER_PAGE, ...(cursor !== undefined && { cursor }) });
+    const page = await store.read((r) =>
+      r.users.list({ limit: USER_PAGE, ...(cursor !== undefined && { cursor }) }),
+    );
     for (const user of page.items) {
       const context = totpSealContext(user.id);
-      if (user.totpSecret !== null && sealer.needsReseal(user.totpSecret)) {
-        const sealed = sealer.seal(sealer.open(user.totpSecret, context), context);
-        if (await store.users.replaceTotpSecret(user.id, user.totpSecret, sealed)) totpSecrets += 1;
+      const active = user.totpSecret;
+      if (active !== null && sealer.needsReseal(active)) {
+        const sealed = sealer.seal(sealer.open(active, context), context);
+        if (await store.transaction((tx) => tx.users.replaceTotpSecret(user.id, active, sealed)))
+          totpSecrets += 1;
       }
       // A pending enrolment becomes the active secret as it is: it must open with today's keys too.
       const pending = user.totpPendingSecret ?? null;
       if (pending !== null && sealer.needsReseal(pending)) {
         const sealed = sealer.seal(sealer.open(pending, context), context);
-        if (await store.users.replaceTotpPendingSecret(user.id, pending, sealed)) totpSecrets += 1;
+        if (await store.transaction((tx) => tx.users.replaceTotpPendingSecret(user.id, pending, sealed)))
+          totpSecrets += 1;
       }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
 
   let probeHeaders = 0;
-  for (const probe of await store.canary.listProbes()) {
-    if (probe.sealedHeaders === null || !sealer.needsReseal(probe.sealedHeaders)) continue;
+  for (const probe of await store.read((r) => r.canary.listProbes())) {
+    const headers = probe.sealedHeaders;
+    if (headers === null || !sealer.needsReseal(headers)) continue;
     const context = canaryProbeSealContext(probe.name);
-    const sealed = sealer.seal(sealer.open(probe.sealedHeaders, context), context);
-    if (await store.canary.replaceSealedHeaders(probe.name, probe.sealedHeaders, sealed)) probeHeaders += 1;
+    const sealed = sealer.seal(sealer.open(headers, context), context);
+    if (await store.transaction((tx) => tx.canary.replaceSealedHeaders(probe.name, headers, sealed)))
+      probeHeaders += 1;
   }
 
   let destinationSecrets = 0;
-  for (const destination of await store.destinations.list()) {
+  for (const destination of await store.read((r) => r.destinations.list())) {
     const current = destination.sealedSecrets;
     if (current === null || !sealer.needsReseal(current)) continue;
     const context = destinationSealContext(destination.name);
     const sealed = sealer.seal(sealer.open(current, context), context);
-    if (await store.destinations.replaceSealedSecrets(destination.name, current, sealed))
+    if (
+      await store.transaction((tx) => tx.destinations.replaceSealedSecrets(destination.name, current, sealed))
+    )
       destinationSecrets += 1;
   }
 
@@ -87,8 +97,10 @@ export const resealSecrets = async (
     canary_probe_headers: probeHeaders,
     destination_secrets: destinationSecrets,
   };
-  await store.audit.append(
-    auditEvent(requestContext, ctx.clock.now(), { action: 'secrets.resealed', target: null, counts }),
+  await store.transaction((tx) =>
+    tx.audit.append(
+      auditEvent(requestContext, ctx.clock.now(), { action: 'secrets.resealed', target: null, counts }),
+    ),
   );
   return counts;
 };

@@ -79,7 +79,7 @@ export const resolvedUserAccessTokenClaims = async (
     user,
     session,
     now,
-    await resolveGroupAccess(ctx.store.groups, user.groups, now),
+    await ctx.store.read((r) => resolveGroupAccess(r.groups, user.groups, now)),
   );
 
 export const clientAccessTokenClaims = (

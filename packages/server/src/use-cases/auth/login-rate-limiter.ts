@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { LoginFailureCount, LoginFailureRepository } from '../../ports/store.js';
+import type { LoginFailureCount } from '../../ports/storage/login-failures.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /**
  * Counts failed logins per (username, address) and per address, and allows at most the limit in
@@ -30,7 +31,7 @@ const userKey = (username: string, ip: string): string =>
 const ipKey = (ip: string): string => digest(`i\u0000${ip}`);
 
 export const createLoginRateLimiter = (
-  failures: LoginFailureRepository,
+  store: Store,
   maxFailures: number,
   windowSeconds: number,
 ): LoginRateLimiter => {
@@ -67,7 +68,7 @@ export const createLoginRateLimiter = (
   return {
     async retryAfterSeconds(username, ip, nowMs) {
       const [user, address] = [userKey(username, ip), ipKey(ip)];
-      const counts = await failures.counts([user, address], countedSince(nowMs));
+      const counts = await store.read((r) => r.loginFailures.counts([user, address], countedSince(nowMs)));
       const allowedAt = Math.max(
         allowedFrom(counts, user, maxFailures, nowMs),
         allowedFrom(counts, address, maxFailures * IP_FACTOR, nowMs),
@@ -76,15 +77,17 @@ export const createLoginRateLimiter = (
     },
     async recordFailure(username, ip, nowMs) {
       const start = slotStart(nowMs);
-      await failures.record([userKey(username, ip), ipKey(ip)], new Date(start));
+      await store.transaction((tx) =>
+        tx.loginFailures.record([userKey(username, ip), ipKey(ip)], new Date(start)),
+      );
       // Slots older than every check counts: forget them, once per slot on each replica.
       if (start !== prunedSlot) {
         prunedSlot = start;
-        await failures.pruneBefore(countedSince(nowMs));
+        await store.transaction((tx) => tx.loginFailures.pruneBefore(countedSince(nowMs)));
       }
     },
     async recordSuccess(username, ip, nowMs) {
-      await failures.clear(userKey(username, ip), countedSince(nowMs));
+      await store.transaction((tx) => tx.loginFailures.clear(userKey(username, ip), countedSince(nowMs)));
     },
   };
 };

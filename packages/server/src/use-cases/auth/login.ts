@@ -70,21 +70,23 @@ export const verifyPassword = async (
   if (clientId === undefined || client === undefined)
     throw new CutoffError('ERR_VALIDATION', { message: 'Unknown client_id.' });
 
-  const user = await ctx.store.users.findByUsername(input.username);
+  const user = await ctx.store.read((r) => r.users.findByUsername(input.username));
   const passwordOk = await ctx.passwords.verify(user?.passwordHash ?? null, input.password);
 
   const fail = async (reason: FailureReason, target: AuditTarget): Promise<never> => {
     await ctx.loginLimiter.recordFailure(input.username, ip, now.getTime());
-    await ctx.store.audit.append({
-      ts: now,
-      action: 'login.failed',
-      actor: { type: 'user', id: user?.id ?? input.username },
-      target,
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { failure: reason, client_id: clientId },
-    });
+    await ctx.store.transaction((tx) =>
+      tx.audit.append({
+        ts: now,
+        action: 'login.failed',
+        actor: { type: 'user', id: user?.id ?? input.username },
+        target,
+        reason: null,
+        counts: null,
+        request: requestContext.request,
+        details: { failure: reason, client_id: clientId },
+      }),
+    );
     throw new CutoffError('ERR_INVALID_CREDENTIALS');
   };
 
@@ -107,7 +109,7 @@ export const resumeVerifiedPassword = async (
 ): Promise<VerifiedPassword> => {
   const now = ctx.clock.now();
   const ip = requestContext.request.ip ?? 'unknown';
-  const user = await ctx.store.users.findById(input.userId);
+  const user = await ctx.store.read((r) => r.users.findById(input.userId));
   if (user === undefined || !user.active) throw new CutoffError('ERR_INVALID_CREDENTIALS');
   await checkRateLimit(ctx, user.username, ip, now);
   return { user, clientId: input.clientId, username: user.username, ip, now };
@@ -148,16 +150,18 @@ export const openSession = async (
    */
   const failMfa = async (reason: MfaFailureReason, error: CutoffError): Promise<never> => {
     await ctx.loginLimiter.recordFailure(verified.username, ip, now.getTime());
-    await ctx.store.audit.append({
-      ts: now,
-      action: 'login.mfa_failed',
-      actor: { type: 'user', id: user.id },
-      target: userTarget,
-      reason: null,
-      counts: null,
-      request: requestContext.request,
-      details: { failure: reason, client_id: clientId },
-    });
+    await ctx.store.transaction((tx) =>
+      tx.audit.append({
+        ts: now,
+        action: 'login.mfa_failed',
+        actor: { type: 'user', id: user.id },
+        target: userTarget,
+        reason: null,
+        counts: null,
+        request: requestContext.request,
+        details: { failure: reason, client_id: clientId },
+      }),
+    );
     throw error;
   };
 
@@ -231,7 +235,7 @@ const checkSecondFactor = async (
   if (step === null) return failMfa('totp_invalid', new CutoffError('ERR_INVALID_CREDENTIALS'));
   // A code is good once (RFC 6238 section 5.2): one seen over the victim's shoulder, phished or
   // read off a log is useless once the user has logged in with it.
-  if (!(await ctx.store.users.claimTotpStep(user.id, step)))
+  if (!(await ctx.store.transaction((tx) => tx.users.claimTotpStep(user.id, step))))
     return failMfa('totp_replayed', new CutoffError('ERR_INVALID_CREDENTIALS'));
   return ['pwd', 'otp', 'mfa'];
 };

@@ -23,7 +23,7 @@ export const logout = async (
   const sid = claims.sid;
   if (sid === undefined)
     throw new CutoffError('ERR_INVALID_TOKEN', { message: 'The token belongs to no session.' });
-  const applied = await ctx.store.transaction((tx) =>
+  await ctx.store.transaction((tx) =>
     applyRevocation(
       ctx,
       tx,
@@ -31,6 +31,5 @@ export const logout = async (
       { actor: { type: 'user', id: claims.sub }, request },
     ),
   );
-  ctx.onRevocationCommitted(applied.entry);
   return { sessionId: sid };
 };

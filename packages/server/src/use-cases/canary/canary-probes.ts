@@ -87,7 +87,7 @@ export const putCanaryProbe = async (
     );
     return isNew;
   });
-  const stored = await ctx.store.canary.findProbe(probe.name);
+  const stored = await ctx.store.read((r) => r.canary.findProbe(probe.name));
   return { probe: stored ?? probe, created };
 };
 

@@ -73,14 +73,16 @@ export class CanaryRunner {
   async #scheduledTick(intervalMs: number): Promise<void> {
     // Until a probe is registered the schedule stays idle: a fresh install gets no canary account,
     // revocations or audit events it never asked for. `runNow` still runs the chain checks.
-    if ((await this.#deps.ctx.store.canary.listProbes()).length === 0) return;
+    if ((await this.#deps.ctx.store.read((r) => r.canary.listProbes())).length === 0) return;
     const now = this.#deps.ctx.clock.now();
     // A holder of its own per look: a lease is renewable by its holder, and this one must not be.
-    const due = await this.#deps.ctx.store.leases.tryAcquire(
-      INTERVAL_LEASE,
-      `${this.#holder}:${randomId('tick')}`,
-      now,
-      new Date(now.getTime() + intervalMs),
+    const due = await this.#deps.ctx.store.transaction((tx) =>
+      tx.leases.tryAcquire(
+        INTERVAL_LEASE,
+        `${this.#holder}:${randomId('tick')}`,
+        now,
+        new Date(now.getTime() + intervalMs),
+      ),
     );
     if (!due) return;
     await this.#locked();
@@ -92,14 +94,18 @@ export class CanaryRunner {
     const holder = `${this.#holder}:${randomId('run')}`;
     // Long enough for the slowest cycle (every call of the deadline plus timeouts); released at the end.
     const leaseMs = 3 * ctx.config.canaryDeadlineMs + 60_000;
-    if (!(await ctx.store.leases.tryAcquire(RUN_LEASE, holder, now, new Date(now.getTime() + leaseMs))))
+    if (
+      !(await ctx.store.transaction((tx) =>
+        tx.leases.tryAcquire(RUN_LEASE, holder, now, new Date(now.getTime() + leaseMs)),
+      ))
+    )
       return undefined;
     try {
       const run = await runCanaryCycle(this.#deps);
       this.#options.onRun(run);
       return run;
     } finally {
-      await ctx.store.leases.release(RUN_LEASE, holder).catch(this.#options.onError);
+      await ctx.store.transaction((tx) => tx.leases.release(RUN_LEASE, holder)).catch(this.#options.onError);
     }
   }
 }

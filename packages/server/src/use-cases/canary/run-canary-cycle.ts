@@ -80,8 +80,8 @@ export const runCanaryCycle = async (deps: CanaryDeps): Promise<CanaryRunRecord>
   const startedAt = ctx.clock.now();
   const id = randomId('can');
   const deadlineMs = ctx.config.canaryDeadlineMs;
-  const probes = await ctx.store.canary.listProbes();
-  const [last] = await ctx.store.canary.recentRuns(1);
+  const probes = await ctx.store.read((r) => r.canary.listProbes());
+  const [last] = await ctx.store.read((r) => r.canary.recentRuns(1));
   const kind = nextCanaryKind(last?.kind, {
     group: ctx.config.canaryGroups.length > 0,
     role: ctx.config.canaryRoles.length > 0,
@@ -97,9 +97,9 @@ export const runCanaryCycle = async (deps: CanaryDeps): Promise<CanaryRunRecord>
       fields.introspectionInactive &&
       fields.guards.applied === fields.guards.total;
     const run: CanaryRunRecord = { id, startedAt, finishedAt: ctx.clock.now(), kind, ok, ...fields };
-    await ctx.store.canary.insertRun(run);
-    await ctx.store.canary.pruneRunsBefore(
-      new Date(startedAt.getTime() - ctx.config.canaryRetentionDays * 86_400_000),
+    await ctx.store.transaction((tx) => tx.canary.insertRun(run));
+    await ctx.store.transaction((tx) =>
+      tx.canary.pruneRunsBefore(new Date(startedAt.getTime() - ctx.config.canaryRetentionDays * 86_400_000)),
     );
     return run;
   };

@@ -4,7 +4,7 @@ import { destinationSealContext } from '../../domain/seal-contexts.js';
 import type { AuditEventRecord } from '../../domain/records.js';
 import { PeriodicTask } from '../../lib/periodic-task.js';
 import { randomId } from '../../lib/secrets.js';
-import type { DeliveryFence, DestinationRecord } from '../../ports/destination-repository.js';
+import type { DeliveryFence, DestinationRecord } from '../../ports/storage/destinations.js';
 import type { DestinationSender, OutboundEvent } from '../../ports/destination-sender.js';
 import type { DestinationSenderDeps, DestinationTypes } from '../../ports/destination-types.js';
 import type { Scheduler } from '../../ports/scheduler.js';
@@ -97,8 +97,8 @@ export class DeliveryWorker {
     await Promise.all(
       names.map(async (name) => {
         await this.#dropSender(name);
-        await this.#options.ctx.store.leases
-          .release(destinationLease(name), this.#holder)
+        await this.#options.ctx.store
+          .transaction((tx) => tx.leases.release(destinationLease(name), this.#holder))
           .catch(this.#options.onError);
       }),
     );
@@ -112,7 +112,7 @@ export class DeliveryWorker {
   }
 
   async #turn(): Promise<void> {
-    const destinations = await this.#options.ctx.store.destinations.list();
+    const destinations = await this.#options.ctx.store.read((r) => r.destinations.list());
     const names = new Set(destinations.map((destination) => destination.name));
     for (const name of this.#senders.keys()) if (!names.has(name)) await this.#dropSender(name);
     await Promise.all(
@@ -138,12 +138,14 @@ export class DeliveryWorker {
       const now = ctx.clock.now();
       // Taken or renewed before every batch: a batch starts only with a full lease ahead of it.
       const until = new Date(now.getTime() + this.#options.leaseMs);
-      if (!(await ctx.store.leases.tryAcquire(lease, this.#holder, now, until))) return;
+      if (!(await ctx.store.transaction((tx) => tx.leases.tryAcquire(lease, this.#holder, now, until))))
+        return;
       const fence: DeliveryFence = { lease, holder: this.#holder, now };
       const sender = this.#sender(destination, type.createSender.bind(type));
       if (batchNo === 0) await this.#retryDeadLetters(destination, sender, format);
       if (destination.nextAttemptAt.getTime() > now.getTime()) return;
-      const events = await ctx.store.audit.scan(destination.deliveredSeq, type.batchSize(destination.config));
+      const { deliveredSeq, config } = destination;
+      const events = await ctx.store.read((r) => r.audit.scan(deliveredSeq, type.batchSize(config)));
       if (events.length === 0) return;
       const moved = await this.#deliver(
         destination,
@@ -152,7 +154,10 @@ export class DeliveryWorker {
         fence,
       );
       if (!moved) return;
-      destination = await ctx.store.destinations.find(destination.name);
+      const name: string = destination.name;
+      destination = await ctx.store.read((r): Promise<DestinationRecord | undefined> =>
+        r.destinations.find(name),
+      );
     }
     // More remains: the next turn follows at once rather than after a poll interval.
     if (destination !== undefined && !this.#stopped) this.#wakeRequested = true;
@@ -185,11 +190,13 @@ export class DeliveryWorker {
         const nextAttemptAt = new Date(
           ctx.clock.now().getTime() + retryDelayMs(attempts, this.#options.random),
         );
-        await ctx.store.destinations.recordFailure(
-          destination.name,
-          destination.deliveredSeq,
-          { attempts, nextAttemptAt, error: message },
-          fence,
+        await ctx.store.transaction((tx) =>
+          tx.destinations.recordFailure(
+            destination.name,
+            destination.deliveredSeq,
+            { attempts, nextAttemptAt, error: message },
+            fence,
+          ),
         );
         this.#options.onDelivery?.(destination.name, 'failure', batch.length, message);
         return false;
@@ -219,12 +226,8 @@ export class DeliveryWorker {
       if (deadLettered) this.#options.onDelivery?.(destination.name, 'dead_lettered', 1, message);
       return deadLettered;
     }
-    const moved = await ctx.store.destinations.advance(
-      destination.name,
-      destination.deliveredSeq,
-      last.seq,
-      ctx.clock.now(),
-      fence,
+    const moved = await ctx.store.transaction((tx) =>
+      tx.destinations.advance(destination.name, destination.deliveredSeq, last.seq, ctx.clock.now(), fence),
     );
     // Not moved: a replay rewound the cursor, or the lease passed to another replica during the
     // send. Either way the events went out once more, which at-least-once allows (ids dedupe).
@@ -239,26 +242,30 @@ export class DeliveryWorker {
     format: EventFormatter,
   ): Promise<void> {
     const { store } = this.#options.ctx;
-    const letters = await store.destinations.listDeadLetters(destination.name, {
-      limit: 10,
-      retryRequested: true,
-    });
+    const letters = await store.read((r) =>
+      r.destinations.listDeadLetters(destination.name, {
+        limit: 10,
+        retryRequested: true,
+      }),
+    );
     for (const letter of letters) {
-      const event = (await store.audit.scan(letter.seq - 1, 1))[0];
+      const event = (await store.read((r) => r.audit.scan(letter.seq - 1, 1)))[0];
       if (event === undefined || event.seq !== letter.seq) {
-        await store.destinations.deleteDeadLetter(destination.name, letter.seq);
+        await store.transaction((tx) => tx.destinations.deleteDeadLetter(destination.name, letter.seq));
         continue;
       }
       try {
         await sender.send([this.#outbound(destination, format)(event)]);
-        await store.destinations.deleteDeadLetter(destination.name, letter.seq);
+        await store.transaction((tx) => tx.destinations.deleteDeadLetter(destination.name, letter.seq));
         this.#options.onDelivery?.(destination.name, 'success', 1);
       } catch (error) {
-        await store.destinations.failDeadLetter(
-          destination.name,
-          letter.seq,
-          letter.attempts + 1,
-          errorMessage(error),
+        await store.transaction((tx) =>
+          tx.destinations.failDeadLetter(
+            destination.name,
+            letter.seq,
+            letter.attempts + 1,
+            errorMessage(error),
+          ),
         );
         this.#options.onDelivery?.(destination.name, 'failure', 1, errorMessage(error));
       }

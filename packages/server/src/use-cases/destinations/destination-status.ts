@@ -1,5 +1,5 @@
 import { destinationLease } from '../../domain/destinations/delivery-rules.js';
-import type { DestinationRecord } from '../../ports/destination-repository.js';
+import type { DestinationRecord } from '../../ports/storage/destinations.js';
 import type { UseCaseContext } from '../context.js';
 
 export interface DestinationStatus {
@@ -21,21 +21,23 @@ export const destinationStatus = async (
 ): Promise<DestinationStatus> => {
   const { store } = ctx;
   const now = ctx.clock.now();
-  const head = headSeq ?? (await store.destinations.auditHead());
+  const head = headSeq ?? (await store.read((r) => r.destinations.auditHead()));
   const lagEvents = Math.max(0, head - destination.deliveredSeq);
-  const oldest = lagEvents === 0 ? undefined : (await store.audit.scan(destination.deliveredSeq, 1))[0];
+  const oldest =
+    lagEvents === 0 ? undefined : (await store.read((r) => r.audit.scan(destination.deliveredSeq, 1)))[0];
   return {
     destination,
     headSeq: head,
     lagEvents,
     lagSeconds: oldest === undefined ? 0 : Math.max(0, (now.getTime() - oldest.ts.getTime()) / 1000),
-    dead: await store.destinations.countDeadLetters(destination.name),
-    leaseHolder: (await store.destinations.leaseHolder(destinationLease(destination.name), now)) ?? null,
+    dead: await store.read((r) => r.destinations.countDeadLetters(destination.name)),
+    leaseHolder:
+      (await store.read((r) => r.destinations.leaseHolder(destinationLease(destination.name), now))) ?? null,
   };
 };
 
 export const allDestinationStatuses = async (ctx: UseCaseContext): Promise<readonly DestinationStatus[]> => {
-  const head = await ctx.store.destinations.auditHead();
-  const destinations = await ctx.store.destinations.list();
+  const head = await ctx.store.read((r) => r.destinations.auditHead());
+  const destinations = await ctx.store.read((r) => r.destinations.list());
   return Promise.all(destinations.map((destination) => destinationStatus(ctx, destination, head)));
 };

@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_ATTEMPTS } from '../../domain/destinations/delivery-rules.js';
 import { CutoffError } from '../../domain/errors.js';
 import { destinationSealContext } from '../../domain/seal-contexts.js';
-import type { DestinationRecord } from '../../ports/destination-repository.js';
+import type { DestinationRecord } from '../../ports/storage/destinations.js';
 import type { EventFormat } from '../../ports/destination-sender.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext } from '../context.js';
@@ -86,7 +86,7 @@ export const putDestination = async (
     return isNew;
   });
   deps.wake();
-  const stored = await ctx.store.destinations.find(record.name);
+  const stored = await ctx.store.read((r) => r.destinations.find(record.name));
   return { destination: stored ?? record, created };
 };
 
@@ -138,7 +138,7 @@ export const replayDestination = async (
     );
   });
   deps.wake();
-  const stored = await deps.ctx.store.destinations.find(name);
+  const stored = await deps.ctx.store.read((r) => r.destinations.find(name));
   if (stored === undefined)
     throw new CutoffError('ERR_NOT_FOUND', { message: 'No destination with that name.' });
   return stored;

@@ -4,7 +4,7 @@ import { PeriodicTask } from '../../lib/periodic-task.js';
 import { toNumericDate, type Clock } from '../../ports/clock.js';
 import type { FeedNotifier } from '../../ports/feed-notifier.js';
 import type { Scheduler } from '../../ports/scheduler.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 export type FeedListener = (entry: RevocationEntry) => void;
 
@@ -171,7 +171,9 @@ export class RevocationFeedHub {
       const upTo = this.#appliedSeq;
       let after = afterSeq;
       while (after < upTo && this.#subscribers.has(subscriber)) {
-        const page = await this.#options.store.revocations.listLive(after, this.#nowSeconds(), PAGE);
+        const page = await this.#options.store.read((r) =>
+          r.revocations.listLive(after, this.#nowSeconds(), PAGE),
+        );
         for (const record of page) {
           if (record.seq > upTo) break;
           this.#sendTo(subscriber, toFeedEntry(record));
@@ -217,12 +219,10 @@ export class RevocationFeedHub {
         // when the read was issued is at or below it.
         const readAtMs = this.#options.clock.now().getTime();
         const readAtMonotonicMs = performance.now();
-        const head = await this.#options.store.revocations.head();
+        const head = await this.#options.store.read((r) => r.revocations.head());
         for (;;) {
-          const page = await this.#options.store.revocations.listLive(
-            this.#appliedSeq,
-            this.#nowSeconds(),
-            PAGE,
+          const page = await this.#options.store.read((r) =>
+            r.revocations.listLive(this.#appliedSeq, this.#nowSeconds(), PAGE),
           );
           for (const record of page) this.#deliver(toFeedEntry(record));
           if (page.length < PAGE) break;

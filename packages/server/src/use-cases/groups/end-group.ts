@@ -237,9 +237,5 @@ export const endGroup = async (
     if (error instanceof NothingToDo) return error.result;
     throw error;
   }
-  if (result.outcome === 'ended') {
-    ctx.onRevocationCommitted(result.entry);
-    for (const entry of result.memberEntries) ctx.onRevocationCommitted(entry);
-  }
   return result;
 };

@@ -10,7 +10,8 @@ import type {
   ReportSession,
   RevocationProof,
 } from '../../domain/reports/group-access-report.js';
-import type { AuditQuery, Store } from '../../ports/store.js';
+import type { AuditQuery } from '../../ports/storage/audit.js';
+import type { Store } from '../../ports/storage/store.js';
 import type { UseCaseContext } from '../context.js';
 
 const PAGE = 1000;
@@ -19,7 +20,9 @@ const PAGE = 1000;
 const allEvents = async (store: Store, query: Omit<AuditQuery, 'limit' | 'afterSeq'>) => {
   const events: AuditEventRecord[] = [];
   for (;;) {
-    const page = await store.audit.list({ ...query, limit: PAGE, afterSeq: events.at(-1)?.seq ?? 0 });
+    const page = await store.read((r) =>
+      r.audit.list({ ...query, limit: PAGE, afterSeq: events.at(-1)?.seq ?? 0 }),
+    );
     events.push(...page);
     if (page.length < PAGE) return events;
   }
@@ -100,8 +103,8 @@ export const buildGroupAccessReport = async (
 ): Promise<GroupAccessReport> => {
   const { store } = ctx;
   const now = ctx.clock.now();
-  const group = await store.groups.findByName(name);
-  const currentIds = await store.groups.memberIds(name);
+  const group = await store.read((r) => r.groups.findByName(name));
+  const currentIds = await store.read((r) => r.groups.memberIds(name));
   // The canary's own group revocations are tests, not evidence about the group's members.
   const groupEvents = (await allEvents(store, { target: `group:${name}` })).filter(
     (event) => !isCanaryActivity(event),
@@ -116,7 +119,10 @@ export const buildGroupAccessReport = async (
   const proofOf = async (event: AuditEventRecord): Promise<RevocationProof> => {
     const revocationId = stringOf(event.details?.['revocation_id']);
     if (revocationId !== null && !revocations.has(revocationId)) {
-      revocations.set(revocationId, await store.revocations.findById(revocationIdFromStore(revocationId)));
+      revocations.set(
+        revocationId,
+        await store.read((r) => r.revocations.findById(revocationIdFromStore(revocationId))),
+      );
     }
     const entry = revocationId === null ? undefined : revocations.get(revocationId);
     return {
@@ -145,9 +151,9 @@ export const buildGroupAccessReport = async (
 
   const members: ReportMember[] = [];
   for (const id of [...currentIds, ...[...removed].sort()]) {
-    const user = await store.users.findById(id);
+    const user = await store.read((r) => r.users.findById(id));
     if (user?.username === CANARY_USERNAME) continue;
-    const sessions = (await store.sessions.listByUser(id))
+    const sessions = (await store.read((r) => r.sessions.listByUser(id)))
       .map((session) => presentSession(session, now))
       .sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at) || a.id.localeCompare(b.id));
     const covering = [

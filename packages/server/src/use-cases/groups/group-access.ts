@@ -1,4 +1,4 @@
-import type { GroupRepository } from '../../ports/store.js';
+import type { GroupRepository } from '../../ports/storage/groups.js';
 
 /** What a user's groups grant at one instant, after the groups' end dates are applied. */
 export interface GroupAccess {

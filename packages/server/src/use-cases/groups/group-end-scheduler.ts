@@ -52,7 +52,7 @@ export class GroupEndScheduler {
   async tick(): Promise<number> {
     let ended = 0;
     try {
-      const due = await this.#ctx.store.groups.listDueForEnd(this.#ctx.clock.now());
+      const due = await this.#ctx.store.read((r) => r.groups.listDueForEnd(this.#ctx.clock.now()));
       for (const group of due) {
         if (this.#stopped) break;
         try {

@@ -1,7 +1,7 @@
 import { CutoffError } from '../../domain/errors.js';
 import type { GroupRecord, MemberDeactivation } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
-import type { GroupPatch } from '../../ports/store.js';
+import type { GroupPatch } from '../../ports/storage/groups.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 

@@ -58,7 +58,6 @@ export const applyWebhookPlan = async (
         );
         return { revocation, deactivated };
       });
-      ctx.onRevocationCommitted(result.revocation.entry);
       return {
         ...applied,
         deactivated: result.deactivated,

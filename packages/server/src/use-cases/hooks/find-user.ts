@@ -1,7 +1,7 @@
 import { parseUserId } from '../../domain/ids.js';
 import type { UserRecord } from '../../domain/records.js';
 import type { UserRef } from '../../domain/hooks/evaluate-mapping.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreReader } from '../../ports/storage/store.js';
 
 export type UserLookupResult =
   | { readonly kind: 'found'; readonly user: UserRecord }
@@ -10,7 +10,7 @@ export type UserLookupResult =
   | { readonly kind: 'ambiguous'; readonly count: number };
 
 /** The user a webhook names. Emails compare case-insensitively (ASCII letters), through an index. */
-export const findUserByRef = async (users: StoreTx['users'], ref: UserRef): Promise<UserLookupResult> => {
+export const findUserByRef = async (users: StoreReader['users'], ref: UserRef): Promise<UserLookupResult> => {
   const one = (user: UserRecord | undefined): UserLookupResult =>
     user === undefined ? { kind: 'missing' } : { kind: 'found', user };
   switch (ref.by) {

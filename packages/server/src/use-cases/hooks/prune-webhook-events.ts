@@ -1,7 +1,7 @@
 import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Scheduler } from '../../ports/scheduler.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /**
  * How long event ids are remembered for replay protection. A signature older than 5 minutes is
@@ -19,9 +19,8 @@ export const createWebhookEventPruner = (options: {
 }): PeriodicTask =>
   new PeriodicTask(
     async () => {
-      await options.store.webhookEvents.pruneBefore(
-        new Date(options.clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS),
-      );
+      const before = new Date(options.clock.now().getTime() - WEBHOOK_EVENT_RETENTION_MS);
+      await options.store.transaction((tx) => tx.webhookEvents.pruneBefore(before));
     },
     {
       intervalMs: PRUNE_INTERVAL_MS,

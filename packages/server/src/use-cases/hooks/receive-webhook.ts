@@ -70,7 +70,7 @@ export const receiveWebhook = async (
       detail,
     };
   };
-  const lookup = await findUserByRef(ctx.store.users, plan.user);
+  const lookup = await ctx.store.read((r) => findUserByRef(r.users, plan.user));
   if (lookup.kind === 'missing') return notApplied('user not found');
   if (lookup.kind === 'ambiguous') return notApplied(`${lookup.count} users have this ${plan.user.by}`);
 

@@ -1,5 +1,5 @@
 import { CutoffError } from '../../domain/errors.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import type { WebhookEventRef } from './webhook-result.js';

@@ -51,12 +51,12 @@ export const investigateUser = async (
   query: InvestigationQuery,
 ): Promise<Investigation> => {
   const { store } = ctx;
-  const user = await store.users.findById(query.userId);
+  const user = await store.read((r) => r.users.findById(query.userId));
   if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
   const now = ctx.clock.now();
   const since = query.since ?? new Date(now.getTime() - DEFAULT_WINDOW_MS);
 
-  const sessions = await store.sessions.listByUser(user.id);
+  const sessions = await store.read((r) => r.sessions.listByUser(user.id));
   const revoked = sessions
     .filter((session) => session.status === 'revoked')
     .sort((a, b) => (b.revokedAt?.getTime() ?? 0) - (a.revokedAt?.getTime() ?? 0))
@@ -68,7 +68,7 @@ export const investigateUser = async (
   for (const target of targets) {
     let afterSeq = 0;
     for (;;) {
-      const page = await store.audit.list({ target, since, limit: PER_QUERY, afterSeq });
+      const page = await store.read((r) => r.audit.list({ target, since, limit: PER_QUERY, afterSeq }));
       for (const event of page) bySeq.set(event.seq, event);
       const last = page.at(-1);
       if (page.length < PER_QUERY || last === undefined) break;

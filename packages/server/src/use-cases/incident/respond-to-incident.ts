@@ -2,7 +2,7 @@ import { CutoffError } from '../../domain/errors.js';
 import type { UserId } from '../../domain/ids.js';
 import type { OutboxMessage, UserRecord } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { incidentEmail, incidentSms } from '../notifications/incident-notice.js';
@@ -139,6 +139,5 @@ export const respondToIncident = async (
     );
     return { user: { ...user, mfaRequired: true }, revocation, notifications };
   });
-  ctx.onRevocationCommitted(result.revocation.entry);
   return { incidentId, ...result };
 };

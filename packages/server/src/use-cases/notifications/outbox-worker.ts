@@ -2,14 +2,9 @@ import type { AuditAction } from '../../domain/audit-actions.js';
 import type { OutboxMessage } from '../../domain/records.js';
 import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
+import type { NotificationSender } from '../../ports/notification-sender.js';
 import type { Scheduler } from '../../ports/scheduler.js';
-import type { Store } from '../../ports/store.js';
-
-/** Delivers one outbox message on one channel; throws when it could not (the worker retries). */
-export interface NotificationSender {
-  send(payload: Readonly<Record<string, unknown>>): Promise<void>;
-  close?(): void;
-}
+import type { Store } from '../../ports/storage/store.js';
 
 export interface OutboxWorkerOptions {
   readonly store: Store;
@@ -54,7 +49,9 @@ export const failureText = (error: unknown): string => {
 export class OutboxWorker {
   readonly #options: OutboxWorkerOptions;
   readonly #task: PeriodicTask;
+  #started = false;
   #stopped = false;
+  #woken = false;
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = options;
@@ -69,6 +66,7 @@ export class OutboxWorker {
   }
 
   start(): void {
+    this.#started = true;
     this.#task.start();
   }
 
@@ -78,23 +76,34 @@ export class OutboxWorker {
     await this.#task.stop();
   }
 
+  /**
+   * Runs a round now rather than at the next poll: a transaction has just committed messages
+   * (the store's commit listener calls it). Woken during a round, the worker runs another after it.
+   */
+  wake(): void {
+    if (!this.#started || this.#stopped) return;
+    this.#woken = true;
+    void this.#task.runNow();
+  }
+
   /** One claim-and-deliver round; returns how many messages it handled. */
   async runOnce(): Promise<number> {
     const { store, clock } = this.#options;
     const batch = this.#options.batchSize ?? DEFAULT_BATCH;
-    const claimed = await store.outbox.claimDue(
-      clock.now(),
-      batch,
-      this.#options.leaseMs ?? DEFAULT_LEASE_MS,
+    const claimed = await store.transaction((tx) =>
+      tx.outbox.claimDue(clock.now(), batch, this.#options.leaseMs ?? DEFAULT_LEASE_MS),
     );
     await Promise.all(claimed.map((message) => this.#deliver(message)));
     return claimed.length;
   }
 
-  /** Rounds until one claims less than a full batch: a full batch means more may be due now. */
+  /** Rounds until one claims less than a full batch (more may be due now), and again when woken meanwhile. */
   async #drain(): Promise<void> {
     const batch = this.#options.batchSize ?? DEFAULT_BATCH;
-    while (!this.#stopped && (await this.runOnce()) >= batch);
+    do {
+      this.#woken = false;
+      while (!this.#stopped && (await this.runOnce()) >= batch);
+    } while (this.#woken && !this.#stopped);
   }
 
   async #deliver(message: OutboxMessage): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ClientId } from '../../domain/ids.js';
 import type { ClientRecord } from '../../domain/records.js';
-import type { ClientRepository } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /** Far more clients than a deployment registers; past it the oldest entries are forgotten. */
 const MAX_REMEMBERED = 10_000;
@@ -14,11 +14,11 @@ const MAX_REMEMBERED = 10_000;
  */
 export class ClientDirectory {
   readonly #known = new Map<ClientId, ClientRecord>();
-  readonly #clients: Pick<ClientRepository, 'findById'>;
+  readonly #store: Store;
 
-  /** `clients`: the store's own repository, never a transaction's (its reads may be rolled back). */
-  constructor(clients: Pick<ClientRepository, 'findById'>) {
-    this.#clients = clients;
+  /** Reads through the store itself, never a transaction (whose reads may be rolled back). */
+  constructor(store: Store) {
+    this.#store = store;
   }
 
   /** A client read before, without I/O (usable inside a transaction). */
@@ -30,7 +30,7 @@ export class ClientDirectory {
   async find(id: ClientId): Promise<ClientRecord | undefined> {
     const known = this.#known.get(id);
     if (known !== undefined) return known;
-    const found = await this.#clients.findById(id);
+    const found = await this.#store.read((r) => r.clients.findById(id));
     if (found !== undefined) this.remember(found);
     return found;
   }

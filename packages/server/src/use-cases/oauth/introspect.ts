@@ -21,9 +21,9 @@ export const createIntrospector = (ctx: UseCaseContext) => {
   const verify = createVerifiedTokenCache(ctx.signer, ctx.config.issuer);
 
   const introspectRefreshToken = async (token: string, now: Date): Promise<IntrospectionJson> => {
-    const record = await ctx.store.refreshTokens.findByHash(hashSecret(token));
+    const record = await ctx.store.read((r) => r.refreshTokens.findByHash(hashSecret(token)));
     if (record?.status !== 'active' || record.expiresAt <= now) return INACTIVE;
-    const session = await ctx.store.sessions.findById(record.sessionId);
+    const session = await ctx.store.read((r) => r.sessions.findById(record.sessionId));
     if (session?.status !== 'active' || session.idleExpiresAt <= now) return INACTIVE;
     return JSON.stringify({
       active: true,

@@ -1,6 +1,6 @@
 import type { ClientRecord, RevocationRecord, SessionRecord, UserRecord } from '../../domain/records.js';
 import { hashSecret } from '../../lib/secrets.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { newRefreshToken, userAccessTokenClaims, type TokenResponse } from '../auth/issue-tokens.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
@@ -164,7 +164,6 @@ export const refreshTokenGrant = async (
 
   switch (outcome.kind) {
     case 'reused':
-      ctx.onRevocationCommitted(outcome.entry);
       throw invalidGrant('reuse of a rotated token: its session was revoked');
     case 'invalid':
       throw invalidGrant(outcome.why);

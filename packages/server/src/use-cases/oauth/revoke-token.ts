@@ -21,9 +21,9 @@ const targetOf = async (
     if (claims === undefined) return undefined;
     return claims.client_id === client.id ? { type: 'token', id: claims.jti } : 'other_client';
   }
-  const record = await ctx.store.refreshTokens.findByHash(hashSecret(token));
+  const record = await ctx.store.read((r) => r.refreshTokens.findByHash(hashSecret(token)));
   if (record === undefined) return undefined;
-  const session = await ctx.store.sessions.findById(record.sessionId);
+  const session = await ctx.store.read((r) => r.sessions.findById(record.sessionId));
   if (session === undefined) return undefined;
   if (session.clientId !== client.id) return 'other_client';
   return session.status === 'active' ? { type: 'session', id: session.id } : undefined;
@@ -47,8 +47,7 @@ export const revokeToken = async (
   if (target === 'other_client') {
     throw new OAuthError('unauthorized_client', 'The token was not issued to this client.');
   }
-  const applied = await ctx.store.transaction((tx) =>
+  await ctx.store.transaction((tx) =>
     applyRevocation(ctx, tx, { target, reason: 'manual', details: { trigger: 'rfc7009' } }, requestContext),
   );
-  ctx.onRevocationCommitted(applied.entry);
 };

@@ -4,7 +4,7 @@ import type { AuthorizationCodeRecord } from '../../domain/oidc-records.js';
 import type { ClientRecord, RevocationRecord, SessionRecord, UserRecord } from '../../domain/records.js';
 import { hashSecret, secretsEqual } from '../../lib/secrets.js';
 import { toNumericDate } from '../../ports/clock.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { newRefreshToken, userAccessTokenClaims } from '../auth/issue-tokens.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -165,7 +165,6 @@ export const authorizationCodeGrant = async (
   });
 
   if (outcome.kind === 'replayed') {
-    if (outcome.entry !== undefined) ctx.onRevocationCommitted(outcome.entry);
     throw new OAuthError('invalid_grant', 'The code has already been used.');
   }
   if (outcome.kind === 'invalid') throw new OAuthError('invalid_grant', outcome.description);

@@ -1,6 +1,7 @@
 import type { OutboxMessage } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
-import type { SessionSelector, StoreTx } from '../../ports/store.js';
+import type { SessionSelector } from '../../domain/session-selector.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 
 /** The outbox channel of OpenID Connect Back-Channel Logout 1.0 deliveries. */
 export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';

@@ -19,13 +19,13 @@ export const findLiveBrowserSession = async (
 ): Promise<LiveBrowserSession | undefined> => {
   if (cookie === undefined || !cookie.startsWith(SECRET_PREFIX.browserSession) || cookie.length > 200)
     return undefined;
-  const sessionId = await ctx.store.oidc.findBrowserSession(hashSecret(cookie));
+  const sessionId = await ctx.store.read((r) => r.oidc.findBrowserSession(hashSecret(cookie)));
   if (sessionId === undefined) return undefined;
-  const session = await ctx.store.sessions.findById(sessionId);
+  const session = await ctx.store.read((r) => r.sessions.findById(sessionId));
   const now = ctx.clock.now();
   if (session?.status !== 'active' || session.idleExpiresAt <= now || session.absoluteExpiresAt <= now)
     return undefined;
-  const user = await ctx.store.users.findById(session.userId);
+  const user = await ctx.store.read((r) => r.users.findById(session.userId));
   if (user?.active !== true) return undefined;
   return { session, user };
 };
@@ -36,6 +36,8 @@ export const startBrowserSession = async (
   session: SessionRecord,
 ): Promise<string> => {
   const cookie = randomSecret(SECRET_PREFIX.browserSession);
-  await ctx.store.oidc.insertBrowserSession(hashSecret(cookie), session.id, ctx.clock.now());
+  await ctx.store.transaction((tx) =>
+    tx.oidc.insertBrowserSession(hashSecret(cookie), session.id, ctx.clock.now()),
+  );
   return cookie;
 };

@@ -68,9 +68,9 @@ export const endSession = async (
     targets.add(browser.session.id);
   const actor = { type: 'user' as const, id: hint?.sub ?? browser?.user.id ?? 'unknown' };
   for (const sessionId of targets) {
-    const session = await ctx.store.sessions.findById(sessionId);
+    const session = await ctx.store.read((r) => r.sessions.findById(sessionId));
     if (session?.status !== 'active') continue;
-    const applied = await ctx.store.transaction((tx) =>
+    await ctx.store.transaction((tx) =>
       applyRevocation(
         ctx,
         tx,
@@ -82,7 +82,6 @@ export const endSession = async (
         { actor, request: requestContext.request },
       ),
     );
-    ctx.onRevocationCommitted(applied.entry);
   }
   return location === undefined
     ? { kind: 'page', status: 200, message: undefined }

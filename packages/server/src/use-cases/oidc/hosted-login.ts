@@ -45,14 +45,16 @@ export const startLoginAttempt = async (
   request: AuthorizationRequest,
 ): Promise<string> => {
   const cookie = randomSecret(SECRET_PREFIX.loginAttempt);
-  await ctx.store.oidc.insertLoginAttempt({
-    idHash: hashSecret(cookie),
-    // Unusable until a page is rendered with a token of its own.
-    csrfHash: hashSecret(randomSecret(SECRET_PREFIX.csrfToken)),
-    request,
-    userId: null,
-    expiresAt: new Date(ctx.clock.now().getTime() + LOGIN_ATTEMPT_TTL_SECONDS * 1000),
-  });
+  await ctx.store.transaction((tx) =>
+    tx.oidc.insertLoginAttempt({
+      idHash: hashSecret(cookie),
+      // Unusable until a page is rendered with a token of its own.
+      csrfHash: hashSecret(randomSecret(SECRET_PREFIX.csrfToken)),
+      request,
+      userId: null,
+      expiresAt: new Date(ctx.clock.now().getTime() + LOGIN_ATTEMPT_TTL_SECONDS * 1000),
+    }),
+  );
   return cookie;
 };
 
@@ -62,7 +64,9 @@ const rotateCsrf = async (
   attempt: LoginAttemptRecord,
 ): Promise<string> => {
   const csrf = randomSecret(SECRET_PREFIX.csrfToken);
-  await ctx.store.oidc.updateLoginAttempt(attempt.idHash, { csrfHash: hashSecret(csrf) });
+  await ctx.store.transaction((tx) =>
+    tx.oidc.updateLoginAttempt(attempt.idHash, { csrfHash: hashSecret(csrf) }),
+  );
   return csrf;
 };
 
@@ -71,7 +75,9 @@ const findAttempt = async (
   cookie: string | undefined,
 ): Promise<LoginAttemptRecord | undefined> => {
   const idHash = attemptHash(cookie);
-  return idHash === undefined ? undefined : ctx.store.oidc.findLoginAttempt(idHash, ctx.clock.now());
+  return idHash === undefined
+    ? undefined
+    : ctx.store.read((r) => r.oidc.findLoginAttempt(idHash, ctx.clock.now()));
 };
 
 /** `GET /login`: the form for the attempt's current step. */
@@ -145,7 +151,7 @@ const finish = async (
     trigger: 'sso',
   });
   const ssoCookie = await startBrowserSession(ctx, session);
-  await ctx.store.oidc.deleteLoginAttempt(attempt.idHash);
+  await ctx.store.transaction((tx) => tx.oidc.deleteLoginAttempt(attempt.idHash));
   const location = await issueAuthorizationCode(ctx, attempt.request, { session, user: verified.user });
   return { kind: 'done', ssoCookie, location };
 };
@@ -179,7 +185,9 @@ export const submitPassword = async (
     await openSession(ctx, verified, undefined, requestContext).catch((error: unknown) => {
       if (!(error instanceof CutoffError && error.code === 'ERR_MFA_REQUIRED')) throw error;
     });
-    await ctx.store.oidc.updateLoginAttempt(attempt.idHash, { userId: verified.user.id });
+    await ctx.store.transaction((tx) =>
+      tx.oidc.updateLoginAttempt(attempt.idHash, { userId: verified.user.id }),
+    );
     return {
       kind: 'form',
       step: 'totp',

@@ -1,7 +1,7 @@
 import { PeriodicTask } from '../../lib/periodic-task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Scheduler } from '../../ports/scheduler.js';
-import type { Store } from '../../ports/store.js';
+import type { Store } from '../../ports/storage/store.js';
 
 /**
  * Used authorization codes are kept a day past their 60-second life: a replay within that day
@@ -19,8 +19,8 @@ export const createOidcStatePruner = (options: {
 }): PeriodicTask =>
   new PeriodicTask(
     async () => {
-      await options.store.oidc.purgeExpired(
-        new Date(options.clock.now().getTime() - OIDC_STATE_RETENTION_MS),
+      await options.store.transaction((tx) =>
+        tx.oidc.purgeExpired(new Date(options.clock.now().getTime() - OIDC_STATE_RETENTION_MS)),
       );
     },
     {

@@ -33,9 +33,9 @@ export const userinfo = async (
   if (!scopes.includes('openid'))
     throw new UserinfoError('insufficient_scope', 'The access token was not issued with the openid scope.');
   const sid = claims.sid === undefined ? undefined : parseSessionId(claims.sid);
-  const session = sid === undefined ? undefined : await ctx.store.sessions.findById(sid);
+  const session = sid === undefined ? undefined : await ctx.store.read((r) => r.sessions.findById(sid));
   if (session?.status !== 'active') throw new UserinfoError('invalid_token', 'The session has ended.');
-  const user = await ctx.store.users.findById(session.userId);
+  const user = await ctx.store.read((r) => r.users.findById(session.userId));
   if (user?.active !== true) throw new UserinfoError('invalid_token', 'The session has ended.');
   return {
     sub: user.id,

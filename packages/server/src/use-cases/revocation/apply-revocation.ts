@@ -9,7 +9,7 @@ import {
 } from '../../domain/revocation-plan.js';
 import type { RevocationRecord } from '../../domain/records.js';
 import { toNumericDate } from '../../ports/clock.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { enqueueBackchannelLogouts } from '../oidc/backchannel-logout.js';

@@ -1,6 +1,6 @@
 import { closeNames, type RevocationMatch } from '../../domain/revocation-match.js';
 import type { RevocationTarget } from '../../domain/revocation-plan.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 
 /** Enough names to find a typo's original among; deployments have tens of groups and roles. */
 const KNOWN_NAMES_LIMIT = 10_000;

@@ -13,7 +13,7 @@ import {
   type RevocationMatch,
   type RevocationWarning,
 } from '../../domain/revocation-match.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 
 interface MatchReport {
   readonly matched: RevocationMatch;
@@ -63,6 +63,5 @@ export const revoke = async (
     const result = await applyRevocation(ctx, tx, { ...request, details }, requestContext);
     return { ...result, ...(await reportMatch(tx, request, target, result.sessionsRevoked)) };
   });
-  ctx.onRevocationCommitted(applied.entry);
   return { dryRun: false, ...applied };
 };

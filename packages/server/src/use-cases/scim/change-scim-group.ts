@@ -2,7 +2,7 @@ import type { UserId } from '../../domain/ids.js';
 import type { GroupRecord, RevocationRecord } from '../../domain/records.js';
 import { groupNameFor } from '../../domain/scim/group-name.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
-import type { GroupPatch } from '../../ports/store.js';
+import type { GroupPatch } from '../../ports/storage/groups.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocations } from '../revocation/apply-revocation.js';
@@ -96,6 +96,5 @@ export const changeScimGroup = async (
     const revocations: RevocationRecord[] = applied.map((revocation) => revocation.entry);
     return { group, revocations };
   });
-  for (const entry of result.revocations) ctx.onRevocationCommitted(entry);
   return result;
 };

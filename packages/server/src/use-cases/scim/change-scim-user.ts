@@ -3,7 +3,7 @@ import type { UserId } from '../../domain/ids.js';
 import type { RevocationReason } from '../../domain/revocation-plan.js';
 import type { RevocationRecord, UserRecord } from '../../domain/records.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
-import type { UserPatch } from '../../ports/store.js';
+import type { UserPatch } from '../../ports/storage/users.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { requireUnreservedUsername } from '../canary/canary-account.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -93,7 +93,7 @@ export const changeScimUser = async (
   options: WriteOptions,
   requestContext: RequestContext,
 ): Promise<ScimUserChange> => {
-  const first = await ctx.store.users.findById(id);
+  const first = await ctx.store.read((r) => r.users.findById(id));
   if (first === undefined) throw userNotFound();
   checkIfMatch(options.ifMatch, first.updatedAt);
   const planned = compute(first);
@@ -154,6 +154,5 @@ export const changeScimUser = async (
     );
     return { user, revocation: applied.entry };
   });
-  if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation);
   return result;
 };

@@ -4,7 +4,7 @@ import type { GroupRecord } from '../../domain/records.js';
 import { GROUP_ID_PREFIX, groupNameFor } from '../../domain/scim/group-name.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
 import { randomId } from '../../lib/secrets.js';
-import type { StoreTx } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
 import { auditEvent } from '../audit/audit-event.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { parseGroupResource, quoted } from './group-resource.js';

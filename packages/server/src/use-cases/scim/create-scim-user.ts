@@ -19,7 +19,8 @@ export const createScimUser = async (
   const fields = parseUserResource(body, 'clear');
   requireUnreservedUsername(fields.username);
   // Checked before hashing (argon2 is slow); the insert below still catches a race.
-  if ((await ctx.store.users.findByUsername(fields.username)) !== undefined) throw userNameTaken();
+  if ((await ctx.store.read((r) => r.users.findByUsername(fields.username))) !== undefined)
+    throw userNameTaken();
   const passwordHash = fields.password === undefined ? null : await ctx.passwords.hash(fields.password);
   const now = ctx.clock.now();
   const user: UserRecord = {

@@ -51,6 +51,5 @@ export const deleteScimGroup = async (
     );
     return applied?.entry ?? null;
   });
-  if (entry !== null) ctx.onRevocationCommitted(entry);
   return entry;
 };

@@ -44,6 +44,5 @@ export const deleteScimUser = async (
     );
     return applied.entry;
   });
-  ctx.onRevocationCommitted(entry);
   return entry;
 };

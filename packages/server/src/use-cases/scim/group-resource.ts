@@ -5,7 +5,8 @@ import { getAttribute, isObject, type JsonObject } from '../../domain/scim/json.
 import { project, type Projection } from '../../domain/scim/projection.js';
 import { GROUP_RESOURCE, SCHEMA } from '../../domain/scim/resource-schemas.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
-import type { GroupRepository, UserRepository } from '../../ports/store.js';
+import type { GroupRepository } from '../../ports/storage/groups.js';
+import type { UserRepository } from '../../ports/storage/users.js';
 import { versionOf, type AbsentAttributes } from './scim-resources.js';
 
 /** What a SCIM Group body sets; `undefined`: not asserted, kept (see `AbsentAttributes`). */

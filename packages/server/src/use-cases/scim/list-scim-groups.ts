@@ -4,7 +4,7 @@ import type { FilterNode } from '../../domain/scim/filter-parser.js';
 import type { JsonObject } from '../../domain/scim/json.js';
 import { filterMentions, sortComparator, type ListQuery } from '../../domain/scim/list-query.js';
 import { GROUP_RESOURCE, isSchemaUri, SCHEMA } from '../../domain/scim/resource-schemas.js';
-import type { GroupRepository } from '../../ports/store.js';
+import type { StoreReader } from '../../ports/storage/store.js';
 import type { UseCaseContext } from '../context.js';
 import { groupNotFound } from './change-scim-group.js';
 import { renderGroup } from './group-resource.js';
@@ -14,7 +14,7 @@ import { scimBaseUrl } from './scim-resources.js';
 const SCAN_PAGE = 500;
 
 export const getScimGroup = async (ctx: UseCaseContext, id: string): Promise<GroupRecord> => {
-  const group = await ctx.store.groups.findById(id);
+  const group = await ctx.store.read((r) => r.groups.findById(id));
   if (group === undefined) throw groupNotFound();
   return group;
 };
@@ -26,7 +26,7 @@ const isCoreAttribute = (node: FilterNode & { kind: 'compare' }, name: string): 
 
 /** `externalId eq` and `id eq` use the store's indexes; `displayName` (case-insensitive) is scanned. */
 const indexedCandidates = async (
-  groups: GroupRepository,
+  groups: StoreReader['groups'],
   node: FilterNode,
 ): Promise<readonly GroupRecord[] | undefined> => {
   if (node.kind === 'and') {
@@ -40,7 +40,7 @@ const indexedCandidates = async (
   return found === undefined ? [] : [found];
 };
 
-async function* allGroups(groups: GroupRepository): AsyncGenerator<GroupRecord> {
+async function* allGroups(groups: StoreReader['groups']): AsyncGenerator<GroupRecord> {
   let cursor: string | undefined;
   do {
     const page = await groups.list({ limit: SCAN_PAGE, ...(cursor !== undefined && { cursor }) });
@@ -53,11 +53,15 @@ async function* allGroups(groups: GroupRepository): AsyncGenerator<GroupRecord> 
  * GET /Groups with `filter`, `sortBy`, `startIndex` and `count`, in id order unless sorted.
  * Filters on `members` load each group's member ids.
  */
-export const listScimGroups = async (
+export const listScimGroups = (ctx: UseCaseContext, query: ListQuery): Promise<ScimPage<GroupRecord>> =>
+  ctx.store.read((reader) => listScimGroupsWith(reader, ctx, query));
+
+const listScimGroupsWith = async (
+  reader: StoreReader,
   ctx: UseCaseContext,
   query: ListQuery,
 ): Promise<ScimPage<GroupRecord>> => {
-  const { groups } = ctx.store;
+  const { groups } = reader;
   const matches =
     query.filter === undefined ? undefined : compileFilter(query.filter, GROUP_RESOURCE, { lenient: false });
   const compare =

@@ -5,7 +5,7 @@ import type { FilterNode } from '../../domain/scim/filter-parser.js';
 import { isSchemaUri, SCHEMA, USER_RESOURCE } from '../../domain/scim/resource-schemas.js';
 import { filterMentions, sortComparator, type ListQuery } from '../../domain/scim/list-query.js';
 import type { JsonObject } from '../../domain/scim/json.js';
-import type { UserRepository } from '../../ports/store.js';
+import type { StoreReader } from '../../ports/storage/store.js';
 import type { UseCaseContext } from '../context.js';
 import { userNotFound } from './change-scim-user.js';
 import { scimBaseUrl } from './scim-resources.js';
@@ -21,7 +21,7 @@ export interface ScimPage<T> {
 const SCAN_PAGE = 500;
 
 export const getScimUser = async (ctx: UseCaseContext, id: UserId): Promise<UserRecord> => {
-  const user = await ctx.store.users.findById(id);
+  const user = await ctx.store.read((r) => r.users.findById(id));
   if (user === undefined) throw userNotFound();
   return user;
 };
@@ -37,7 +37,7 @@ const isCoreAttribute = (node: FilterNode & { kind: 'compare' }, name: string): 
  * evaluated on the candidates.
  */
 const indexedCandidates = async (
-  users: UserRepository,
+  users: StoreReader['users'],
   node: FilterNode,
 ): Promise<readonly UserRecord[] | undefined> => {
   switch (node.kind) {
@@ -68,7 +68,7 @@ const indexedCandidates = async (
   }
 };
 
-async function* allUsers(users: UserRepository): AsyncGenerator<UserRecord> {
+async function* allUsers(users: StoreReader['users']): AsyncGenerator<UserRecord> {
   let cursor: string | undefined;
   do {
     const page = await users.list({ limit: SCAN_PAGE, ...(cursor !== undefined && { cursor }) });
@@ -78,7 +78,7 @@ async function* allUsers(users: UserRepository): AsyncGenerator<UserRecord> {
 }
 
 /** Without filter or sort: the page straight from the store, in id order. */
-const plainPage = async (users: UserRepository, query: ListQuery): Promise<ScimPage<UserRecord>> => {
+const plainPage = async (users: StoreReader['users'], query: ListQuery): Promise<ScimPage<UserRecord>> => {
   const totalResults = await users.countAll();
   const items: UserRecord[] = [];
   let index = 0;
@@ -98,15 +98,22 @@ const plainPage = async (users: UserRepository, query: ListQuery): Promise<ScimP
  * equality use the store's indexes; any other filter, and any sort, reads every user in pages of
  * 500 and evaluates in memory (fine for tens of thousands of users; see docs/scim.md).
  */
-export const listScimUsers = async (ctx: UseCaseContext, query: ListQuery): Promise<ScimPage<UserRecord>> => {
-  const { users } = ctx.store;
+export const listScimUsers = (ctx: UseCaseContext, query: ListQuery): Promise<ScimPage<UserRecord>> =>
+  ctx.store.read((reader) => listScimUsersWith(reader, ctx, query));
+
+const listScimUsersWith = async (
+  reader: StoreReader,
+  ctx: UseCaseContext,
+  query: ListQuery,
+): Promise<ScimPage<UserRecord>> => {
+  const { users } = reader;
   if (query.filter === undefined && query.sortBy === undefined) return plainPage(users, query);
   const matches =
     query.filter === undefined ? undefined : compileFilter(query.filter, USER_RESOURCE, { lenient: false });
   const compare =
     query.sortBy === undefined ? undefined : sortComparator(USER_RESOURCE, query.sortBy, query.sortOrder);
   const needsGroups = filterMentions(query.filter, 'groups') || query.sortBy?.name.toLowerCase() === 'groups';
-  const loadGroups = groupRefLoader(ctx.store.groups);
+  const loadGroups = groupRefLoader(reader.groups);
   const baseUrl = scimBaseUrl(ctx.config);
   const candidates = query.filter === undefined ? undefined : await indexedCandidates(users, query.filter);
   const found: { readonly user: UserRecord; readonly resource: JsonObject }[] = [];

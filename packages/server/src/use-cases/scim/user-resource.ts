@@ -10,7 +10,7 @@ import { getAttribute, isObject, toBoolean, type JsonObject } from '../../domain
 import { project, type Projection } from '../../domain/scim/projection.js';
 import { SCHEMA, USER_RESOURCE } from '../../domain/scim/resource-schemas.js';
 import { ScimError } from '../../domain/scim/scim-error.js';
-import type { GroupRepository } from '../../ports/store.js';
+import type { GroupRepository } from '../../ports/storage/groups.js';
 import { versionOf, type AbsentAttributes } from './scim-resources.js';
 
 /**

@@ -18,17 +18,19 @@ export const confirmTotp = async (
   requestContext: RequestContext,
 ): Promise<UserRecord> => {
   const now = ctx.clock.now();
-  const user = await ctx.store.users.findById(id);
+  const user = await ctx.store.read((r) => r.users.findById(id));
   if (user === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No user with that id.' });
   const pending = user.totpPendingSecret ?? null;
   if (pending === null) throw new CutoffError('ERR_TOTP_NOT_PENDING');
   const step = ctx.totp.verify(openTotpSecret(ctx, id, pending), code, now);
   if (step === null) {
-    await ctx.store.audit.append(
-      auditEvent(requestContext, now, {
-        action: 'totp.confirmation_failed',
-        target: { type: 'user', id },
-      }),
+    await ctx.store.transaction((tx) =>
+      tx.audit.append(
+        auditEvent(requestContext, now, {
+          action: 'totp.confirmation_failed',
+          target: { type: 'user', id },
+        }),
+      ),
     );
     throw new CutoffError('ERR_TOTP_CODE_INVALID');
   }

@@ -4,7 +4,8 @@ import type { UserId } from '../../domain/ids.js';
 import { requireAcceptablePassword } from '../../domain/password-policy.js';
 import type { RevocationReason } from '../../domain/revocation-plan.js';
 import type { RevocationRecord, UserRecord } from '../../domain/records.js';
-import type { StoreTx, UserPatch } from '../../ports/store.js';
+import type { StoreTx } from '../../ports/storage/store.js';
+import type { UserPatch } from '../../ports/storage/users.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
@@ -96,6 +97,5 @@ export const updateUser = async (
     );
     return { user, revocation };
   });
-  if (result.revocation !== null) ctx.onRevocationCommitted(result.revocation.entry);
   return result;
 };

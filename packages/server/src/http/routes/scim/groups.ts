@@ -31,6 +31,6 @@ export const scimGroupRoutes = (scope: FastifyTypebox, deps: RouteDeps): void =>
     patch: async (id, body, options, context) =>
       (await patchScimGroup(ctx, id, body, options, context)).group,
     delete: (id, options, context) => deleteScimGroup(ctx, id, options, context),
-    present: (groups, projection) => presentGroups(groups, projection, ctx.store, baseUrl),
+    present: (groups, projection) => ctx.store.read((r) => presentGroups(groups, projection, r, baseUrl)),
   });
 };

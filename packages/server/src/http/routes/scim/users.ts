@@ -32,6 +32,6 @@ export const scimUserRoutes = (scope: FastifyTypebox, deps: RouteDeps): void => 
     patch: async (id, body, options, context) =>
       (await patchScimUser(ctx, scimUserIdParam(id), body, options, context)).user,
     delete: (id, options, context) => deleteScimUser(ctx, scimUserIdParam(id), options, context),
-    present: (users, projection) => presentUsers(users, projection, ctx.store.groups, baseUrl),
+    present: (users, projection) => ctx.store.read((r) => presentUsers(users, projection, r.groups, baseUrl)),
   });
 };

@@ -1,4 +1,4 @@
-import type { EventFormat } from './destination-sender.js';
+import type { EventFormat } from '../destination-sender.js';
 
 /**
  * A destination is a cursor over the audit chain, not a copy of its events: every audit event
