@@ -1,3 +1,4 @@
+import { createJoseRemoteJwsVerifier } from './adapters/signals/jose-remote-jws-verifier.js';
 import type { DestinationStream } from 'pino';
 import { RevocationIndex } from '@cutoff/guard/rule';
 import type { Config } from './config/config-schema.js';
@@ -218,6 +219,7 @@ export const createCutoffServer = async (
       metrics,
       registry,
       canary,
+      remoteJws: createJoseRemoteJwsVerifier(),
     },
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
 import { CutoffError } from '../domain/errors.js';
 import type { ApiKeyScope } from '../domain/records.js';
+import type { RemoteJwsVerifier } from '../ports/remote-jws-verifier.js';
 import type { CanaryRunner } from '../use-cases/canary/canary-runner.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import type { RevocationFeedHub } from '../use-cases/feed/revocation-feed-hub.js';
@@ -29,6 +30,8 @@ export interface RouteDeps {
   readonly metrics: Metrics;
   readonly registry: Registry;
   readonly canary: CanaryRunner;
+  /** Verifies what trusted transmitters sign (SETs, Global Token Revocation JWTs) with their JWKS. */
+  readonly remoteJws: RemoteJwsVerifier;
 }
 
 declare module 'fastify' {

@@ -18,6 +18,7 @@ import type {
 import type { ClientId, SessionId, UserId } from '../domain/ids.js';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
 import type { AuthorizationCodeRecord, LoginAttemptRecord } from '../domain/oidc-records.js';
+import type { SsfTransmitterRecord } from '../domain/signals/transmitter.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
 export type SessionSelector =
@@ -399,6 +400,21 @@ export interface OidcRepository {
   purgeExpired(before: Date): Promise<number>;
 }
 
+/** Trusted Shared Signals transmitters (docs/signals.md), by name; each issuer belongs to one. */
+export interface SsfTransmitterRepository {
+  /**
+   * Creates or replaces the transmitter of this name (a replacement keeps the creation time);
+   * true when created. Throws ERR_CONFLICT when another transmitter has the issuer.
+   */
+  put(transmitter: SsfTransmitterRecord): Promise<boolean>;
+  find(name: string): Promise<SsfTransmitterRecord | undefined>;
+  findByIssuer(issuer: string): Promise<SsfTransmitterRecord | undefined>;
+  /** By name. */
+  list(): Promise<readonly SsfTransmitterRecord[]>;
+  /** False when there was none of this name. */
+  remove(name: string): Promise<boolean>;
+}
+
 /** What use-cases see inside one transaction. */
 export interface StoreTx {
   readonly users: UserRepository;
@@ -416,6 +432,7 @@ export interface StoreTx {
   readonly canary: CanaryRepository;
   readonly leases: LeaseRepository;
   readonly oidc: OidcRepository;
+  readonly ssfTransmitters: SsfTransmitterRepository;
 }
 
 /**

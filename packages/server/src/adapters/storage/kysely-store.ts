@@ -17,6 +17,7 @@ import { KyselyRevocationRepository } from './revocation-repository.js';
 import type { Database, StoreDialect } from './schema.js';
 import { KyselySessionRepository } from './session-repository.js';
 import { KyselySigningKeyRepository } from './signing-key-repository.js';
+import { KyselySsfTransmitterRepository } from './ssf-transmitter-repository.js';
 import type { StoreContext } from './store-context.js';
 import { misuseMessage, TransactionMisuseGuard } from './transaction-guard.js';
 import type { TransactionScope } from './transaction-guard.js';
@@ -39,6 +40,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   canary: new KyselyCanaryRepository(context),
   leases: new KyselyLeaseRepository(context),
   oidc: new KyselyOidcRepository(context),
+  ssfTransmitters: new KyselySsfTransmitterRepository(context),
 });
 
 /**
@@ -111,6 +113,7 @@ export class KyselyStore implements Store {
   readonly canary: StoreTx['canary'];
   readonly leases: StoreTx['leases'];
   readonly oidc: StoreTx['oidc'];
+  readonly ssfTransmitters: StoreTx['ssfTransmitters'];
 
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
@@ -147,6 +150,7 @@ export class KyselyStore implements Store {
     this.canary = repos.canary;
     this.leases = repos.leases;
     this.oidc = repos.oidc;
+    this.ssfTransmitters = repos.ssfTransmitters;
   }
 
   /** The underlying Kysely handle, for migrations tooling and tests; use-cases use the port. */

@@ -573,6 +573,27 @@ const oidcClients = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/**
+ * Trusted Shared Signals transmitters (the SSF receiver). The issuer is unique: a SET's `iss`
+ * selects the one transmitter whose keys must verify it. Their `jti`s share `webhook_events`.
+ */
+const ssfReceiver = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<unknown>): Promise<void> {
+    const t = columnTypes(dialect);
+    await db.schema
+      .createTable('ssf_transmitters')
+      .ifNotExists()
+      .addColumn('name', t.key, (c) => c.primaryKey())
+      .addColumn('issuer', t.key, (c) => c.notNull().unique())
+      .addColumn('jwks_uri', 'text', (c) => c.notNull())
+      .addColumn('audience', 'text')
+      .addColumn('max_age_seconds', 'integer', (c) => c.notNull())
+      .addColumn('created_at', t.millis, (c) => c.notNull())
+      .addColumn('updated_at', t.millis, (c) => c.notNull())
+      .execute();
+  },
+});
+
 /** The migrations, in order. Names sort lexically; never rename or edit a released one. */
 const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0001_initial': initial(dialect),
@@ -586,6 +607,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0009_group_member_deactivation': groupMemberDeactivation(),
   '0010_canary': canary(dialect),
   '0011_oidc_clients': oidcClients(dialect),
+  '0012_ssf_receiver': ssfReceiver(dialect),
 });
 
 /** Every migration of a dialect. */

@@ -286,6 +286,18 @@ export interface Database {
   oidc_browser_sessions: OidcBrowserSessionsTable;
   oidc_login_attempts: OidcLoginAttemptsTable;
   oidc_authorization_codes: OidcAuthorizationCodesTable;
+  ssf_transmitters: SsfTransmittersTable;
+}
+
+/** Since 0012_ssf_receiver. */
+export interface SsfTransmittersTable {
+  name: string;
+  issuer: string;
+  jwks_uri: string;
+  audience: string | null;
+  max_age_seconds: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';
