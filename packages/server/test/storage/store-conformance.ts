@@ -13,6 +13,7 @@ import type { SessionSelector, Store } from '../../src/ports/store.js';
 import { kyselyOf, seedInBulk } from '../support/stores.js';
 import { describeBusinessEventsConformance } from './business-events-conformance.js';
 import { describeCanaryConformance } from './canary-conformance.js';
+import { describeSsfTransmitterConformance } from './ssf-transmitter-conformance.js';
 import {
   at,
   deferred,
@@ -1217,6 +1218,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
 
     describeBusinessEventsConformance(() => store);
     describeCanaryConformance(() => store);
+    describeSsfTransmitterConformance(() => store);
 
     describe('scale', () => {
       it('revokes a group of 2,000 users with 10 sessions each, and nobody else', async () => {
