@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CutoffError, ERROR_REGISTRY, type ErrorCode } from '../domain/errors.js';
 import { BearerTokenError, bearerChallenge, OAuthError } from '../use-cases/oauth/oauth-error.js';
 import { GTR_PATH } from '../use-cases/signals/authenticate-gtr-caller.js';
-import { SsfReceiveError } from '../use-cases/signals/ssf-error.js';
+import { SSF_RECEIVE_PATH, SsfReceiveError } from '../use-cases/signals/ssf-error.js';
 
 /** Connection-level failures of either store: the caller gets 503 and nothing was changed. */
 const STORE_UNAVAILABLE_CODES = new Set([
@@ -158,6 +158,10 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
     // A 5xx is the operator's to act on; a 4xx detail only helps debugging a client.
     if (cutoffError.status >= 500) request.log.error({ code: cutoffError.code, detail: cutoffError.detail });
     else request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  }
+  if (request.routeOptions.url === SSF_RECEIVE_PATH && cutoffError.status === 400) {
+    // Refused at the edge (a NUL in the query, say): still an RFC 8935 answer to a transmitter.
+    return reply.status(400).send({ err: 'invalid_request', description: cutoffError.message });
   }
   if (isOAuthRoute(request) && cutoffError.status < 500) {
     return reply.status(400).header('cache-control', 'no-store').send({

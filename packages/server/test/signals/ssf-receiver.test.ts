@@ -163,6 +163,33 @@ describe.each(TEST_BACKENDS)('Shared Signals receiver, POST /ssf/receive (%s)', 
     },
   );
 
+  it.skipIf(skip)('ES256 and PS256 transmitters are verified as RS256 ones are', async () => {
+    for (const alg of ['ES256', 'PS256'] as const) {
+      const user = await signIn();
+      const other = await startTestTransmitter({ audience: t.config.issuer, alg });
+      try {
+        const name = `t-${alg.toLowerCase()}`;
+        expect(
+          (
+            await t.api('PUT', `/v1/ssf/transmitters/${name}`, {
+              issuer: other.issuer,
+              jwks_uri: other.jwksUri,
+            })
+          ).status,
+        ).toBe(201);
+        const set = await other.sign({
+          subId: { format: 'email', email: user.email },
+          events: { [CAEP_SESSION_REVOKED]: {} },
+        });
+        expect((await push(set)).status).toBe(202);
+        expect(await active(user.refreshToken)).toBe(false);
+        expect((await t.api('DELETE', `/v1/ssf/transmitters/${name}`)).status).toBe(204);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it.skipIf(skip)(
     'an unknown event type or unknown subject: 202, nothing revoked, audited as ignored',
     async () => {

@@ -16,6 +16,7 @@ import {
 } from '../../use-cases/signals/authenticate-gtr-caller.js';
 import { globalTokenRevocation } from '../../use-cases/signals/global-token-revocation.js';
 import { receiveSet, type SetReceipt } from '../../use-cases/signals/receive-set.js';
+import { SSF_RECEIVE_PATH } from '../../use-cases/signals/ssf-error.js';
 import { putSsfTransmitter, removeSsfTransmitter } from '../../use-cases/signals/ssf-transmitters.js';
 import { hasScope, parseBearer } from '../api-key-authenticator.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
@@ -203,7 +204,7 @@ const receiveRoute = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     );
     scope.post(
-      '/ssf/receive',
+      SSF_RECEIVE_PATH,
       {
         schema: {
           operationId: 'receiveSecurityEvent',

@@ -1,5 +1,8 @@
 import type { SetProblem, SsfErrorCode } from '../../domain/signals/ssf-errors.js';
 
+/** The push endpoint: every 400 it answers has the RFC 8935 shape, whatever refused the request. */
+export const SSF_RECEIVE_PATH = '/ssf/receive';
+
 /**
  * A SET refused per RFC 8935 section 2.3: answered `{"err": …, "description": …}` (not Cutoff's
  * error shape; transmitters parse this one). 401 when the transmitter is not authenticated (no
