@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { RevocationIndex } from '@cutoff/guard/rule';
 import type { Config } from './config/config-schema.js';
 import { fetchProbeClient } from './adapters/canary/fetch-probe-client.js';
+import { createJoseRemoteJwsVerifier } from './adapters/signals/jose-remote-jws-verifier.js';
 import { createArgon2PasswordHasher } from './adapters/crypto/argon2-password-hasher.js';
 import { createAesGcmSecretSealer } from './adapters/crypto/aes-gcm-secret-sealer.js';
 import { createJoseTokenSigner } from './adapters/crypto/jose-token-signer.js';
@@ -257,6 +258,7 @@ export const createCutoffServer = async (
       registry,
       canary,
       destinations: destinationsDeps,
+      remoteJws: createJoseRemoteJwsVerifier(),
     },
     { logLevel: config.logLevel, trustProxy: config.trustProxy, logStream: options.logStream },
   );

@@ -16,6 +16,7 @@ import { createOutput } from './output.js';
 import { reportCanary, reportGroup } from './commands/report.js';
 import { registerCanaryCommands } from './commands/canary-commands.js';
 import { auditVerifyFiles, registerDestinationCommands } from './commands/destination-commands.js';
+import { registerSsfCommands } from './commands/ssf.js';
 import { registerRunbookCommands } from './runbook-commands.js';
 
 // dist/cli/main.js -> the package's own package.json, which every install of it carries.
@@ -214,6 +215,7 @@ report
 registerRunbookCommands(program, users, deps, feedDeps);
 registerCanaryCommands(program, deps);
 registerDestinationCommands(program, deps);
+registerSsfCommands(program, deps);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   createOutput(program.opts<{ json: boolean }>().json).error(

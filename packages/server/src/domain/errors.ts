@@ -37,6 +37,12 @@ export const ERROR_REGISTRY = {
     error: 'replayed_event',
     message: 'This webhook event id was already received; it was not applied again.',
   },
+  ERR_GTR_UNSUPPORTED_SUBJECT: {
+    status: 400,
+    error: 'unsupported_subject_format',
+    message:
+      'Global Token Revocation takes a sub_id of format email or iss_sub (with the issuer of Cutoff or of a configured transmitter).',
+  },
   ERR_FORBIDDEN: {
     status: 403,
     error: 'forbidden',
@@ -85,6 +91,12 @@ export const ERROR_REGISTRY = {
     error: 'secret_unavailable',
     message:
       'A stored secret this request needs cannot be opened with the configured keys; nothing was changed.',
+  },
+  ERR_SSF_KEYS_UNAVAILABLE: {
+    status: 503,
+    error: 'keys_unavailable',
+    message:
+      "The transmitter's signing keys (its jwks_uri) cannot be fetched right now; nothing was applied. Retry.",
   },
   ERR_INTERNAL: { status: 500, error: 'internal_error', message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; error: string; message: string }>;

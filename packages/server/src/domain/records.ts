@@ -144,7 +144,17 @@ export interface SigningKeyRecord {
 }
 
 export interface Actor {
-  readonly type: 'admin' | 'api_key' | 'user' | 'client' | 'system' | 'scim' | 'webhook' | 'canary';
+  readonly type:
+    | 'admin'
+    | 'api_key'
+    | 'user'
+    | 'client'
+    | 'system'
+    | 'scim'
+    | 'webhook'
+    | 'canary'
+    /** A trusted Shared Signals transmitter (its SETs, its signed Global Token Revocation calls). */
+    | 'ssf_transmitter';
   readonly id: string;
 }
 

@@ -27,11 +27,12 @@ import { revocationStreamRoutes } from './routes/revocation-stream.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { scimRoutes } from './routes/scim/index.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { signalRoutes } from './routes/signals.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { withErrorResponses } from './openapi/error-responses.js';
 import { hoistNamedSchemas } from './openapi/named-schemas.js';
-import { ErrorBody, OAuthErrorBody, ScimErrorBody } from './schemas.js';
+import { ErrorBody, OAuthErrorBody, ScimErrorBody, SsfErrorBody } from './schemas.js';
 import { createRouteTable, notFoundOrMethodNotAllowed } from './route-table.js';
 import { createValidatorCompiler, formatRequestValidationErrors } from './validator-compiler.js';
 
@@ -130,6 +131,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
   app.addSchema(ErrorBody);
   app.addSchema(OAuthErrorBody);
   app.addSchema(ScimErrorBody);
+  app.addSchema(SsfErrorBody);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundOrMethodNotAllowed(routeTable));
   app.addHook('onResponse', (request, reply, done) => {
@@ -195,6 +197,7 @@ export const buildApp = async (deps: RouteDeps, options: BuildAppOptions): Promi
     scimRoutes,
     canaryRoutes,
     destinationRoutes,
+    signalRoutes,
   ]) {
     routes(app, deps);
   }

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CutoffError, ERROR_REGISTRY, type ErrorCode } from '../domain/errors.js';
 import { BearerTokenError, bearerChallenge, OAuthError } from '../use-cases/oauth/oauth-error.js';
+import { GTR_PATH } from '../use-cases/signals/authenticate-gtr-caller.js';
+import { SSF_RECEIVE_PATH, SsfReceiveError } from '../use-cases/signals/ssf-error.js';
 
 /** Connection-level failures of either store: the caller gets 503 and nothing was changed. */
 const STORE_UNAVAILABLE_CODES = new Set([
@@ -51,7 +53,9 @@ const isClientAbort = (error: unknown, request: FastifyRequest): boolean => {
 /** Seconds a caller should wait before retrying a 503 of the store: a brief outage or conflict. */
 const STORE_RETRY_AFTER_SECONDS = 1;
 
-const isOAuthRoute = (request: FastifyRequest): boolean => request.url.startsWith('/oauth/');
+/** Global Token Revocation answers Cutoff's error shape: its 400/401/403/404 say different things. */
+const isOAuthRoute = (request: FastifyRequest): boolean =>
+  request.url.startsWith('/oauth/') && request.routeOptions.url !== GTR_PATH;
 
 const sendCutoffError = (request: FastifyRequest, reply: FastifyReply, error: CutoffError): FastifyReply => {
   if (error.code === 'ERR_RATE_LIMITED' && typeof error.extra?.retry_after_seconds === 'number') {
@@ -120,6 +124,11 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
       .header('cache-control', 'no-store')
       .send({ error: error.error, error_description: error.description });
   }
+  if (error instanceof SsfReceiveError) {
+    // RFC 8935 section 2.3; the description says what was wrong with the SET, never its content.
+    request.log.info({ err_code: error.err, description: error.description }, 'SET refused');
+    return reply.status(error.status).send({ err: error.err, description: error.description });
+  }
   if (error instanceof OAuthError) {
     // The refusal's reason is the operator's (why a refresh failed); the client gets RFC 6749 only.
     if (error.detail !== undefined)
@@ -152,6 +161,10 @@ export const errorHandler = (error: unknown, request: FastifyRequest, reply: Fas
     // A 5xx is the operator's to act on; a 4xx detail only helps debugging a client.
     if (cutoffError.status >= 500) request.log.error({ code: cutoffError.code, detail: cutoffError.detail });
     else request.log.warn({ code: cutoffError.code, detail: cutoffError.detail });
+  }
+  if (request.routeOptions.url === SSF_RECEIVE_PATH && cutoffError.status === 400) {
+    // Refused at the edge (a NUL in the query, say): still an RFC 8935 answer to a transmitter.
+    return reply.status(400).send({ err: 'invalid_request', description: cutoffError.message });
   }
   if (isOAuthRoute(request) && cutoffError.status < 500) {
     return reply.status(400).header('cache-control', 'no-store').send({

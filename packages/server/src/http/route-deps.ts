@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config-schema.js';
 import { CutoffError } from '../domain/errors.js';
 import type { ApiKeyScope } from '../domain/records.js';
+import type { RemoteJwsVerifier } from '../ports/remote-jws-verifier.js';
 import type { CanaryRunner } from '../use-cases/canary/canary-runner.js';
 import type { UseCaseContext } from '../use-cases/context.js';
 import type { DestinationsDeps } from '../use-cases/destinations/destinations-deps.js';
@@ -32,6 +33,8 @@ export interface RouteDeps {
   readonly canary: CanaryRunner;
   /** Audit-stream destinations: their types and this replica's delivery worker. */
   readonly destinations: DestinationsDeps;
+  /** Verifies what trusted transmitters sign (SETs, Global Token Revocation JWTs) with their JWKS. */
+  readonly remoteJws: RemoteJwsVerifier;
 }
 
 declare module 'fastify' {

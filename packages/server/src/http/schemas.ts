@@ -35,6 +35,18 @@ export const OAuthErrorBody = Type.Object(
   { $id: 'OAuthError', title: 'OAuthError' },
 );
 
+/** RFC 8935 section 2.3 errors, as `POST /ssf/receive` answers a refused SET. */
+export const SsfErrorBody = Type.Object(
+  {
+    err: Type.String({
+      description:
+        '`invalid_request`, `invalid_key`, `invalid_issuer`, `invalid_audience`, `authentication_failed` or `access_denied`.',
+    }),
+    description: Type.String(),
+  },
+  { $id: 'SsfError', title: 'SsfError' },
+);
+
 /** RFC 7644 section 3.12 errors, as /scim/v2 answers them. */
 export const ScimErrorBody = Type.Object(
   {

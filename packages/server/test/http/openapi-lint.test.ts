@@ -76,11 +76,16 @@ describe('/openapi.json', () => {
     for (const [method, path, operation] of operations) {
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!/^[45]/.test(status) || operation.operationId === 'getReadiness') continue;
-        const expected = path.startsWith('/oauth/')
-          ? 'OAuthError'
-          : path.startsWith('/scim/')
-            ? 'ScimError'
-            : 'Error';
+        // Global Token Revocation answers Cutoff's shape (its 400/401/403/404 differ in meaning);
+        // the SSF push receiver answers RFC 8935's `{err, description}` to a refused SET.
+        const expected =
+          path === '/ssf/receive' && ['400', '401', '403'].includes(status)
+            ? 'SsfError'
+            : path.startsWith('/oauth/') && path !== '/oauth/global-token-revocation'
+              ? 'OAuthError'
+              : path.startsWith('/scim/')
+                ? 'ScimError'
+                : 'Error';
         expect(response.content?.['application/json']?.schema?.$ref, `${method} ${path} ${status}`).toBe(
           `#/components/schemas/${expected}`,
         );

@@ -73,6 +73,9 @@ describe('every documented route without a valid credential', () => {
         'POST /oauth/token',
         'POST /v1/auth/login',
         'POST /v1/hooks/{source}',
+        // RFC 8935 push: the SET's signature (a trusted transmitter's key) is the authentication;
+        // an unsigned or badly signed one is refused 401 `authentication_failed` (docs/signals.md).
+        'POST /ssf/receive',
         // Single sign-on: discovery and the browser-facing pages, public by design (docs/sso.md).
         'GET /.well-known/openid-configuration',
         'GET /login',

@@ -16,6 +16,7 @@ import { describeBusinessEventsConformance } from './business-events-conformance
 import { describeCanaryConformance } from './canary-conformance.js';
 import { describeDestinationConformance } from './destination-conformance.js';
 import { describeCommitConformance } from './commit-conformance.js';
+import { describeSsfTransmitterConformance } from './ssf-transmitter-conformance.js';
 import {
   at,
   deferred,
@@ -1203,7 +1204,9 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(second.seq).toBe(2);
         expect(await store.read((r) => r.revocations.head())).toBe(2);
         expect(await store.read((r) => r.revocations.findById('rev_2' as RevocationId))).toEqual(second);
-        expect(await store.read((r) => r.revocations.findById('rev_missing' as RevocationId))).toBeUndefined();
+        expect(
+          await store.read((r) => r.revocations.findById('rev_missing' as RevocationId)),
+        ).toBeUndefined();
       });
 
       it('lists live entries after a seq, oldest first, up to a limit', async () => {
@@ -1395,6 +1398,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
     describeCanaryConformance(() => store);
     describeDestinationConformance(() => store);
     describeCommitConformance(() => store);
+    describeSsfTransmitterConformance(() => store);
 
     describe('scale', () => {
       it('revokes a group of 2,000 users with 10 sessions each, and nobody else', async () => {

@@ -19,6 +19,7 @@ import { KyselyRevocationRepository } from './revocation-repository.js';
 import type { Database, StoreDialect } from './schema.js';
 import { KyselySessionRepository } from './session-repository.js';
 import { KyselySigningKeyRepository } from './signing-key-repository.js';
+import { KyselySsfTransmitterRepository } from './ssf-transmitter-repository.js';
 import type { StoreContext } from './store-context.js';
 import { KyselyUserRepository } from './user-repository.js';
 import { KyselyWebhookEventRepository } from './webhook-event-repository.js';
@@ -40,6 +41,7 @@ const repositories = (context: StoreContext): StoreTx => ({
   leases: new KyselyLeaseRepository(context),
   oidc: new KyselyOidcRepository(context),
   destinations: new KyselyDestinationRepository(context),
+  ssfTransmitters: new KyselySsfTransmitterRepository(context),
 });
 
 /**

@@ -317,6 +317,18 @@ export interface Database {
   oidc_authorization_codes: OidcAuthorizationCodesTable;
   destinations: DestinationsTable;
   destination_dead_letters: DestinationDeadLettersTable;
+  ssf_transmitters: SsfTransmittersTable;
+}
+
+/** Since 0013_ssf_receiver. */
+export interface SsfTransmittersTable {
+  name: string;
+  issuer: string;
+  jwks_uri: string;
+  audience: string | null;
+  max_age_seconds: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

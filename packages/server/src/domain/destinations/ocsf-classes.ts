@@ -122,6 +122,12 @@ export const OCSF_ACTIVITIES: Readonly<Record<string, OcsfActivity>> = Object.fr
   'destination.removed': activity('entityManagement', 4, 'Delete'),
   'destination.replayed': activity('entityManagement', OTHER, 'Replay'),
   'destination.dead_letter_retried': activity('entityManagement', OTHER, 'Dead Letter Retry'),
+  // Signals in: a Global Token Revocation logs the user off everywhere; SETs are API activity.
+  'global_token_revocation.requested': activity('authentication', 2, 'Logoff', 'success'),
+  'ssf.event_received': activity('apiActivity', OTHER, 'SET Received', 'success'),
+  'ssf.event_ignored': activity('apiActivity', OTHER, 'Ignored'),
+  'ssf_transmitter.configured': activity('entityManagement', 3, 'Update'),
+  'ssf_transmitter.removed': activity('entityManagement', 4, 'Delete'),
 } satisfies Record<AuditAction, OcsfActivity>);
 
 /** An action with no row (one added after this table): Base Event, activity Other. */

@@ -35,7 +35,9 @@ export const withErrorResponses = ({
   readonly url: string;
   readonly route: RouteOptions;
 }): { schema: FastifySchema; url: string } => {
-  const errorId = url.startsWith('/oauth/') ? 'OAuthError' : url.startsWith('/scim/') ? 'ScimError' : 'Error';
+  // Global Token Revocation answers Cutoff's shape, not RFC 6749's (error-handler.ts).
+  const oauth = url.startsWith('/oauth/') && url !== '/oauth/global-token-revocation';
+  const errorId = oauth ? 'OAuthError' : url.startsWith('/scim/') ? 'ScimError' : 'Error';
   const declared = (schema.response ?? {}) as Responses;
   const responses: Responses = Object.fromEntries(
     Object.entries(declared).map(([status, response]) => {

@@ -13,6 +13,7 @@ import type { RefreshTokenRepository } from './refresh-tokens.js';
 import type { RevocationRepository } from './revocations.js';
 import type { SessionRepository } from './sessions.js';
 import type { SigningKeyRepository } from './signing-keys.js';
+import type { SsfTransmitterRepository } from './ssf-transmitters.js';
 import type { UserRepository } from './users.js';
 import type { WebhookEventRepository } from './webhook-events.js';
 
@@ -34,6 +35,7 @@ export interface StoreTx {
   readonly leases: LeaseRepository;
   readonly oidc: OidcRepository;
   readonly destinations: DestinationRepository;
+  readonly ssfTransmitters: SsfTransmitterRepository;
 }
 
 /**

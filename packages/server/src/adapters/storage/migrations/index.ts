@@ -13,6 +13,7 @@ import { groupMemberDeactivation } from './0009_group_member_deactivation.js';
 import { canary } from './0010_canary.js';
 import { oidcClients } from './0011_oidc_clients.js';
 import { destinations } from './0012_destinations.js';
+import { ssfReceiver } from './0013_ssf_receiver.js';
 
 /** Session-level advisory lock held around migrations on PostgreSQL (one per database). */
 const MIGRATION_LOCK_KEY = '4432117101000002';
@@ -31,6 +32,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0010_canary': canary(dialect),
   '0011_oidc_clients': oidcClients(dialect),
   '0012_destinations': destinations(dialect),
+  '0013_ssf_receiver': ssfReceiver(dialect),
 });
 
 /** Every migration of a dialect. */
