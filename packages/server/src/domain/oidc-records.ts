@@ -13,6 +13,19 @@ export interface AuthorizationRequest {
   readonly maxAgeSeconds: number | null;
   /** `prompt=login`: the user must type the password again even with a live SSO session. */
   readonly forceLogin: boolean;
+  /** `prompt=consent`: ask for consent even when a grant is remembered. */
+  readonly forceConsent?: boolean;
+  /** `acr_values` asked for the second factor: a password-only session must do the TOTP step. */
+  readonly requireMfa?: boolean;
+}
+
+/** A user's remembered Allow for a client and a set of scopes (the consent page's answer). */
+export interface ConsentGrantRecord {
+  readonly userId: UserId;
+  readonly clientId: ClientId;
+  /** Space-separated, sorted: a request for scopes outside it asks again. */
+  readonly scope: string;
+  readonly createdAt: Date;
 }
 
 /** A hosted-login page in progress (secrets as sha256 only). */

@@ -1,9 +1,4 @@
-import type {
-  ApiKeyRecord,
-  ClientRecord,
-  SessionRecord,
-  UserRecord,
-} from '../domain/records.js';
+import type { ApiKeyRecord, ClientRecord, SessionRecord, UserRecord } from '../domain/records.js';
 import { apiKeyStatus } from '../domain/records.js';
 import { exportedAuditEvent } from '../domain/audit-chain.js';
 
@@ -54,6 +49,9 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
   token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   consent: client.consent,
+  jwks: client.jwks === null ? null : { keys: client.jwks.keys.map((key) => ({ ...key })) },
+  jwks_uri: client.jwksUri,
+  id_token_signed_response_alg: client.idTokenSignedResponseAlg,
   ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
 });
 

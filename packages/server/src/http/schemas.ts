@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { REVOCATION_KINDS, REVOCATION_REASONS } from '@cutoff/guard/rule';
 import { NAME_PATTERN, USERNAME_PATTERN } from '../domain/claims.js';
-import { API_KEY_SCOPES } from '../domain/records.js';
+import { API_KEY_SCOPES, ID_TOKEN_SIGNING_ALGS } from '../domain/records.js';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 
@@ -293,6 +293,17 @@ export const CreateApiKeyBody = Type.Object(
   { title: 'CreateApiKeyRequest', additionalProperties: false },
 );
 
+/** `private_key_jwt`: the client's public keys (RFC 7517 JWK Set); checked key by key at registration. */
+const ClientJwks = Type.Object(
+  {
+    keys: Type.Array(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown()), {
+      minItems: 1,
+      maxItems: 10,
+    }),
+  },
+  { title: 'ClientJwks', additionalProperties: false },
+);
+
 export const CreateClientBody = Type.Object(
   {
     id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
@@ -313,9 +324,24 @@ export const CreateClientBody = Type.Object(
     backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     backchannel_logout_session_required: Type.Optional(Type.Boolean()),
     token_endpoint_auth_method: Type.Optional(
-      literalUnion(['client_secret_basic', 'client_secret_post', 'none'] as const),
+      literalUnion(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const),
     ),
     consent: Type.Optional(literalUnion(['none', 'required'] as const)),
+    jwks: Type.Optional(ClientJwks),
+    jwks_uri: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description:
+          '`private_key_jwt`: where the public keys are served (https, or http on a loopback address).',
+      }),
+    ),
+    id_token_signed_response_alg: Type.Optional(
+      literalUnion(
+        ID_TOKEN_SIGNING_ALGS,
+        "The alg of this client's ID and logout tokens, kept across key rotations (default RS256).",
+      ),
+    ),
   },
   { title: 'CreateClientRequest', additionalProperties: false },
 );
@@ -334,6 +360,9 @@ export const ClientBody = Type.Object(
     backchannel_logout_session_required: Type.Boolean(),
     token_endpoint_auth_method: Type.String(),
     consent: Type.String(),
+    jwks: Type.Union([ClientJwks, Type.Null()]),
+    jwks_uri: Type.Union([Type.String(), Type.Null()]),
+    id_token_signed_response_alg: Type.String(),
     client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
   },
   { title: 'Client' },

@@ -17,7 +17,11 @@ import type {
 } from '../domain/records.js';
 import type { ClientId, SessionId, UserId } from '../domain/ids.js';
 import type { CanaryProbeRecord, CanaryRunRecord } from '../domain/canary/canary-records.js';
-import type { AuthorizationCodeRecord, LoginAttemptRecord } from '../domain/oidc-records.js';
+import type {
+  AuthorizationCodeRecord,
+  ConsentGrantRecord,
+  LoginAttemptRecord,
+} from '../domain/oidc-records.js';
 
 /** The set of sessions a revocation covers (kind `token` covers no session). */
 export type SessionSelector =
@@ -395,9 +399,27 @@ export interface OidcRepository {
    * the relying parties a revocation must tell (read before the sessions are marked revoked).
    */
   listBackchannelTargets(selector: SessionSelector): Promise<readonly BackchannelTarget[]>;
-  /** Deletes expired login attempts and codes older than `before`; returns how many. */
+  /**
+   * Records a `private_key_jwt` assertion's `jti` (kept until `expiresAt`). False when the client
+   * already used it: a replay.
+   */
+  recordClientAssertion(clientId: ClientId, jti: string, expiresAt: Date): Promise<boolean>;
+  findConsentGrant(userId: UserId, clientId: ClientId): Promise<ConsentGrantRecord | undefined>;
+  /** Inserts or replaces the grant of that user and client. */
+  saveConsentGrant(grant: ConsentGrantRecord): Promise<void>;
+  /** Forgets the grants a revocation of that user, that client or everyone ends; returns how many. */
+  deleteConsentGrants(owner: ConsentGrantOwner): Promise<number>;
+  /**
+   * Deletes login attempts, codes and assertion `jti`s that expired before `before`, and SSO cookie
+   * rows whose session ended (revoked or past its absolute lifetime) before it; returns how many.
+   */
   purgeExpired(before: Date): Promise<number>;
 }
+
+export type ConsentGrantOwner =
+  | { readonly kind: 'user'; readonly id: UserId }
+  | { readonly kind: 'client'; readonly id: ClientId }
+  | { readonly kind: 'all' };
 
 /** What use-cases see inside one transaction. */
 export interface StoreTx {

@@ -31,6 +31,7 @@ import {
 
 const sid = (id: string): SessionId => id as SessionId;
 const uid = (id: string): UserId => id as UserId;
+const cid = (id: string): ClientId => id as ClientId;
 
 const expectCode = async (promise: Promise<unknown>, code: string): Promise<void> => {
   const error = await promise.then(
@@ -1015,6 +1016,59 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.oidc.purgeExpired(at(50))).toBe(2);
         expect(await store.oidc.findAuthorizationCode('old')).toBeUndefined();
         expect(await store.oidc.findAuthorizationCode('new')).toBeDefined();
+      });
+
+      it('records an assertion jti once per client and purges it after it expires', async () => {
+        expect(await store.oidc.recordClientAssertion(cid('c_1'), 'j1', at(100))).toBe(true);
+        expect(await store.oidc.recordClientAssertion(cid('c_1'), 'j1', at(100))).toBe(false);
+        // Another client may pick the same jti: it is unique per issuer (RFC 7523 3).
+        expect(await store.oidc.recordClientAssertion(cid('c_2'), 'j1', at(100))).toBe(true);
+        expect(await store.oidc.purgeExpired(at(99))).toBe(0);
+        expect(await store.oidc.purgeExpired(at(100))).toBe(2);
+        expect(await store.oidc.recordClientAssertion(cid('c_1'), 'j1', at(200))).toBe(true);
+      });
+
+      it('purges SSO cookie rows whose session ended (revoked or past its absolute lifetime) before the cut', async () => {
+        await store.users.insert(makeUser('u_1'));
+        await store.clients.insert(makeClient('cutoff'));
+        await store.sessions.insert(makeSession('s_live', 'u_1', 'cutoff', { absoluteExpiresAt: at(1000) }));
+        await store.sessions.insert(makeSession('s_old', 'u_1', 'cutoff', { absoluteExpiresAt: at(10) }));
+        await store.sessions.insert(
+          makeSession('s_cut', 'u_1', 'cutoff', {
+            status: 'revoked',
+            revokedAt: at(20),
+            revokedReason: 'logout',
+          }),
+        );
+        for (const id of ['s_live', 's_old', 's_cut'])
+          await store.oidc.insertBrowserSession(`h_${id}`, sid(id), at(0));
+        expect(await store.oidc.purgeExpired(at(50))).toBe(2);
+        expect(await store.oidc.findBrowserSession('h_s_live')).toBe('s_live');
+        expect(await store.oidc.findBrowserSession('h_s_old')).toBeUndefined();
+        expect(await store.oidc.findBrowserSession('h_s_cut')).toBeUndefined();
+      });
+
+      it('remembers one consent grant per user and client, replaces it, and forgets by user, client or all', async () => {
+        const grant = (user: string, client: string, scope: string) => ({
+          userId: uid(user),
+          clientId: cid(client),
+          scope,
+          createdAt: at(0),
+        });
+        await store.oidc.saveConsentGrant(grant('u_1', 'c_1', 'openid'));
+        await store.oidc.saveConsentGrant(grant('u_1', 'c_1', 'email openid'));
+        await store.oidc.saveConsentGrant(grant('u_1', 'c_2', 'openid'));
+        await store.oidc.saveConsentGrant(grant('u_2', 'c_1', 'openid'));
+        await store.oidc.saveConsentGrant(grant('u_3', 'c_3', 'openid'));
+        expect(await store.oidc.findConsentGrant(uid('u_1'), cid('c_1'))).toEqual(
+          grant('u_1', 'c_1', 'email openid'),
+        );
+        expect(await store.oidc.findConsentGrant(uid('u_9'), cid('c_1'))).toBeUndefined();
+        expect(await store.oidc.deleteConsentGrants({ kind: 'client', id: cid('c_1') })).toBe(2);
+        expect(await store.oidc.findConsentGrant(uid('u_1'), cid('c_2'))).toBeDefined();
+        expect(await store.oidc.deleteConsentGrants({ kind: 'user', id: uid('u_1') })).toBe(1);
+        expect(await store.oidc.deleteConsentGrants({ kind: 'all' })).toBe(1);
+        expect(await store.oidc.findConsentGrant(uid('u_3'), cid('c_3'))).toBeUndefined();
       });
     });
 

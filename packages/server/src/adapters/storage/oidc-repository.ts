@@ -2,12 +2,19 @@ import type { ClientId, SessionId, UserId } from '../../domain/ids.js';
 import type {
   AuthorizationCodeRecord,
   AuthorizationRequest,
+  ConsentGrantRecord,
   LoginAttemptRecord,
 } from '../../domain/oidc-records.js';
 import type { ExpressionBuilder } from 'kysely';
-import type { BackchannelTarget, OidcRepository, SessionSelector } from '../../ports/store.js';
+import type {
+  BackchannelTarget,
+  ConsentGrantOwner,
+  OidcRepository,
+  SessionSelector,
+} from '../../ports/store.js';
 import { sessionCovered } from './selectors.js';
 import { fromMillis, fromMillisOrNull, toMillis } from './row-mapping.js';
+import { insertedRows } from './store-context.js';
 import type { Database, OidcAuthorizationCodesTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
@@ -175,15 +182,96 @@ export class KyselyOidcRepository implements OidcRepository {
     }));
   }
 
+  async recordClientAssertion(clientId: ClientId, jti: string, expiresAt: Date): Promise<boolean> {
+    // ON CONFLICT DO NOTHING: the primary key decides the race between two replays at once.
+    const result = await this.#context.db
+      .insertInto('oidc_client_assertions')
+      .values({ client_id: clientId, jti, expires_at: toMillis(expiresAt) })
+      .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
+      .executeTakeFirst();
+    return insertedRows(result) > 0;
+  }
+
+  async findConsentGrant(userId: UserId, clientId: ClientId): Promise<ConsentGrantRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('oidc_consent_grants')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          userId: row.user_id as UserId,
+          clientId: row.client_id as ClientId,
+          scope: row.scope,
+          createdAt: fromMillis(row.created_at),
+        };
+  }
+
+  async saveConsentGrant(grant: ConsentGrantRecord): Promise<void> {
+    await this.#context.db
+      .insertInto('oidc_consent_grants')
+      .values({
+        user_id: grant.userId,
+        client_id: grant.clientId,
+        scope: grant.scope,
+        created_at: toMillis(grant.createdAt),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'client_id'])
+          .doUpdateSet({ scope: grant.scope, created_at: toMillis(grant.createdAt) }),
+      )
+      .execute();
+  }
+
+  async deleteConsentGrants(owner: ConsentGrantOwner): Promise<number> {
+    let query = this.#context.db.deleteFrom('oidc_consent_grants');
+    if (owner.kind === 'user') query = query.where('user_id', '=', owner.id);
+    if (owner.kind === 'client') query = query.where('client_id', '=', owner.id);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async purgeExpired(before: Date): Promise<number> {
+    const cutoff = toMillis(before);
     const attempts = await this.#context.db
       .deleteFrom('oidc_login_attempts')
-      .where('expires_at', '<=', toMillis(before))
+      .where('expires_at', '<=', cutoff)
       .executeTakeFirst();
     const codes = await this.#context.db
       .deleteFrom('oidc_authorization_codes')
-      .where('expires_at', '<=', toMillis(before))
+      .where('expires_at', '<=', cutoff)
       .executeTakeFirst();
-    return Number(attempts.numDeletedRows) + Number(codes.numDeletedRows);
+    const assertions = await this.#context.db
+      .deleteFrom('oidc_client_assertions')
+      .where('expires_at', '<=', cutoff)
+      .executeTakeFirst();
+    // An SSO cookie row is dead once its session is: revoked, or past its absolute lifetime.
+    const browsers = await this.#context.db
+      .deleteFrom('oidc_browser_sessions')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('sessions')
+            .select('sessions.id')
+            .whereRef('sessions.id', '=', 'oidc_browser_sessions.session_id')
+            .where((inner) =>
+              inner.or([
+                inner('sessions.absolute_expires_at', '<=', cutoff),
+                inner.and([
+                  inner('sessions.revoked_at', 'is not', null),
+                  inner('sessions.revoked_at', '<=', cutoff),
+                ]),
+              ]),
+            ),
+        ),
+      )
+      .executeTakeFirst();
+    return [attempts, codes, assertions, browsers].reduce(
+      (sum, result) => sum + Number(result.numDeletedRows),
+      0,
+    );
   }
 }

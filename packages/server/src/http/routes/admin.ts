@@ -30,9 +30,9 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         summary: 'Register an OAuth client',
         tags: ['clients'],
         description:
-          "Registers a public or confidential client. A confidential client's secret is returned once. OpenID Connect relying parties register `redirect_uris` (https, or http on a loopback address; no fragment; matched exactly).",
+          "Registers a public or confidential client. A confidential client's secret is returned once. OpenID Connect relying parties register `redirect_uris` (https, or http on a loopback address; no fragment; matched exactly). A `private_key_jwt` client registers its public keys (`jwks` or `jwks_uri`) and gets no secret.",
         body: CreateClientBody,
-        response: { 201: ClientBody, 409: ErrorBody },
+        response: { 201: ClientBody, 400: ErrorBody, 409: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -51,6 +51,9 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
           tokenEndpointAuthMethod: body.token_endpoint_auth_method,
           consent: body.consent,
+          jwks: body.jwks,
+          jwksUri: body.jwks_uri,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
         },
         requestContext(request, principalOf(request).actor),
       );

@@ -34,6 +34,9 @@ export const bootstrap = async (
         backchannelLogoutUri: null,
         backchannelLogoutSessionRequired: false,
         tokenEndpointAuthMethod: 'none',
+        jwks: null,
+        jwksUri: null,
+        idTokenSignedResponseAlg: 'RS256',
         consent: 'none',
       });
     } catch (error) {
