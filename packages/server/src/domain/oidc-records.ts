@@ -37,6 +37,8 @@ export interface LoginAttemptRecord {
   readonly request: AuthorizationRequest;
   /** Set once the password was right and the TOTP step is pending. */
   readonly userId: UserId | null;
+  /** Set when the user is signed in (this SSO session) and the consent page is pending. */
+  readonly consentSessionId: SessionId | null;
   readonly expiresAt: Date;
 }
 

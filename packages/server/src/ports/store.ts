@@ -381,10 +381,7 @@ export interface OidcRepository {
   insertLoginAttempt(attempt: LoginAttemptRecord): Promise<void>;
   /** The attempt if it exists and has not expired at `now`. */
   findLoginAttempt(idHash: string, now: Date): Promise<LoginAttemptRecord | undefined>;
-  updateLoginAttempt(
-    idHash: string,
-    changes: { readonly csrfHash?: string; readonly userId?: UserId | null },
-  ): Promise<void>;
+  updateLoginAttempt(idHash: string, changes: LoginAttemptChanges): Promise<void>;
   deleteLoginAttempt(idHash: string): Promise<void>;
   insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
@@ -414,6 +411,12 @@ export interface OidcRepository {
    * rows whose session ended (revoked or past its absolute lifetime) before it; returns how many.
    */
   purgeExpired(before: Date): Promise<number>;
+}
+
+export interface LoginAttemptChanges {
+  readonly csrfHash?: string;
+  readonly userId?: UserId | null;
+  readonly consentSessionId?: SessionId | null;
 }
 
 export type ConsentGrantOwner =

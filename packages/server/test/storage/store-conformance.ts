@@ -943,6 +943,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           csrfHash: 'x1',
           request,
           userId: null,
+          consentSessionId: null,
           expiresAt: at(1000),
         });
         expect(await store.oidc.findLoginAttempt('a1', at(0))).toEqual({
@@ -950,12 +951,19 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           csrfHash: 'x1',
           request,
           userId: null,
+          consentSessionId: null,
           expiresAt: at(1000),
         });
         await store.oidc.updateLoginAttempt('a1', { csrfHash: 'x2', userId: uid('u_9') });
         expect(await store.oidc.findLoginAttempt('a1', at(999))).toMatchObject({
           csrfHash: 'x2',
           userId: 'u_9',
+          consentSessionId: null,
+        });
+        await store.oidc.updateLoginAttempt('a1', { consentSessionId: sid('s_sso') });
+        expect(await store.oidc.findLoginAttempt('a1', at(999))).toMatchObject({
+          userId: 'u_9',
+          consentSessionId: 's_sso',
         });
         expect(await store.oidc.findLoginAttempt('a1', at(1000))).toBeUndefined();
         await store.oidc.deleteLoginAttempt('a1');
@@ -1011,6 +1019,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           csrfHash: 'x',
           request,
           userId: null,
+          consentSessionId: null,
           expiresAt: at(10),
         });
         expect(await store.oidc.purgeExpired(at(50))).toBe(2);

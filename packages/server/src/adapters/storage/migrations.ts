@@ -576,7 +576,7 @@ const oidcClients = (dialect: StoreDialect): Migration => ({
 /**
  * Single sign-on, second part: `private_key_jwt` client keys (inline `jwks` or a `jwks_uri`), the
  * ID token algorithm a client pins, the assertion `jti`s seen (single use, kept until their
- * `exp`) and the remembered consent grants. New columns are nullable or have constant defaults:
+ * `exp`), the remembered consent grants, and the consent step of a login attempt. New columns are nullable or have constant defaults:
  * no row is rewritten on either dialect.
  */
 const ssoConsent = (dialect: StoreDialect): Migration => ({
@@ -588,6 +588,8 @@ const ssoConsent = (dialect: StoreDialect): Migration => ({
     await clients()
       .addColumn('id_token_signed_response_alg', 'text', (c) => c.notNull().defaultTo('RS256'))
       .execute();
+    // Set when the attempt waits on the consent page: the SSO session that will answer it.
+    await db.schema.alterTable('oidc_login_attempts').addColumn('consent_session_id', t.key).execute();
     await db.schema
       .createTable('oidc_client_assertions')
       .addColumn('client_id', t.key, (c) => c.notNull())

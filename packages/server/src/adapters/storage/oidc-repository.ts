@@ -9,6 +9,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type {
   BackchannelTarget,
   ConsentGrantOwner,
+  LoginAttemptChanges,
   OidcRepository,
   SessionSelector,
 } from '../../ports/store.js';
@@ -71,6 +72,7 @@ export class KyselyOidcRepository implements OidcRepository {
         csrf_hash: attempt.csrfHash,
         request: JSON.stringify(attempt.request),
         user_id: attempt.userId,
+        consent_session_id: attempt.consentSessionId,
         expires_at: toMillis(attempt.expiresAt),
       })
       .execute();
@@ -89,19 +91,18 @@ export class KyselyOidcRepository implements OidcRepository {
       csrfHash: row.csrf_hash,
       request: JSON.parse(row.request) as AuthorizationRequest,
       userId: row.user_id as UserId | null,
+      consentSessionId: row.consent_session_id as SessionId | null,
       expiresAt: fromMillis(row.expires_at),
     };
   }
 
-  async updateLoginAttempt(
-    idHash: string,
-    changes: { readonly csrfHash?: string; readonly userId?: UserId | null },
-  ): Promise<void> {
+  async updateLoginAttempt(idHash: string, changes: LoginAttemptChanges): Promise<void> {
     await this.#context.db
       .updateTable('oidc_login_attempts')
       .set({
         ...(changes.csrfHash !== undefined && { csrf_hash: changes.csrfHash }),
         ...(changes.userId !== undefined && { user_id: changes.userId }),
+        ...(changes.consentSessionId !== undefined && { consent_session_id: changes.consentSessionId }),
       })
       .where('id_hash', '=', idHash)
       .execute();

@@ -252,6 +252,8 @@ export interface OidcLoginAttemptsTable {
   request: string;
   user_id: string | null;
   expires_at: number;
+  /** 0012_sso_consent: the SSO session awaiting the consent page, or null. */
+  consent_session_id: string | null;
 }
 
 export interface OidcAuthorizationCodesTable {

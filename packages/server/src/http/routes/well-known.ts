@@ -3,6 +3,7 @@ import type { RouteDeps } from '../route-deps.js';
 
 import { CLIENT_ASSERTION_ALGS } from '../../use-cases/oauth/client-assertion.js';
 import { ID_TOKEN_SIGNING_ALGS } from '../../domain/records.js';
+import { ACR_VALUES_SUPPORTED } from '../../use-cases/oidc/acr.js';
 
 const SIGNING_ALGORITHMS = [...ID_TOKEN_SIGNING_ALGS];
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
@@ -58,6 +59,7 @@ export const openIdConfiguration = (issuer: string) => ({
     'nonce',
     'sid',
     'amr',
+    'acr',
     'email',
     'preferred_username',
     'name',
@@ -65,7 +67,8 @@ export const openIdConfiguration = (issuer: string) => ({
     'family_name',
     'groups',
   ],
-  prompt_values_supported: ['none', 'login'],
+  prompt_values_supported: ['none', 'login', 'consent'],
+  acr_values_supported: [...ACR_VALUES_SUPPORTED],
   backchannel_logout_supported: true,
   backchannel_logout_session_supported: true,
   frontchannel_logout_supported: false,
