@@ -59,3 +59,6 @@ export interface AuthorizationCodeRecord {
   /** The session the redemption created: a replay of the code revokes it. */
   readonly issuedSessionId: SessionId | null;
 }
+
+/** The outbox channel of OpenID Connect Back-Channel Logout 1.0 deliveries. */
+export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';

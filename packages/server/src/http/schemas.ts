@@ -368,6 +368,21 @@ export const ClientBody = Type.Object(
   { title: 'Client' },
 );
 
+export const BackchannelLogoutStatusBody = Type.Object(
+  {
+    client_id: Type.String(),
+    backchannel_logout_uri: Type.Union([Type.String(), Type.Null()]),
+    pending: Type.Integer({ description: 'Logout tokens not yet delivered (being retried).' }),
+    delivered: Type.Integer(),
+    dead: Type.Integer({ description: 'Given up after CUTOFF_OUTBOX_MAX_ATTEMPTS; retry them by id.' }),
+    last_error: Type.Union([Type.String(), Type.Null()], {
+      description: "The newest failed attempt's error: the receiver's status or the network error.",
+    }),
+    last_delivered_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'BackchannelLogoutStatus' },
+);
+
 export const ApiKeyBody = Type.Object({
   id: Type.String(),
   name: Type.String(),

@@ -401,6 +401,8 @@ export interface OidcRepository {
    * already used it: a replay.
    */
   recordClientAssertion(clientId: ClientId, jti: string, expiresAt: Date): Promise<boolean>;
+  /** The client's back-channel logout deliveries, from the outbox rows of that channel. */
+  backchannelLogoutStatus(clientId: ClientId): Promise<BackchannelLogoutStatus>;
   findConsentGrant(userId: UserId, clientId: ClientId): Promise<ConsentGrantRecord | undefined>;
   /** Inserts or replaces the grant of that user and client. */
   saveConsentGrant(grant: ConsentGrantRecord): Promise<void>;
@@ -411,6 +413,15 @@ export interface OidcRepository {
    * rows whose session ended (revoked or past its absolute lifetime) before it; returns how many.
    */
   purgeExpired(before: Date): Promise<number>;
+}
+
+export interface BackchannelLogoutStatus {
+  readonly pending: number;
+  readonly delivered: number;
+  readonly dead: number;
+  /** The newest failed attempt's error (the receiver's status or the network error; never a token). */
+  readonly lastError: string | null;
+  readonly lastDeliveredAt: Date | null;
 }
 
 export interface LoginAttemptChanges {

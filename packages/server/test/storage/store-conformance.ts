@@ -5,6 +5,7 @@ import type { ApiKeyId, ClientId, SessionId, UserId } from '../../src/domain/ids
 import type { AuthorizationCodeRecord } from '../../src/domain/oidc-records.js';
 import type {
   AuditEventRecord,
+  OutboxMessage,
   RefreshTokenStatus,
   RevocationRecord,
   SessionStatus,
@@ -21,6 +22,7 @@ import {
   makeAuditEvent,
   makeClient,
   makeGroup,
+  makeOutboxMessage,
   makeRefreshToken,
   makeRevocation,
   makeSession,
@@ -1025,6 +1027,38 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.oidc.purgeExpired(at(50))).toBe(2);
         expect(await store.oidc.findAuthorizationCode('old')).toBeUndefined();
         expect(await store.oidc.findAuthorizationCode('new')).toBeDefined();
+      });
+
+      it("summarizes a client's back-channel logout deliveries from the outbox", async () => {
+        await store.clients.insert(makeClient('c_bcl'));
+        const logout = (id: string, clientId: string, overrides: Partial<OutboxMessage> = {}) =>
+          makeOutboxMessage(id, {
+            kind: 'backchannel_logout',
+            payload: { to: 'https://rp.example/bcl', client_id: clientId, jti: id },
+            ...overrides,
+          });
+        await store.outbox.enqueue(logout('m1', 'c_bcl', { status: 'delivered', deliveredAt: at(5) }));
+        await store.outbox.enqueue(logout('m2', 'c_bcl', { status: 'delivered', deliveredAt: at(9) }));
+        await store.outbox.enqueue(
+          logout('m3', 'c_bcl', { status: 'dead', lastError: 'HTTP 503', createdAt: at(20) }),
+        );
+        await store.outbox.enqueue(logout('m4', 'c_bcl', { lastError: 'ECONNREFUSED', createdAt: at(30) }));
+        await store.outbox.enqueue(logout('m5', 'c_other'));
+        await store.outbox.enqueue(makeOutboxMessage('m6', { payload: { client_id: 'c_bcl' } }));
+        expect(await store.oidc.backchannelLogoutStatus(cid('c_bcl'))).toEqual({
+          pending: 1,
+          delivered: 2,
+          dead: 1,
+          lastError: 'ECONNREFUSED',
+          lastDeliveredAt: at(9),
+        });
+        expect(await store.oidc.backchannelLogoutStatus(cid('c_none'))).toEqual({
+          pending: 0,
+          delivered: 0,
+          dead: 0,
+          lastError: null,
+          lastDeliveredAt: null,
+        });
       });
 
       it('records an assertion jti once per client and purges it after it expires', async () => {

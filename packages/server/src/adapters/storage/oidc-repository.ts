@@ -1,12 +1,14 @@
 import type { ClientId, SessionId, UserId } from '../../domain/ids.js';
+import { BACKCHANNEL_LOGOUT_KIND } from '../../domain/oidc-records.js';
 import type {
   AuthorizationCodeRecord,
   AuthorizationRequest,
   ConsentGrantRecord,
   LoginAttemptRecord,
 } from '../../domain/oidc-records.js';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type {
+  BackchannelLogoutStatus,
   BackchannelTarget,
   ConsentGrantOwner,
   LoginAttemptChanges,
@@ -191,6 +193,38 @@ export class KyselyOidcRepository implements OidcRepository {
       .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
       .executeTakeFirst();
     return insertedRows(result) > 0;
+  }
+
+  async backchannelLogoutStatus(clientId: ClientId): Promise<BackchannelLogoutStatus> {
+    // The outbox keeps the destination client in the JSON payload (backchannel-logout.ts).
+    const payloadClient =
+      this.#context.dialect === 'postgres'
+        ? sql<string>`(payload::jsonb ->> 'client_id')`
+        : sql<string>`json_extract(payload, '$.client_id')`;
+    const mine = this.#context.db
+      .selectFrom('outbox')
+      .where('kind', '=', BACKCHANNEL_LOGOUT_KIND)
+      .where(payloadClient, '=', clientId);
+    const counts = await mine
+      .select((eb) => ['status', eb.fn.countAll<number>().as('count'), eb.fn.max('delivered_at').as('last')])
+      .groupBy('status')
+      .execute();
+    const failed = await mine
+      .select('last_error')
+      .where('last_error', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const count = (status: string): number => Number(counts.find((row) => row.status === status)?.count ?? 0);
+    const last = counts.find((row) => row.status === 'delivered')?.last;
+    return {
+      pending: count('pending'),
+      delivered: count('delivered'),
+      dead: count('dead'),
+      lastError: failed?.last_error ?? null,
+      lastDeliveredAt: last === null || last === undefined ? null : fromMillis(Number(last)),
+    };
   }
 
   async findConsentGrant(userId: UserId, clientId: ClientId): Promise<ConsentGrantRecord | undefined> {

@@ -2,8 +2,9 @@ import type { OutboxMessage } from '../../domain/records.js';
 import { randomId } from '../../lib/secrets.js';
 import type { SessionSelector, StoreTx } from '../../ports/store.js';
 
-/** The outbox channel of OpenID Connect Back-Channel Logout 1.0 deliveries. */
-export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';
+import { BACKCHANNEL_LOGOUT_KIND } from '../../domain/oidc-records.js';
+
+export { BACKCHANNEL_LOGOUT_KIND };
 
 /**
  * Inside the revocation's transaction, before its sessions are marked: one durable delivery per
