@@ -113,7 +113,10 @@ export interface ClientRecord {
   readonly jwks: PublicJwks | null;
   /** …or fetched from this https (or loopback http) URL. */
   readonly jwksUri: string | null;
-  /** `id_token_signed_response_alg`: ID and logout tokens keep it across key rotations. */
+  /**
+   * `id_token_signed_response_alg` (always RS256 for now): stored so ID and logout tokens can keep
+   * it across key rotations; the signer does not pin it yet and the API does not accept it yet.
+   */
   readonly idTokenSignedResponseAlg: IdTokenSigningAlg;
 }
 

@@ -51,7 +51,6 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   consent: client.consent,
   jwks: client.jwks === null ? null : { keys: client.jwks.keys.map((key) => ({ ...key })) },
   jwks_uri: client.jwksUri,
-  id_token_signed_response_alg: client.idTokenSignedResponseAlg,
   ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
 });
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { REVOCATION_KINDS, REVOCATION_REASONS } from '@cutoff/guard/rule';
 import { NAME_PATTERN, USERNAME_PATTERN } from '../domain/claims.js';
-import { API_KEY_SCOPES, ID_TOKEN_SIGNING_ALGS } from '../domain/records.js';
+import { API_KEY_SCOPES } from '../domain/records.js';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 
@@ -336,12 +336,6 @@ export const CreateClientBody = Type.Object(
           '`private_key_jwt`: where the public keys are served (https, or http on a loopback address).',
       }),
     ),
-    id_token_signed_response_alg: Type.Optional(
-      literalUnion(
-        ID_TOKEN_SIGNING_ALGS,
-        "The alg of this client's ID and logout tokens, kept across key rotations (default RS256).",
-      ),
-    ),
   },
   { title: 'CreateClientRequest', additionalProperties: false },
 );
@@ -362,7 +356,6 @@ export const ClientBody = Type.Object(
     consent: Type.String(),
     jwks: Type.Union([ClientJwks, Type.Null()]),
     jwks_uri: Type.Union([Type.String(), Type.Null()]),
-    id_token_signed_response_alg: Type.String(),
     client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
   },
   { title: 'Client' },

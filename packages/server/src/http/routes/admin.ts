@@ -55,7 +55,6 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           consent: body.consent,
           jwks: body.jwks,
           jwksUri: body.jwks_uri,
-          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
         },
         requestContext(request, principalOf(request).actor),
       );
