@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   ['canary_probe.updated', 'an admin replaced a canary probe'],
   ['canary_probe.deleted', 'an admin removed a canary probe'],
   ['client.created', 'an admin registered an OAuth/OpenID client'],
+  ['consent.granted', 'a user allowed a third-party client the scopes it asked (remembered)'],
+  ['consent.denied', 'a user refused a third-party client on the consent page'],
   ['destination.configured', 'an admin created or replaced an audit-stream destination'],
   ['destination.removed', 'an admin removed an audit-stream destination'],
   ['destination.replayed', 'an admin rewound a destination to re-deliver from a seq'],

@@ -13,6 +13,19 @@ export interface AuthorizationRequest {
   readonly maxAgeSeconds: number | null;
   /** `prompt=login`: the user must type the password again even with a live SSO session. */
   readonly forceLogin: boolean;
+  /** `prompt=consent`: ask for consent even when a grant is remembered. */
+  readonly forceConsent?: boolean;
+  /** `acr_values` asked for the second factor: a password-only session must do the TOTP step. */
+  readonly requireMfa?: boolean;
+}
+
+/** A user's remembered Allow for a client and a set of scopes (the consent page's answer). */
+export interface ConsentGrantRecord {
+  readonly userId: UserId;
+  readonly clientId: ClientId;
+  /** Space-separated, sorted: a request for scopes outside it asks again. */
+  readonly scope: string;
+  readonly createdAt: Date;
 }
 
 /** A hosted-login page in progress (secrets as sha256 only). */
@@ -24,6 +37,8 @@ export interface LoginAttemptRecord {
   readonly request: AuthorizationRequest;
   /** Set once the password was right and the TOTP step is pending. */
   readonly userId: UserId | null;
+  /** Set when the user is signed in (this SSO session) and the consent page is pending. */
+  readonly consentSessionId: SessionId | null;
   readonly expiresAt: Date;
 }
 
@@ -44,3 +59,6 @@ export interface AuthorizationCodeRecord {
   /** The session the redemption created: a replay of the code revokes it. */
   readonly issuedSessionId: SessionId | null;
 }
+
+/** The outbox channel of OpenID Connect Back-Channel Logout 1.0 deliveries. */
+export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';

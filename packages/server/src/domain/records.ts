@@ -75,8 +75,19 @@ export interface RefreshTokenRecord {
 }
 
 export type ClientType = 'public' | 'confidential';
-/** RFC 7591 `token_endpoint_auth_method`: `none` for public clients, a secret for confidential ones. */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/**
+ * RFC 7591 `token_endpoint_auth_method`: `none` for public clients; a secret, or a JWT signed
+ * with the client's own key (`private_key_jwt`, RFC 7523), for confidential ones.
+ */
+export type TokenEndpointAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+/** The algorithms Cutoff signs ID tokens and logout tokens with; a client pins one. */
+export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
+/** A JSON Web Key Set of public keys (RFC 7517 section 5), as the client registered it. */
+export interface PublicJwks {
+  readonly keys: readonly Readonly<Record<string, unknown>>[];
+}
 /** First-party clients (`none`) skip the consent screen; third-party ones are `required`. */
 export type ClientConsent = 'none' | 'required';
 
@@ -99,6 +110,15 @@ export interface ClientRecord {
   readonly backchannelLogoutSessionRequired: boolean;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   readonly consent: ClientConsent;
+  /** `private_key_jwt`: the client's public keys, registered inline (or null)… */
+  readonly jwks: PublicJwks | null;
+  /** …or fetched from this https (or loopback http) URL. */
+  readonly jwksUri: string | null;
+  /**
+   * `id_token_signed_response_alg` (always RS256 for now): stored so ID and logout tokens can keep
+   * it across key rotations; the signer does not pin it yet and the API does not accept it yet.
+   */
+  readonly idTokenSignedResponseAlg: IdTokenSigningAlg;
 }
 
 export const API_KEY_SCOPES = ['admin', 'feed:read', 'scim', 'introspect', 'hooks'] as const;

@@ -1,5 +1,12 @@
 import { CutoffError } from '../domain/errors.js';
-import { parseApiKeyId, parseUserId, type ApiKeyId, type UserId } from '../domain/ids.js';
+import {
+  parseApiKeyId,
+  parseClientId,
+  parseUserId,
+  type ApiKeyId,
+  type ClientId,
+  type UserId,
+} from '../domain/ids.js';
 import { ScimError } from '../domain/scim/scim-error.js';
 
 /*
@@ -16,6 +23,12 @@ export const userIdParam = (raw: string): UserId => {
 export const apiKeyIdParam = (raw: string): ApiKeyId => {
   const id = parseApiKeyId(raw);
   if (id === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No API key with that id.' });
+  return id;
+};
+
+export const clientIdParam = (raw: string): ClientId => {
+  const id = parseClientId(raw);
+  if (id === undefined) throw new CutoffError('ERR_NOT_FOUND', { message: 'No client with that id.' });
   return id;
 };
 

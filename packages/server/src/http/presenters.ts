@@ -49,6 +49,8 @@ export const presentClient = (client: ClientRecord, clientSecret?: string | null
   backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
   token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   consent: client.consent,
+  jwks: client.jwks === null ? null : { keys: client.jwks.keys.map((key) => ({ ...key })) },
+  jwks_uri: client.jwksUri,
   ...(clientSecret !== undefined && clientSecret !== null && { client_secret: clientSecret }),
 });
 

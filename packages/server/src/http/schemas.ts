@@ -305,6 +305,17 @@ export const CreateApiKeyBody = Type.Object(
   { title: 'CreateApiKeyRequest', additionalProperties: false },
 );
 
+/** `private_key_jwt`: the client's public keys (RFC 7517 JWK Set); checked key by key at registration. */
+const ClientJwks = Type.Object(
+  {
+    keys: Type.Array(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown()), {
+      minItems: 1,
+      maxItems: 10,
+    }),
+  },
+  { title: 'ClientJwks', additionalProperties: false },
+);
+
 export const CreateClientBody = Type.Object(
   {
     id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
@@ -325,9 +336,18 @@ export const CreateClientBody = Type.Object(
     backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     backchannel_logout_session_required: Type.Optional(Type.Boolean()),
     token_endpoint_auth_method: Type.Optional(
-      literalUnion(['client_secret_basic', 'client_secret_post', 'none'] as const),
+      literalUnion(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const),
     ),
     consent: Type.Optional(literalUnion(['none', 'required'] as const)),
+    jwks: Type.Optional(ClientJwks),
+    jwks_uri: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description:
+          '`private_key_jwt`: where the public keys are served (https, or http on a loopback address).',
+      }),
+    ),
   },
   { title: 'CreateClientRequest', additionalProperties: false },
 );
@@ -346,9 +366,26 @@ export const ClientBody = Type.Object(
     backchannel_logout_session_required: Type.Boolean(),
     token_endpoint_auth_method: Type.String(),
     consent: Type.String(),
+    jwks: Type.Union([ClientJwks, Type.Null()]),
+    jwks_uri: Type.Union([Type.String(), Type.Null()]),
     client_secret: Type.Optional(Type.String({ description: 'Shown once, at creation.' })),
   },
   { title: 'Client' },
+);
+
+export const BackchannelLogoutStatusBody = Type.Object(
+  {
+    client_id: Type.String(),
+    backchannel_logout_uri: Type.Union([Type.String(), Type.Null()]),
+    pending: Type.Integer({ description: 'Logout tokens not yet delivered (being retried).' }),
+    delivered: Type.Integer(),
+    dead: Type.Integer({ description: 'Given up after CUTOFF_OUTBOX_MAX_ATTEMPTS; retry them by id.' }),
+    last_error: Type.Union([Type.String(), Type.Null()], {
+      description: "The newest failed attempt's error: the receiver's status or the network error.",
+    }),
+    last_delivered_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'BackchannelLogoutStatus' },
 );
 
 export const ApiKeyBody = Type.Object({

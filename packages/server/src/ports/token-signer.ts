@@ -34,6 +34,8 @@ export interface IdTokenClaims extends JWTPayload {
   readonly auth_time: number;
   readonly sid: string;
   readonly amr: readonly string[];
+  /** `urn:cutoff:acr:pwd` or `urn:cutoff:acr:mfa` (use-cases/oidc/acr.ts). */
+  readonly acr: string;
   readonly nonce?: string;
   readonly at_hash?: string;
 }

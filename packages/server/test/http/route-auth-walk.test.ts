@@ -81,6 +81,7 @@ describe('every documented route without a valid credential', () => {
         'GET /login',
         'POST /login',
         'POST /login/totp',
+        'POST /login/consent',
         'GET /oauth/authorize',
         'GET /oauth/end-session',
         'POST /oauth/end-session',

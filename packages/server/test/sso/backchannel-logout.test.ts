@@ -80,6 +80,16 @@ describe('OpenID Connect Back-Channel Logout', () => {
     expect(tokens.status).toBe(200);
     const idClaims = JSON.parse(Buffer.from(tokens.body.id_token.split('.')[1], 'base64url').toString());
     expect(receiver.received).toHaveLength(0);
+    const status = async () => (await t.api('GET', `/v1/clients/${clientId}/backchannel-logout`)).body;
+    expect(await status()).toEqual({
+      client_id: clientId,
+      backchannel_logout_uri: receiver.url,
+      pending: 0,
+      delivered: 0,
+      dead: 0,
+      last_error: null,
+      last_delivered_at: null,
+    });
 
     const revokedAt = Math.floor(Date.now() / 1000);
     const revoked = await t.api('POST', '/v1/revocations', {
@@ -125,5 +135,12 @@ describe('OpenID Connect Back-Channel Logout', () => {
     });
     const all = (await t.api('GET', '/v1/outbox')).body.messages as any[];
     expect(all.filter((message) => message.to === receiver.url)).toHaveLength(1);
+
+    // Per client: what was delivered, when, and the last error on the way (the 503s).
+    const after = await status();
+    expect(after).toMatchObject({ pending: 0, delivered: 1, dead: 0 });
+    expect(after.last_error).toContain('503');
+    expect(Date.parse(after.last_delivered_at)).toBeGreaterThanOrEqual(revokedAt * 1000);
+    expect((await t.api('GET', '/v1/clients/no-such-client/backchannel-logout')).status).toBe(404);
   });
 });

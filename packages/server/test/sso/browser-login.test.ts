@@ -95,13 +95,15 @@ describe('the hosted login in a real browser (Chromium)', () => {
   beforeAll(async () => {
     t = await startTestServer();
     rp = await startRelyingParty(t, () => apps);
-    for (const [name, type] of [
-      ['wiki', 'confidential'],
-      ['dashboard', 'public'],
+    for (const [name, type, consent] of [
+      ['wiki', 'confidential', 'none'],
+      ['dashboard', 'public', 'none'],
+      ['timesheets', 'confidential', 'required'],
     ] as const) {
       const created = await t.api('POST', '/v1/clients', {
         name,
         type,
+        consent,
         redirect_uris: [`${rp.origin}/${name}/callback`],
       });
       apps.push({ name, clientId: created.body.client_id, secret: created.body.client_secret });
@@ -149,5 +151,42 @@ describe('the hosted login in a real browser (Chromium)', () => {
     await page.goto(`${rp.origin}/dashboard/start`);
     expect(new URL(page.url()).pathname).toBe('/login');
     await expect(page.getByLabel('Password').isVisible()).resolves.toBe(true);
+  }, 60_000);
+
+  it('a third-party app: the consent page, Deny returns access_denied, Allow is remembered', async () => {
+    const user = await t.createUser();
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${rp.origin}/timesheets/start`);
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Allow access?');
+    await expect(page.getByText('timesheets asks to use your Cutoff account').isVisible()).resolves.toBe(
+      true,
+    );
+    await expect(page.getByRole('listitem').allTextContents()).resolves.toEqual([
+      'Know who you are (your Cutoff account id)',
+      'Your username and name',
+    ]);
+
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL(`${rp.origin}/timesheets/callback?**`);
+    const denied = new URL(page.url());
+    expect(denied.searchParams.get('error')).toBe('access_denied');
+    expect(denied.searchParams.get('iss')).toBe(t.url);
+
+    await page.goto(`${rp.origin}/timesheets/start`);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${rp.origin}/timesheets/callback?**`);
+    await expect(page.getByRole('heading').textContent()).resolves.toBe(
+      `timesheets: signed in as ${user.id}`,
+    );
+
+    // Remembered: the next sign-in goes straight through.
+    await page.goto(`${rp.origin}/timesheets/start`);
+    await page.waitForURL(`${rp.origin}/timesheets/callback?**`);
+    await expect(page.getByRole('heading').textContent()).resolves.toBe(
+      `timesheets: signed in as ${user.id}`,
+    );
   }, 60_000);
 });

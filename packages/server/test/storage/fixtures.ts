@@ -124,6 +124,9 @@ export const makeClient = (id: string, overrides: Partial<ClientRecord> = {}): C
   backchannelLogoutSessionRequired: false,
   tokenEndpointAuthMethod: 'none',
   consent: 'none',
+  jwks: null,
+  jwksUri: null,
+  idTokenSignedResponseAlg: 'RS256',
   ...overrides,
 });
 

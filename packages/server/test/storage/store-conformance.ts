@@ -5,6 +5,7 @@ import type { ApiKeyId, ClientId, RevocationId, SessionId, UserId } from '../../
 import type { AuthorizationCodeRecord } from '../../src/domain/oidc-records.js';
 import type {
   AuditEventRecord,
+  OutboxMessage,
   RefreshTokenStatus,
   RevocationRecord,
   SessionStatus,
@@ -25,6 +26,7 @@ import {
   makeAuditEvent,
   makeClient,
   makeGroup,
+  makeOutboxMessage,
   makeRefreshToken,
   makeRevocation,
   makeSession,
@@ -35,6 +37,7 @@ import {
 
 const sid = (id: string): SessionId => id as SessionId;
 const uid = (id: string): UserId => id as UserId;
+const cid = (id: string): ClientId => id as ClientId;
 
 const expectCode = async (promise: Promise<unknown>, code: string): Promise<void> => {
   const error = await promise.then(
@@ -1100,6 +1103,7 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
             csrfHash: 'x1',
             request,
             userId: null,
+            consentSessionId: null,
             expiresAt: at(1000),
           }),
         );
@@ -1108,6 +1112,15 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
           csrfHash: 'x1',
           request,
           userId: null,
+          consentSessionId: null,
+          expiresAt: at(1000),
+        });
+        expect(await store.read((r) => r.oidc.findLoginAttempt('a1', at(0)))).toEqual({
+          idHash: 'a1',
+          csrfHash: 'x1',
+          request,
+          userId: null,
+          consentSessionId: null,
           expiresAt: at(1000),
         });
         await store.transaction((tx) =>
@@ -1116,6 +1129,12 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
         expect(await store.read((r) => r.oidc.findLoginAttempt('a1', at(999)))).toMatchObject({
           csrfHash: 'x2',
           userId: 'u_9',
+          consentSessionId: null,
+        });
+        await store.transaction((tx) => tx.oidc.updateLoginAttempt('a1', { consentSessionId: sid('s_sso') }));
+        expect(await store.read((r) => r.oidc.findLoginAttempt('a1', at(999)))).toMatchObject({
+          userId: 'u_9',
+          consentSessionId: 's_sso',
         });
         expect(await store.read((r) => r.oidc.findLoginAttempt('a1', at(1000)))).toBeUndefined();
         await store.transaction((tx) => tx.oidc.deleteLoginAttempt('a1'));
@@ -1180,12 +1199,126 @@ export const describeStoreConformance = (name: string, factory: () => Promise<St
             csrfHash: 'x',
             request,
             userId: null,
+            consentSessionId: null,
             expiresAt: at(10),
           }),
         );
         expect(await store.transaction((tx) => tx.oidc.purgeExpired(at(50)))).toBe(2);
         expect(await store.read((r) => r.oidc.findAuthorizationCode('old'))).toBeUndefined();
         expect(await store.read((r) => r.oidc.findAuthorizationCode('new'))).toBeDefined();
+      });
+
+      it("summarizes a client's back-channel logout deliveries from the outbox", async () => {
+        await store.transaction((tx) => tx.clients.insert(makeClient('c_bcl')));
+        const logout = (id: string, clientId: string, overrides: Partial<OutboxMessage> = {}) =>
+          makeOutboxMessage(id, {
+            kind: 'backchannel_logout',
+            payload: { to: 'https://rp.example/bcl', client_id: clientId, jti: id },
+            ...overrides,
+          });
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(logout('m1', 'c_bcl', { status: 'delivered', deliveredAt: at(5) })),
+        );
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(logout('m2', 'c_bcl', { status: 'delivered', deliveredAt: at(9) })),
+        );
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(
+            logout('m3', 'c_bcl', { status: 'dead', lastError: 'HTTP 503', createdAt: at(20) }),
+          ),
+        );
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(logout('m4', 'c_bcl', { lastError: 'ECONNREFUSED', createdAt: at(30) })),
+        );
+        await store.transaction((tx) => tx.outbox.enqueue(logout('m5', 'c_other')));
+        await store.transaction((tx) =>
+          tx.outbox.enqueue(makeOutboxMessage('m6', { payload: { client_id: 'c_bcl' } })),
+        );
+        expect(await store.transaction((tx) => tx.oidc.backchannelLogoutStatus(cid('c_bcl')))).toEqual({
+          pending: 1,
+          delivered: 2,
+          dead: 1,
+          lastError: 'ECONNREFUSED',
+          lastDeliveredAt: at(9),
+        });
+        expect(await store.transaction((tx) => tx.oidc.backchannelLogoutStatus(cid('c_none')))).toEqual({
+          pending: 0,
+          delivered: 0,
+          dead: 0,
+          lastError: null,
+          lastDeliveredAt: null,
+        });
+      });
+
+      it('records an assertion jti once per client and purges it after it expires', async () => {
+        expect(
+          await store.transaction((tx) => tx.oidc.recordClientAssertion(cid('c_1'), 'j1', at(100))),
+        ).toBe(true);
+        expect(
+          await store.transaction((tx) => tx.oidc.recordClientAssertion(cid('c_1'), 'j1', at(100))),
+        ).toBe(false);
+        // Another client may pick the same jti: it is unique per issuer (RFC 7523 3).
+        expect(
+          await store.transaction((tx) => tx.oidc.recordClientAssertion(cid('c_2'), 'j1', at(100))),
+        ).toBe(true);
+        expect(await store.transaction((tx) => tx.oidc.purgeExpired(at(99)))).toBe(0);
+        expect(await store.transaction((tx) => tx.oidc.purgeExpired(at(100)))).toBe(2);
+        expect(
+          await store.transaction((tx) => tx.oidc.recordClientAssertion(cid('c_1'), 'j1', at(200))),
+        ).toBe(true);
+      });
+
+      it('purges SSO cookie rows whose session ended (revoked or past its absolute lifetime) before the cut', async () => {
+        await store.transaction((tx) => tx.users.insert(makeUser('u_1')));
+        await store.transaction((tx) => tx.clients.insert(makeClient('cutoff')));
+        await store.transaction((tx) =>
+          tx.sessions.insert(makeSession('s_live', 'u_1', 'cutoff', { absoluteExpiresAt: at(1000) })),
+        );
+        await store.transaction((tx) =>
+          tx.sessions.insert(makeSession('s_old', 'u_1', 'cutoff', { absoluteExpiresAt: at(10) })),
+        );
+        await store.transaction((tx) =>
+          tx.sessions.insert(
+            makeSession('s_cut', 'u_1', 'cutoff', {
+              status: 'revoked',
+              revokedAt: at(20),
+              revokedReason: 'logout',
+            }),
+          ),
+        );
+        for (const id of ['s_live', 's_old', 's_cut'])
+          await store.transaction((tx) => tx.oidc.insertBrowserSession(`h_${id}`, sid(id), at(0)));
+        expect(await store.transaction((tx) => tx.oidc.purgeExpired(at(50)))).toBe(2);
+        expect(await store.read((r) => r.oidc.findBrowserSession('h_s_live'))).toBe('s_live');
+        expect(await store.read((r) => r.oidc.findBrowserSession('h_s_old'))).toBeUndefined();
+        expect(await store.read((r) => r.oidc.findBrowserSession('h_s_cut'))).toBeUndefined();
+      });
+
+      it('remembers one consent grant per user and client, replaces it, and forgets by user, client or all', async () => {
+        const grant = (user: string, client: string, scope: string) => ({
+          userId: uid(user),
+          clientId: cid(client),
+          scope,
+          createdAt: at(0),
+        });
+        await store.transaction((tx) => tx.oidc.saveConsentGrant(grant('u_1', 'c_1', 'openid')));
+        await store.transaction((tx) => tx.oidc.saveConsentGrant(grant('u_1', 'c_1', 'email openid')));
+        await store.transaction((tx) => tx.oidc.saveConsentGrant(grant('u_1', 'c_2', 'openid')));
+        await store.transaction((tx) => tx.oidc.saveConsentGrant(grant('u_2', 'c_1', 'openid')));
+        await store.transaction((tx) => tx.oidc.saveConsentGrant(grant('u_3', 'c_3', 'openid')));
+        expect(await store.read((r) => r.oidc.findConsentGrant(uid('u_1'), cid('c_1')))).toEqual(
+          grant('u_1', 'c_1', 'email openid'),
+        );
+        expect(await store.read((r) => r.oidc.findConsentGrant(uid('u_9'), cid('c_1')))).toBeUndefined();
+        expect(
+          await store.transaction((tx) => tx.oidc.deleteConsentGrants({ kind: 'client', id: cid('c_1') })),
+        ).toBe(2);
+        expect(await store.read((r) => r.oidc.findConsentGrant(uid('u_1'), cid('c_2')))).toBeDefined();
+        expect(
+          await store.transaction((tx) => tx.oidc.deleteConsentGrants({ kind: 'user', id: uid('u_1') })),
+        ).toBe(1);
+        expect(await store.transaction((tx) => tx.oidc.deleteConsentGrants({ kind: 'all' }))).toBe(1);
+        expect(await store.read((r) => r.oidc.findConsentGrant(uid('u_3'), cid('c_3')))).toBeUndefined();
       });
     });
 

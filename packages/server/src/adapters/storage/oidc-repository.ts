@@ -2,19 +2,29 @@ import {
   clientIdFromStore,
   sessionIdFromStore,
   userIdFromStore,
+  type ClientId,
   type SessionId,
   type UserId,
 } from '../../domain/ids.js';
+import { BACKCHANNEL_LOGOUT_KIND } from '../../domain/oidc-records.js';
 import type {
   AuthorizationCodeRecord,
   AuthorizationRequest,
+  ConsentGrantRecord,
   LoginAttemptRecord,
 } from '../../domain/oidc-records.js';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { SessionSelector } from '../../domain/session-selector.js';
-import type { BackchannelTarget, OidcRepository } from '../../ports/storage/oidc.js';
+import type {
+  BackchannelLogoutStatus,
+  BackchannelTarget,
+  ConsentGrantOwner,
+  LoginAttemptChanges,
+  OidcRepository,
+} from '../../ports/storage/oidc.js';
 import { sessionCovered } from './selectors.js';
 import { fromMillis, fromMillisOrNull, toMillis } from './row-mapping.js';
+import { insertedRows } from './store-context.js';
 import type { Database, OidcAuthorizationCodesTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
@@ -71,6 +81,7 @@ export class KyselyOidcRepository implements OidcRepository {
         csrf_hash: attempt.csrfHash,
         request: JSON.stringify(attempt.request),
         user_id: attempt.userId,
+        consent_session_id: attempt.consentSessionId,
         expires_at: toMillis(attempt.expiresAt),
       })
       .execute();
@@ -89,19 +100,18 @@ export class KyselyOidcRepository implements OidcRepository {
       csrfHash: row.csrf_hash,
       request: JSON.parse(row.request) as AuthorizationRequest,
       userId: row.user_id === null ? null : userIdFromStore(row.user_id),
+      consentSessionId: row.consent_session_id === null ? null : sessionIdFromStore(row.consent_session_id),
       expiresAt: fromMillis(row.expires_at),
     };
   }
 
-  async updateLoginAttempt(
-    idHash: string,
-    changes: { readonly csrfHash?: string; readonly userId?: UserId | null },
-  ): Promise<void> {
+  async updateLoginAttempt(idHash: string, changes: LoginAttemptChanges): Promise<void> {
     await this.#context.db
       .updateTable('oidc_login_attempts')
       .set({
         ...(changes.csrfHash !== undefined && { csrf_hash: changes.csrfHash }),
         ...(changes.userId !== undefined && { user_id: changes.userId }),
+        ...(changes.consentSessionId !== undefined && { consent_session_id: changes.consentSessionId }),
       })
       .where('id_hash', '=', idHash)
       .execute();
@@ -182,15 +192,128 @@ export class KyselyOidcRepository implements OidcRepository {
     }));
   }
 
+  async recordClientAssertion(clientId: ClientId, jti: string, expiresAt: Date): Promise<boolean> {
+    // ON CONFLICT DO NOTHING: the primary key decides the race between two replays at once.
+    const result = await this.#context.db
+      .insertInto('oidc_client_assertions')
+      .values({ client_id: clientId, jti, expires_at: toMillis(expiresAt) })
+      .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
+      .executeTakeFirst();
+    return insertedRows(result) > 0;
+  }
+
+  async backchannelLogoutStatus(clientId: ClientId): Promise<BackchannelLogoutStatus> {
+    // The outbox keeps the destination client in the JSON payload (backchannel-logout.ts).
+    const payloadClient =
+      this.#context.dialect === 'postgres'
+        ? sql<string>`(payload::jsonb ->> 'client_id')`
+        : sql<string>`json_extract(payload, '$.client_id')`;
+    const mine = this.#context.db
+      .selectFrom('outbox')
+      .where('kind', '=', BACKCHANNEL_LOGOUT_KIND)
+      .where(payloadClient, '=', clientId);
+    const counts = await mine
+      .select((eb) => ['status', eb.fn.countAll<number>().as('count'), eb.fn.max('delivered_at').as('last')])
+      .groupBy('status')
+      .execute();
+    const failed = await mine
+      .select('last_error')
+      .where('last_error', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const count = (status: string): number => Number(counts.find((row) => row.status === status)?.count ?? 0);
+    const last = counts.find((row) => row.status === 'delivered')?.last;
+    return {
+      pending: count('pending'),
+      delivered: count('delivered'),
+      dead: count('dead'),
+      lastError: failed?.last_error ?? null,
+      lastDeliveredAt: last === null || last === undefined ? null : fromMillis(Number(last)),
+    };
+  }
+
+  async findConsentGrant(userId: UserId, clientId: ClientId): Promise<ConsentGrantRecord | undefined> {
+    const row = await this.#context.db
+      .selectFrom('oidc_consent_grants')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          userId: row.user_id as UserId,
+          clientId: row.client_id as ClientId,
+          scope: row.scope,
+          createdAt: fromMillis(row.created_at),
+        };
+  }
+
+  async saveConsentGrant(grant: ConsentGrantRecord): Promise<void> {
+    await this.#context.db
+      .insertInto('oidc_consent_grants')
+      .values({
+        user_id: grant.userId,
+        client_id: grant.clientId,
+        scope: grant.scope,
+        created_at: toMillis(grant.createdAt),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'client_id'])
+          .doUpdateSet({ scope: grant.scope, created_at: toMillis(grant.createdAt) }),
+      )
+      .execute();
+  }
+
+  async deleteConsentGrants(owner: ConsentGrantOwner): Promise<number> {
+    let query = this.#context.db.deleteFrom('oidc_consent_grants');
+    if (owner.kind === 'user') query = query.where('user_id', '=', owner.id);
+    if (owner.kind === 'client') query = query.where('client_id', '=', owner.id);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async purgeExpired(before: Date): Promise<number> {
+    const cutoff = toMillis(before);
     const attempts = await this.#context.db
       .deleteFrom('oidc_login_attempts')
-      .where('expires_at', '<=', toMillis(before))
+      .where('expires_at', '<=', cutoff)
       .executeTakeFirst();
     const codes = await this.#context.db
       .deleteFrom('oidc_authorization_codes')
-      .where('expires_at', '<=', toMillis(before))
+      .where('expires_at', '<=', cutoff)
       .executeTakeFirst();
-    return Number(attempts.numDeletedRows) + Number(codes.numDeletedRows);
+    const assertions = await this.#context.db
+      .deleteFrom('oidc_client_assertions')
+      .where('expires_at', '<=', cutoff)
+      .executeTakeFirst();
+    // An SSO cookie row is dead once its session is: revoked, or past its absolute lifetime.
+    const browsers = await this.#context.db
+      .deleteFrom('oidc_browser_sessions')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('sessions')
+            .select('sessions.id')
+            .whereRef('sessions.id', '=', 'oidc_browser_sessions.session_id')
+            .where((inner) =>
+              inner.or([
+                inner('sessions.absolute_expires_at', '<=', cutoff),
+                inner.and([
+                  inner('sessions.revoked_at', 'is not', null),
+                  inner('sessions.revoked_at', '<=', cutoff),
+                ]),
+              ]),
+            ),
+        ),
+      )
+      .executeTakeFirst();
+    return [attempts, codes, assertions, browsers].reduce(
+      (sum, result) => sum + Number(result.numDeletedRows),
+      0,
+    );
   }
 }

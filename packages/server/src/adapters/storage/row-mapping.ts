@@ -9,7 +9,9 @@ import type {
   AuditRequestInfo,
   ClientRecord,
   GroupRecord,
+  IdTokenSigningAlg,
   MemberDeactivation,
+  PublicJwks,
   OutboxMessage,
   RefreshTokenRecord,
   RevocationRecord,
@@ -253,6 +255,9 @@ export const rowToClient = (row: Selectable<ClientsTable>): ClientRecord => ({
   backchannelLogoutSessionRequired: row.backchannel_logout_session_required === 1,
   tokenEndpointAuthMethod: row.token_endpoint_auth_method,
   consent: row.consent,
+  jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as PublicJwks),
+  jwksUri: row.jwks_uri,
+  idTokenSignedResponseAlg: row.id_token_signed_response_alg as IdTokenSigningAlg,
 });
 
 export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => ({
@@ -269,6 +274,9 @@ export const clientToRow = (client: ClientRecord): Selectable<ClientsTable> => (
   backchannel_logout_session_required: client.backchannelLogoutSessionRequired ? 1 : 0,
   token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   consent: client.consent,
+  jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
+  jwks_uri: client.jwksUri,
+  id_token_signed_response_alg: client.idTokenSignedResponseAlg,
 });
 
 export const rowToApiKey = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({

@@ -105,6 +105,10 @@ export interface ClientsTable {
   backchannel_logout_session_required: number;
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   consent: ClientConsent;
+  /** JSON JWKS or null (0014_sso_consent). */
+  jwks: string | null;
+  jwks_uri: string | null;
+  id_token_signed_response_alg: string;
 }
 
 export interface ApiKeysTable {
@@ -248,6 +252,8 @@ export interface OidcLoginAttemptsTable {
   request: string;
   user_id: string | null;
   expires_at: number;
+  /** 0014_sso_consent: the SSO session awaiting the consent page, or null. */
+  consent_session_id: string | null;
 }
 
 export interface OidcAuthorizationCodesTable {
@@ -294,6 +300,21 @@ export interface DestinationDeadLettersTable {
   retry_requested: number;
 }
 
+/** A `private_key_jwt` assertion's `jti`, kept until its `exp` so a replay is refused. */
+export interface OidcClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+/** A remembered consent: user + client -> the scopes allowed. */
+export interface OidcConsentGrantsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
@@ -315,6 +336,8 @@ export interface Database {
   oidc_browser_sessions: OidcBrowserSessionsTable;
   oidc_login_attempts: OidcLoginAttemptsTable;
   oidc_authorization_codes: OidcAuthorizationCodesTable;
+  oidc_client_assertions: OidcClientAssertionsTable;
+  oidc_consent_grants: OidcConsentGrantsTable;
   destinations: DestinationsTable;
   destination_dead_letters: DestinationDeadLettersTable;
   ssf_transmitters: SsfTransmittersTable;

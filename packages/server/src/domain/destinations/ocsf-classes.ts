@@ -122,6 +122,9 @@ export const OCSF_ACTIVITIES: Readonly<Record<string, OcsfActivity>> = Object.fr
   'destination.removed': activity('entityManagement', 4, 'Delete'),
   'destination.replayed': activity('entityManagement', OTHER, 'Replay'),
   'destination.dead_letter_retried': activity('entityManagement', OTHER, 'Dead Letter Retry'),
+  // Consent is an authorization decision about the user's account and a client.
+  'consent.granted': activity('accountChange', OTHER, 'Consent Granted', 'success'),
+  'consent.denied': activity('accountChange', OTHER, 'Consent Denied', 'failure'),
   // Signals in: a Global Token Revocation logs the user off everywhere; SETs are API activity.
   'global_token_revocation.requested': activity('authentication', 2, 'Logoff', 'success'),
   'ssf.event_received': activity('apiActivity', OTHER, 'SET Received', 'success'),

@@ -47,5 +47,7 @@ label{display:block;margin:1rem 0 .3rem;font-weight:600}
 input{box-sizing:border-box;width:100%;padding:.55rem;font-size:1rem;border:1px solid #888;border-radius:4px}
 input:focus,button:focus{outline:3px solid #1a5fb4;outline-offset:1px}
 button{margin-top:1.5rem;width:100%;padding:.65rem;font-size:1rem;font-weight:600;color:#fff;background:#1a5fb4;border:0;border-radius:4px;cursor:pointer}
+button.secondary{margin-top:.75rem;color:#1a5fb4;background:#fff;border:2px solid #1a5fb4}
+ul{padding-left:1.2rem}
 .alert{padding:.7rem;border-left:4px solid #c01c28;background:#fdecea;color:#7a0e15}
 `;

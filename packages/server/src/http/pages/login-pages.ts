@@ -89,3 +89,34 @@ export const confirmSignOutPage = (fields: Readonly<Record<string, string | unde
         <button type="submit">Sign out</button>
       </form>`,
   );
+
+/** What each scope lets the application see, in the user's words. */
+const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  openid: 'Know who you are (your Cutoff account id)',
+  email: 'Your email address',
+  profile: 'Your username and name',
+  groups: 'The groups you belong to',
+  offline_access: 'Stay signed in when you are away (a refresh token)',
+};
+
+/**
+ * The consent page of a third-party client: who asks, for what, Allow or Deny. Both buttons
+ * submit the same CSRF-protected form; the pressed one's `decision` says which.
+ */
+export const consentPage = (input: {
+  readonly csrf: string;
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+}): string =>
+  layout(
+    'Allow access?',
+    html`<p><strong>${input.clientName}</strong> asks to use your Cutoff account:</p>
+      <ul>
+        ${input.scopes.map((scope) => html`<li>${SCOPE_DESCRIPTIONS[scope] ?? scope}</li>`)}
+      </ul>
+      <form method="post" action="/login/consent">
+        <input type="hidden" name="csrf" value="${input.csrf}" />
+        <button type="submit" name="decision" value="allow">Allow</button>
+        <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+      </form>`,
+  );

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { apiKeyIdParam } from '../id-params.js';
+import { apiKeyIdParam, clientIdParam } from '../id-params.js';
 import { createApiKey } from '../../use-cases/admin/create-api-key.js';
 import { revokeApiKey } from '../../use-cases/admin/revoke-api-key.js';
 import { createClient } from '../../use-cases/admin/create-client.js';
@@ -7,6 +7,7 @@ import { resealSecrets } from '../../use-cases/admin/reseal-secrets.js';
 import { rotateSigningKey } from '../../use-cases/admin/rotate-signing-key.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { presentApiKey, presentClient } from '../presenters.js';
+import { backchannelLogoutStatus } from '../../use-cases/oidc/backchannel-logout-status.js';
 import { requestContext } from '../request-context.js';
 import { principalOf, requireScope, type RouteDeps } from '../route-deps.js';
 import {
@@ -14,6 +15,7 @@ import {
   ClientBody,
   CreateApiKeyBody,
   CreateClientBody,
+  BackchannelLogoutStatusBody,
   ErrorBody,
   RevocationReasonSchema,
 } from '../schemas.js';
@@ -30,9 +32,9 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
         summary: 'Register an OAuth client',
         tags: ['clients'],
         description:
-          "Registers a public or confidential client. A confidential client's secret is returned once. OpenID Connect relying parties register `redirect_uris` (https, or http on a loopback address; no fragment; matched exactly).",
+          "Registers a public or confidential client. A confidential client's secret is returned once. OpenID Connect relying parties register `redirect_uris` (https, or http on a loopback address; no fragment; matched exactly). A `private_key_jwt` client registers its public keys (`jwks` or `jwks_uri`) and gets no secret.",
         body: CreateClientBody,
-        response: { 201: ClientBody, 409: ErrorBody },
+        response: { 201: ClientBody, 400: ErrorBody, 409: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -51,6 +53,8 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
           tokenEndpointAuthMethod: body.token_endpoint_auth_method,
           consent: body.consent,
+          jwks: body.jwks,
+          jwksUri: body.jwks_uri,
         },
         requestContext(request, principalOf(request).actor),
       );
@@ -72,6 +76,34 @@ export const adminRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async () => ({
       clients: (await deps.ctx.store.read((r) => r.clients.list())).map((client) => presentClient(client)),
     }),
+  );
+
+  app.get(
+    '/v1/clients/:id/backchannel-logout',
+    {
+      onRequest: admin,
+      schema: {
+        operationId: 'getClientBackchannelLogoutStatus',
+        summary: "A client's back-channel logout deliveries",
+        tags: ['clients'],
+        description:
+          'Counts of the logout tokens queued for the client (`pending`, `delivered`, `dead`), the newest delivery error and when one was last delivered, from the durable outbox. Dead deliveries are retried with `POST /v1/outbox/{id}/retry`.',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) }),
+        response: { 200: BackchannelLogoutStatusBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { uri, status } = await backchannelLogoutStatus(deps.ctx, clientIdParam(request.params.id));
+      return {
+        client_id: request.params.id,
+        backchannel_logout_uri: uri,
+        pending: status.pending,
+        delivered: status.delivered,
+        dead: status.dead,
+        last_error: status.lastError,
+        last_delivered_at: status.lastDeliveredAt?.toISOString() ?? null,
+      };
+    },
   );
 
   app.post(

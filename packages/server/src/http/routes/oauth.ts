@@ -6,7 +6,7 @@ import { BearerTokenError, OAuthError } from '../../use-cases/oauth/oauth-error.
 import { refreshTokenGrant } from '../../use-cases/oauth/refresh-token-grant.js';
 import { revokeToken } from '../../use-cases/oauth/revoke-token.js';
 import { hasScope, parseBearer } from '../api-key-authenticator.js';
-import { authenticateClient } from '../client-authentication.js';
+import { authenticateClient, hasClientAssertion } from '../client-authentication.js';
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import { requestContext } from '../request-context.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -24,6 +24,8 @@ const TokenRequest = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
   client_id: Type.Optional(Type.String({ maxLength: 256 })),
   client_secret: Type.Optional(Type.String({ maxLength: 512 })),
+  client_assertion_type: Type.Optional(Type.String({ maxLength: 128 })),
+  client_assertion: Type.Optional(Type.String({ maxLength: 8192 })),
 });
 
 const TokenRequestWithToken = Type.Object({
@@ -31,6 +33,8 @@ const TokenRequestWithToken = Type.Object({
   token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
   client_id: Type.Optional(Type.String({ maxLength: 256 })),
   client_secret: Type.Optional(Type.String({ maxLength: 512 })),
+  client_assertion_type: Type.Optional(Type.String({ maxLength: 128 })),
+  client_assertion: Type.Optional(Type.String({ maxLength: 8192 })),
 });
 
 const callerAuthenticationFailed = (): OAuthError =>
@@ -69,7 +73,8 @@ const refuseUncredentialedIntrospection = (
   const body = request.body as Readonly<Record<string, unknown>> | null | undefined;
   const basic = /^basic /i.test(request.headers.authorization ?? '');
   const posted = typeof body?.client_id === 'string' && typeof body.client_secret === 'string';
-  if (request.principal === undefined && !basic && !posted) done(callerAuthenticationFailed());
+  if (request.principal === undefined && !basic && !posted && !hasClientAssertion(body))
+    done(callerAuthenticationFailed());
   else done();
 };
 
@@ -102,7 +107,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     },
     async (request, reply) => {
       const { body } = request;
-      const client = await authenticateClient(deps.ctx.clients, request, body);
+      const client = await authenticateClient(deps.ctx, request, body);
       const context = requestContext(request, { type: 'client', id: client?.id ?? 'unknown' });
       let tokens: {
         accessToken: string;
@@ -180,7 +185,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       },
     },
     async (request) => {
-      const client = await authenticateClient(deps.ctx.clients, request, request.body);
+      const client = await authenticateClient(deps.ctx, request, request.body);
       if (client === undefined) throw new OAuthError('invalid_client', 'Client authentication failed.');
       await revokeToken(
         deps.ctx,
@@ -215,7 +220,7 @@ export const oauthRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
     async (request, reply) => {
       // A Bearer API key was checked in onRequest; otherwise the caller is a confidential client.
       if (request.principal === undefined) {
-        const client = await authenticateClient(deps.ctx.clients, request, request.body);
+        const client = await authenticateClient(deps.ctx, request, request.body);
         if (client?.type !== 'confidential')
           throw new OAuthError('invalid_client', 'Caller authentication failed.');
       }

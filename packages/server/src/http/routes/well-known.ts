@@ -1,8 +1,12 @@
 import type { FastifyTypebox } from '../fastify-typebox.js';
 import type { RouteDeps } from '../route-deps.js';
 
-const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+import { CLIENT_ASSERTION_ALGS } from '../../use-cases/oauth/client-assertion.js';
+import { ID_TOKEN_SIGNING_ALGS } from '../../domain/records.js';
+import { ACR_VALUES_SUPPORTED } from '../../use-cases/oidc/acr.js';
+
+const SIGNING_ALGORITHMS = [...ID_TOKEN_SIGNING_ALGS];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 
 /**
  * RFC 8414 metadata. The OpenID Connect discovery document is this plus the OpenID fields, so
@@ -23,8 +27,16 @@ export const authorizationServerMetadata = (issuer: string) => ({
   authorization_response_iss_parameter_supported: true,
   scopes_supported: ['openid', 'email', 'profile', 'groups', 'offline_access'],
   token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+  token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
   revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-  introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
+  revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+  introspection_endpoint_auth_methods_supported: [
+    'client_secret_basic',
+    'client_secret_post',
+    'private_key_jwt',
+    'bearer',
+  ],
+  introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
   access_token_signing_alg_values_supported: SIGNING_ALGORITHMS,
   cutoff_revocation_feed: `${issuer}/v1/revocations`,
   cutoff_revocation_stream: `${issuer}/v1/revocations/stream`,
@@ -47,6 +59,7 @@ export const openIdConfiguration = (issuer: string) => ({
     'nonce',
     'sid',
     'amr',
+    'acr',
     'email',
     'preferred_username',
     'name',
@@ -54,7 +67,8 @@ export const openIdConfiguration = (issuer: string) => ({
     'family_name',
     'groups',
   ],
-  prompt_values_supported: ['none', 'login'],
+  prompt_values_supported: ['none', 'login', 'consent'],
+  acr_values_supported: [...ACR_VALUES_SUPPORTED],
   backchannel_logout_supported: true,
   backchannel_logout_session_supported: true,
   frontchannel_logout_supported: false,

@@ -58,6 +58,7 @@ type ReadMethodName<R> = Extract<
   | 'runsBetween'
   | 'auditHead'
   | 'leaseHolder'
+  | 'backchannelLogoutStatus'
 >;
 
 /** What `Store.read` hands its work: the read methods of every repository, and nothing that writes. */

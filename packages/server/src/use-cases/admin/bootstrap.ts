@@ -35,6 +35,9 @@ export const bootstrap = async (
           backchannelLogoutUri: null,
           backchannelLogoutSessionRequired: false,
           tokenEndpointAuthMethod: 'none',
+          jwks: null,
+          jwksUri: null,
+          idTokenSignedResponseAlg: 'RS256',
           consent: 'none',
         }),
       );

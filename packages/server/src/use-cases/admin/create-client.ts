@@ -6,8 +6,11 @@ import type {
   ClientConsent,
   ClientRecord,
   ClientType,
+  IdTokenSigningAlg,
+  PublicJwks,
   TokenEndpointAuthMethod,
 } from '../../domain/records.js';
+import { clientKeysProblem } from './client-keys.js';
 import { redirectUriProblem } from '../../domain/redirect-uri.js';
 import { SECRET_PREFIX, hashSecret, randomSecret } from '../../lib/secrets.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
@@ -25,6 +28,9 @@ export interface CreateClientInput {
   readonly backchannelLogoutSessionRequired?: boolean | undefined;
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined;
   readonly consent?: ClientConsent | undefined;
+  readonly jwks?: PublicJwks | undefined;
+  readonly jwksUri?: string | undefined;
+  readonly idTokenSignedResponseAlg?: IdTokenSigningAlg | undefined;
 }
 
 const checkUris = (field: string, uris: readonly string[]): void => {
@@ -43,10 +49,31 @@ const authMethodFor = (input: CreateClientInput): TokenEndpointAuthMethod => {
       message:
         input.type === 'public'
           ? 'token_endpoint_auth_method: a public client has no secret, so it must be "none".'
-          : 'token_endpoint_auth_method: a confidential client authenticates with its secret ("client_secret_basic" or "client_secret_post"), not "none".',
+          : 'token_endpoint_auth_method: a confidential client authenticates with its secret ("client_secret_basic" or "client_secret_post") or its key ("private_key_jwt"), not "none".',
     });
   }
   return method;
+};
+
+const invalid = (message: string): CutoffError => new CutoffError('ERR_VALIDATION', { message });
+
+/** `private_key_jwt` needs exactly one source of public keys; other methods need none. */
+const checkClientKeys = async (input: CreateClientInput, method: TokenEndpointAuthMethod): Promise<void> => {
+  const given = (input.jwks === undefined ? 0 : 1) + (input.jwksUri === undefined ? 0 : 1);
+  if (method !== 'private_key_jwt') {
+    if (given > 0)
+      throw invalid('jwks and jwks_uri are only for token_endpoint_auth_method "private_key_jwt".');
+    return;
+  }
+  if (given !== 1) throw invalid('private_key_jwt: register exactly one of jwks and jwks_uri.');
+  if (input.jwksUri !== undefined) {
+    const problem = redirectUriProblem(input.jwksUri);
+    if (problem !== null) throw invalid(`jwks_uri: "${input.jwksUri}" ${problem}.`);
+  }
+  if (input.jwks !== undefined) {
+    const problem = await clientKeysProblem(input.jwks);
+    if (problem !== null) throw invalid(`jwks: ${problem}`);
+  }
 };
 
 const grantTypesFor = (input: CreateClientInput): readonly string[] => {
@@ -75,8 +102,13 @@ export const createClient = async (
   if (input.backchannelLogoutUri !== undefined)
     checkUris('backchannel_logout_uri', [input.backchannelLogoutUri]);
   const tokenEndpointAuthMethod = authMethodFor(input);
+  await checkClientKeys(input, tokenEndpointAuthMethod);
   const grantTypes = grantTypesFor(input);
-  const clientSecret = input.type === 'confidential' ? randomSecret(SECRET_PREFIX.clientSecret) : null;
+  // A private_key_jwt client proves itself with its key: it gets no secret to leak.
+  const clientSecret =
+    input.type === 'confidential' && tokenEndpointAuthMethod !== 'private_key_jwt'
+      ? randomSecret(SECRET_PREFIX.clientSecret)
+      : null;
   const id = input.id === undefined ? newClientId() : parseClientId(input.id);
   if (id === undefined) throw new CutoffError('ERR_VALIDATION', { message: 'id must not be empty.' });
   const client: ClientRecord = {
@@ -93,6 +125,9 @@ export const createClient = async (
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? false,
     tokenEndpointAuthMethod,
     consent: input.consent ?? 'none',
+    jwks: input.jwks ?? null,
+    jwksUri: input.jwksUri ?? null,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'RS256',
   };
   await ctx.store.transaction(async (tx) => {
     await tx.clients.insert(client);
@@ -106,6 +141,9 @@ export const createClient = async (
           grant_types: client.grantTypes,
           redirect_uris: client.redirectUris,
           token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+          consent: client.consent,
+          jwks_uri: client.jwksUri,
+          id_token_signed_response_alg: client.idTokenSignedResponseAlg,
         },
       }),
     );

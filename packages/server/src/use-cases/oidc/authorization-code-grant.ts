@@ -11,6 +11,7 @@ import type { RequestContext, UseCaseContext } from '../context.js';
 import { resolveGroupAccess, type GroupAccess } from '../groups/group-access.js';
 import { OAuthError } from '../oauth/oauth-error.js';
 import { applyRevocation } from '../revocation/apply-revocation.js';
+import { acrOf } from './acr.js';
 
 export interface AuthorizationCodeGrantInput {
   readonly code: string;
@@ -182,6 +183,7 @@ export const authorizationCodeGrant = async (
     auth_time: authTime,
     sid: outcome.session.id,
     amr: outcome.session.amr,
+    acr: acrOf(outcome.session.amr),
     ...(outcome.code.nonce !== null && { nonce: outcome.code.nonce }),
   });
   return {

@@ -2,6 +2,7 @@ import { parseClientId } from '../../domain/ids.js';
 import type { AuthorizationRequest } from '../../domain/oidc-records.js';
 import type { ClientRecord } from '../../domain/records.js';
 import type { UseCaseContext } from '../context.js';
+import { acrValuesRequireMfa } from './acr.js';
 
 /** The scopes Cutoff answers; others are ignored (OpenID Connect Core 1.0 section 3.1.2.1). */
 export const SUPPORTED_SCOPES = ['openid', 'email', 'profile', 'groups', 'offline_access'] as const;
@@ -17,6 +18,7 @@ export type AuthorizeErrorCode =
   | 'invalid_scope'
   | 'login_required'
   | 'consent_required'
+  | 'interaction_required'
   | 'request_not_supported'
   | 'request_uri_not_supported';
 
@@ -105,6 +107,7 @@ export const parseAuthorizationRequest = async (
     'code_challenge_method',
     'prompt',
     'max_age',
+    'acr_values',
   ];
   for (const name of names) {
     const value = single(query, name);
@@ -151,12 +154,6 @@ export const parseAuthorizationRequest = async (
     if (!/^\d{1,9}$/.test(rawMaxAge)) return fail('invalid_request', 'max_age must be a number of seconds.');
     maxAgeSeconds = Number(rawMaxAge);
   }
-  // No consent screen yet: a third-party client that needs one cannot be served silently.
-  if (client.consent === 'required')
-    return fail(
-      'consent_required',
-      'This client requires a consent screen, which this server does not offer yet.',
-    );
 
   return {
     kind: 'valid',
@@ -171,6 +168,8 @@ export const parseAuthorizationRequest = async (
       codeChallenge: challenge ?? null,
       maxAgeSeconds,
       forceLogin: prompts.includes('login'),
+      forceConsent: prompts.includes('consent'),
+      requireMfa: acrValuesRequireMfa(text(query, 'acr_values')),
     },
   };
 };

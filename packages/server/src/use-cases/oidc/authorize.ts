@@ -2,7 +2,8 @@ import type { UseCaseContext } from '../context.js';
 import { authorizationResponseUrl, parseAuthorizationRequest } from './authorization-request.js';
 import { findLiveBrowserSession } from './browser-session.js';
 import { startLoginAttempt } from './hosted-login.js';
-import { issueAuthorizationCode, needsFreshLogin } from './issue-authorization-code.js';
+import { continueAuthorization } from './continue-authorization.js';
+import { needsFreshLogin } from './issue-authorization-code.js';
 
 export type AuthorizeOutcome =
   | { readonly kind: 'page'; readonly message: string }
@@ -12,7 +13,8 @@ export type AuthorizeOutcome =
 
 /**
  * `GET /oauth/authorize`: a code straight away when the browser holds a live SSO session (single
- * sign-on), else the hosted login. The session is checked on every request, so a revocation of
+ * sign-on) that meets the request's acr and consent, else the hosted login (or its TOTP step or
+ * consent page). The session is checked on every request, so a revocation of
  * the user, their group, role, client, the session itself or everyone sends them to the password
  * page again.
  */
@@ -35,8 +37,37 @@ export const authorize = async (
   }
   const { request } = parsed;
   const live = await findLiveBrowserSession(ctx, ssoCookie);
-  if (live !== undefined && !needsFreshLogin(request, live, ctx.clock.now()))
-    return { kind: 'redirect', location: await issueAuthorizationCode(ctx, request, live) };
+  if (live !== undefined && !needsFreshLogin(request, live, ctx.clock.now())) {
+    const next = await continueAuthorization(ctx, {
+      request,
+      client: parsed.client,
+      live,
+      promptNone: parsed.promptNone,
+    });
+    switch (next.kind) {
+      case 'code':
+      case 'error':
+        return { kind: 'redirect', location: next.location };
+      case 'consent':
+        return {
+          kind: 'login',
+          attemptCookie: await startLoginAttempt(ctx, request, {
+            userId: live.user.id,
+            consentSessionId: live.session.id,
+          }),
+        };
+      case 'mfa':
+        // The SSO session proved the password: the attempt starts at the TOTP step.
+        return {
+          kind: 'login',
+          attemptCookie: await startLoginAttempt(
+            ctx,
+            { ...request, forceLogin: false },
+            { userId: live.user.id },
+          ),
+        };
+    }
+  }
   if (parsed.promptNone) {
     return {
       kind: 'redirect',

@@ -3,8 +3,9 @@ import { randomId } from '../../lib/secrets.js';
 import type { SessionSelector } from '../../domain/session-selector.js';
 import type { StoreTx } from '../../ports/storage/store.js';
 
-/** The outbox channel of OpenID Connect Back-Channel Logout 1.0 deliveries. */
-export const BACKCHANNEL_LOGOUT_KIND = 'backchannel_logout';
+import { BACKCHANNEL_LOGOUT_KIND } from '../../domain/oidc-records.js';
+
+export { BACKCHANNEL_LOGOUT_KIND };
 
 /**
  * Inside the revocation's transaction, before its sessions are marked: one durable delivery per

@@ -9,7 +9,12 @@ import {
   type VerifiedPassword,
 } from '../auth/login.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
+import type { SessionId, UserId } from '../../domain/ids.js';
+import { auditEvent } from '../audit/audit-event.js';
+import { authorizationResponseUrl } from './authorization-request.js';
 import { startBrowserSession } from './browser-session.js';
+import { canonicalScope } from './consent-grants.js';
+import { continueAuthorization } from './continue-authorization.js';
 import { issueAuthorizationCode } from './issue-authorization-code.js';
 
 /** Long enough to type a password and find the phone; a stale tab must start again. */
@@ -23,26 +28,39 @@ export type LoginStep =
   | { readonly kind: 'forbidden' }
   | {
       readonly kind: 'form';
-      readonly step: 'password' | 'totp';
+      readonly step: 'password' | 'totp' | 'consent';
       readonly csrf: string;
+      /** The consent page's subject: who asks, for what. */
+      readonly consent?: ConsentRequest;
+      /** Set when the form follows a completed sign-in: the new SSO cookie. */
+      readonly ssoCookie?: string;
       readonly status: number;
       readonly error?: string;
       /** The JSON login's error (`invalid_credentials`, ...) for the same outcome: the metric's label. */
       readonly code?: string;
       readonly username?: string;
     }
-  /** Signed in: set the SSO cookie, clear the pre-login one, send the browser on. */
-  | { readonly kind: 'done'; readonly ssoCookie: string; readonly location: string };
+  /** Finished: set the SSO cookie (when one was opened), clear the pre-login one, send the browser on. */
+  | { readonly kind: 'done'; readonly ssoCookie: string | undefined; readonly location: string };
+
+export interface ConsentRequest {
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+}
 
 const attemptHash = (cookie: string | undefined): string | undefined =>
   cookie === undefined || !cookie.startsWith(SECRET_PREFIX.loginAttempt) || cookie.length > 200
     ? undefined
     : hashSecret(cookie);
 
-/** A new attempt for `request`; returns the pre-login cookie's value. */
+/**
+ * A new attempt for `request`; returns the pre-login cookie's value. `stage` starts it past the
+ * password: at the TOTP step (`userId`, a step-up for `acr_values`) or at the consent page.
+ */
 export const startLoginAttempt = async (
   ctx: Pick<UseCaseContext, 'store' | 'clock'>,
   request: AuthorizationRequest,
+  stage: { readonly userId?: UserId; readonly consentSessionId?: SessionId } = {},
 ): Promise<string> => {
   const cookie = randomSecret(SECRET_PREFIX.loginAttempt);
   await ctx.store.transaction((tx) =>
@@ -51,7 +69,8 @@ export const startLoginAttempt = async (
       // Unusable until a page is rendered with a token of its own.
       csrfHash: hashSecret(randomSecret(SECRET_PREFIX.csrfToken)),
       request,
-      userId: null,
+      userId: stage.userId ?? null,
+      consentSessionId: stage.consentSessionId ?? null,
       expiresAt: new Date(ctx.clock.now().getTime() + LOGIN_ATTEMPT_TTL_SECONDS * 1000),
     }),
   );
@@ -80,13 +99,29 @@ const findAttempt = async (
     : ctx.store.read((r) => r.oidc.findLoginAttempt(idHash, ctx.clock.now()));
 };
 
+/** What the consent page shows for the attempt's request; undefined if the client is gone. */
+const consentRequestOf = async (
+  ctx: Pick<UseCaseContext, 'clients'>,
+  attempt: LoginAttemptRecord,
+): Promise<ConsentRequest | undefined> => {
+  const client = await ctx.clients.find(attempt.request.clientId);
+  return client === undefined
+    ? undefined
+    : { clientName: client.name, scopes: attempt.request.scope.split(' ').filter(Boolean) };
+};
+
 /** `GET /login`: the form for the attempt's current step. */
 export const showLoginPage = async (
-  ctx: Pick<UseCaseContext, 'store' | 'clock'>,
+  ctx: Pick<UseCaseContext, 'store' | 'clock' | 'clients'>,
   cookie: string | undefined,
 ): Promise<LoginStep> => {
   const attempt = await findAttempt(ctx, cookie);
   if (attempt === undefined) return { kind: 'expired' };
+  if (attempt.consentSessionId !== null) {
+    const consent = await consentRequestOf(ctx, attempt);
+    if (consent === undefined) return { kind: 'expired' };
+    return { kind: 'form', step: 'consent', consent, csrf: await rotateCsrf(ctx, attempt), status: 200 };
+  }
   return {
     kind: 'form',
     step: attempt.userId === null ? 'password' : 'totp',
@@ -151,9 +186,111 @@ const finish = async (
     trigger: 'sso',
   });
   const ssoCookie = await startBrowserSession(ctx, session);
+  const client = await ctx.clients.find(attempt.request.clientId);
+  if (client === undefined) return { kind: 'expired' };
+  const live = { session, user: verified.user };
+  const next = await continueAuthorization(ctx, {
+    request: attempt.request,
+    client,
+    live,
+    promptNone: false,
+  });
+  if (next.kind === 'consent') {
+    await ctx.store.transaction((tx) =>
+      tx.oidc.updateLoginAttempt(attempt.idHash, {
+        userId: verified.user.id,
+        consentSessionId: session.id,
+      }),
+    );
+    return {
+      kind: 'form',
+      step: 'consent',
+      consent: { clientName: client.name, scopes: attempt.request.scope.split(' ').filter(Boolean) },
+      csrf: await rotateCsrf(ctx, attempt),
+      status: 200,
+      ssoCookie,
+    };
+  }
   await ctx.store.transaction((tx) => tx.oidc.deleteLoginAttempt(attempt.idHash));
-  const location = await issueAuthorizationCode(ctx, attempt.request, { session, user: verified.user });
+  // 'mfa' cannot follow a login: a user with TOTP always passed the TOTP step, one without is an 'error'.
+  const location =
+    next.kind === 'mfa' ? await issueAuthorizationCode(ctx, attempt.request, live) : next.location;
   return { kind: 'done', ssoCookie, location };
+};
+
+/**
+ * `POST /login/consent`: Allow is remembered for the user, the client and these scopes (added to
+ * what was allowed before) and answers with the code; Deny answers `access_denied` (RFC 6749
+ * 4.1.2.1) with state and iss. Either way the attempt is over.
+ */
+export const submitConsent = async (
+  ctx: UseCaseContext,
+  input: {
+    readonly cookie: string | undefined;
+    readonly csrf: string | undefined;
+    readonly decision: string | undefined;
+  },
+  requestContext: RequestContext,
+): Promise<LoginStep> => {
+  const attempt = await checkedAttempt(ctx, input.cookie, input.csrf);
+  if (isStep(attempt)) return attempt;
+  const { consentSessionId } = attempt;
+  if (consentSessionId === null || (input.decision !== 'allow' && input.decision !== 'deny'))
+    return { kind: 'forbidden' };
+  const { request } = attempt;
+  // The SSO session that reached the page must still be live: a cutoff meanwhile ends the attempt.
+  const found = await ctx.store.read((r) => r.sessions.findWithUser(consentSessionId));
+  const now = ctx.clock.now();
+  if (
+    found === undefined ||
+    found.session.status !== 'active' ||
+    found.session.idleExpiresAt <= now ||
+    found.session.absoluteExpiresAt <= now ||
+    !found.user.active
+  ) {
+    await ctx.store.transaction((tx) => tx.oidc.deleteLoginAttempt(attempt.idHash));
+    return { kind: 'expired' };
+  }
+  await ctx.store.transaction((tx) => tx.oidc.deleteLoginAttempt(attempt.idHash));
+  const actor = { actor: { type: 'user' as const, id: found.user.id }, request: requestContext.request };
+  if (input.decision === 'deny') {
+    await ctx.store.transaction((tx) =>
+      tx.audit.append(
+        auditEvent(actor, now, {
+          action: 'consent.denied',
+          target: { type: 'client', id: request.clientId },
+          details: { user_id: found.user.id, scope: request.scope },
+        }),
+      ),
+    );
+    return {
+      kind: 'done',
+      ssoCookie: undefined,
+      location: authorizationResponseUrl(request.redirectUri, ctx.config.issuer, {
+        error: 'access_denied',
+        error_description: 'The user denied the request.',
+        state: request.state,
+      }),
+    };
+  }
+  await ctx.store.transaction(async (tx) => {
+    const previous = await tx.oidc.findConsentGrant(found.user.id, request.clientId);
+    const scope = canonicalScope(`${previous?.scope ?? ''} ${request.scope}`);
+    await tx.oidc.saveConsentGrant({
+      userId: found.user.id,
+      clientId: request.clientId,
+      scope,
+      createdAt: now,
+    });
+    await tx.audit.append(
+      auditEvent(actor, now, {
+        action: 'consent.granted',
+        target: { type: 'client', id: request.clientId },
+        details: { user_id: found.user.id, scope },
+      }),
+    );
+  });
+  return { kind: 'done', ssoCookie: undefined, location: await issueAuthorizationCode(ctx, request, found) };
 };
 
 /** `POST /login`: the password step (the JSON login's use-case: same limits, same audit events). */

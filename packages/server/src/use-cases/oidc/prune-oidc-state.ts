@@ -10,7 +10,10 @@ import type { Store } from '../../ports/storage/store.js';
 export const OIDC_STATE_RETENTION_MS = 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
 
-/** Deletes expired authorization codes and hosted-login attempts, at start and then hourly. */
+/**
+ * Deletes expired authorization codes, hosted-login attempts and `private_key_jwt` assertion
+ * `jti`s, and the SSO cookie rows of ended sessions, at start and then hourly.
+ */
 export const createOidcStatePruner = (options: {
   readonly store: Store;
   readonly clock: Clock;

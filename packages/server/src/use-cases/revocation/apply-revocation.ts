@@ -13,6 +13,7 @@ import type { StoreTx } from '../../ports/storage/store.js';
 import type { RequestContext, UseCaseContext } from '../context.js';
 import { auditEvent, type AuditEventInput } from '../audit/audit-event.js';
 import { enqueueBackchannelLogouts } from '../oidc/backchannel-logout.js';
+import { forgetConsentGrants } from '../oidc/consent-grants.js';
 
 export interface RevocationCounts {
   readonly sessionsRevoked: number;
@@ -113,6 +114,7 @@ export const applyRevocations = async (
       selector === undefined ? 0 : await tx.refreshTokens.revokeForSessions(selector);
     // Read before the sessions are marked: the relying parties of the sessions this revocation ends.
     if (selector !== undefined) await enqueueBackchannelLogouts(tx, selector, now);
+    await forgetConsentGrants(tx, target);
     const sessionsRevoked = selector === undefined ? 0 : await tx.sessions.revoke(selector, now, reason);
     counts.push({ sessionsRevoked, refreshTokensRevoked });
   }

@@ -14,6 +14,7 @@ import { canary } from './0010_canary.js';
 import { oidcClients } from './0011_oidc_clients.js';
 import { destinations } from './0012_destinations.js';
 import { ssfReceiver } from './0013_ssf_receiver.js';
+import { ssoConsent } from './0014_sso_consent.js';
 
 /** Session-level advisory lock held around migrations on PostgreSQL (one per database). */
 const MIGRATION_LOCK_KEY = '4432117101000002';
@@ -33,6 +34,7 @@ const migrationsFor = (dialect: StoreDialect): Record<string, Migration> => ({
   '0011_oidc_clients': oidcClients(dialect),
   '0012_destinations': destinations(dialect),
   '0013_ssf_receiver': ssfReceiver(dialect),
+  '0014_sso_consent': ssoConsent(dialect),
 });
 
 /** Every migration of a dialect. */

@@ -2,13 +2,14 @@ import { Type } from 'typebox';
 import { sessionCookieMaxAge } from './session-cookie.js';
 import {
   showLoginPage,
+  submitConsent,
   submitPassword,
   submitTotp,
   type LoginStep,
 } from '../../../use-cases/oidc/hosted-login.js';
 import type { FastifyTypebox } from '../../fastify-typebox.js';
 import { STYLESHEET, STYLESHEET_PATH } from '../../pages/layout.js';
-import { continuePage, errorPage, passwordPage, totpPage } from '../../pages/login-pages.js';
+import { consentPage, continuePage, errorPage, passwordPage, totpPage } from '../../pages/login-pages.js';
 import { requestContext } from '../../request-context.js';
 import type { RouteDeps } from '../../route-deps.js';
 import { LOGIN_COOKIE, SSO_COOKIE, clearCookie, readCookie, setCookie } from './cookies.js';
@@ -26,6 +27,26 @@ const PasswordForm = Type.Object({
 const TotpForm = Type.Object({
   csrf: Type.Optional(Type.String({ maxLength: 200 })),
   code: Type.Optional(Type.String({ maxLength: 16 })),
+});
+
+const formPage = (step: Extract<LoginStep, { kind: 'form' }>): string => {
+  switch (step.step) {
+    case 'password':
+      return passwordPage({ csrf: step.csrf, username: step.username, error: step.error });
+    case 'totp':
+      return totpPage({ csrf: step.csrf, error: step.error });
+    case 'consent':
+      return consentPage({
+        csrf: step.csrf,
+        clientName: step.consent?.clientName ?? '',
+        scopes: step.consent?.scopes ?? [],
+      });
+  }
+};
+
+const ConsentForm = Type.Object({
+  csrf: Type.Optional(Type.String({ maxLength: 200 })),
+  decision: Type.Optional(Type.String({ maxLength: 16 })),
 });
 
 /** The hosted login: plain server-rendered forms, no script, CSRF-protected, same use-case as the JSON login. */
@@ -67,16 +88,13 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
           ),
         );
       case 'form':
-        return sendPage(
-          reply,
-          step.status,
-          step.step === 'password'
-            ? passwordPage({ csrf: step.csrf, username: step.username, error: step.error })
-            : totpPage({ csrf: step.csrf, error: step.error }),
-        );
+        if (step.ssoCookie !== undefined)
+          setCookie(reply, issuer, SSO_COOKIE, step.ssoCookie, sessionCookieMaxAge(deps.config));
+        return sendPage(reply, step.status, formPage(step));
       case 'done':
         clearCookie(reply, issuer, LOGIN_COOKIE);
-        setCookie(reply, issuer, SSO_COOKIE, step.ssoCookie, sessionCookieMaxAge(deps.config));
+        if (step.ssoCookie !== undefined)
+          setCookie(reply, issuer, SSO_COOKIE, step.ssoCookie, sessionCookieMaxAge(deps.config));
         return sendPage(reply, 200, continuePage(step.location));
     }
   };
@@ -153,5 +171,34 @@ export const loginRoutes = (app: FastifyTypebox, deps: RouteDeps): void => {
       countLogin(step);
       return answer(reply, step);
     },
+  );
+
+  app.post(
+    '/login/consent',
+    {
+      schema: {
+        tags,
+        operationId: 'submitConsent',
+        summary: 'Hosted login: the consent page (HTML form)',
+        consumes,
+        body: ConsentForm,
+        description:
+          'The consent page of a client registered with `consent: "required"`: `decision=allow` (remembered for the user, client and scopes) or `decision=deny` (`access_denied` to the redirect URI).',
+        security: [],
+      },
+    },
+    async (request, reply) =>
+      answer(
+        reply,
+        await submitConsent(
+          deps.ctx,
+          {
+            cookie: readCookie(request, LOGIN_COOKIE),
+            csrf: request.body.csrf,
+            decision: request.body.decision,
+          },
+          requestContext(request, { type: 'user', id: 'unknown' }),
+        ),
+      ),
   );
 };
