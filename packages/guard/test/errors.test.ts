@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GuardError} from '../src/index.js';
+import type { GuardError } from '../src/index.js';
 import { GUARD_ERROR_CODES, GUARD_ERROR_DESCRIPTIONS, createGuard } from '../src/index.js';
 import { FakeCutoff } from './support/fake-cutoff.js';
 import { closeGuards, recordingLogger, startGuard } from './support/guard-setup.js';
